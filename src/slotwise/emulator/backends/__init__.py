@@ -1,0 +1,50 @@
+"""The emulator's state and rules, one backend per service; no HTTP in here.
+
+``Backends`` is the whole state of one emulator instance. Backends never see a request or a
+response: routes call them with plain values and render what they return, or the ``ServiceError``
+they raise. Everything here is picklable so ``--state-dir`` can save and restore it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slotwise.emulator.backends.faults import FaultBackend
+from slotwise.emulator.backends.hosts import HostRegistry
+from slotwise.emulator.backends.identity import IdentityBackend
+from slotwise.emulator.backends.kudu import KuduBackend
+from slotwise.emulator.backends.requestlog import RequestLog
+from slotwise.emulator.backends.resources import ResourceBackend
+from slotwise.emulator.backends.web import WebBackend
+from slotwise.emulator.clock import Clock, Speed, SystemClock
+
+
+@dataclass
+class Backends:
+    """All state of one emulator instance."""
+
+    content_dir: Path
+    clock: Clock = field(default_factory=SystemClock)
+    speed: Speed = field(default_factory=Speed)
+    hosts: HostRegistry = field(default_factory=HostRegistry)
+    identity: IdentityBackend = field(init=False)
+    resources: ResourceBackend = field(init=False)
+    web: WebBackend = field(init=False)
+    kudu: KuduBackend = field(init=False)
+    faults: FaultBackend = field(init=False)
+    log: RequestLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.content_dir.mkdir(parents=True, exist_ok=True)
+        self.identity = IdentityBackend(self.clock)
+        self.resources = ResourceBackend(self.clock, self.identity)
+        self.web = WebBackend(self.clock, self.speed, self.hosts, self.resources)
+        self.kudu = KuduBackend(self.clock, self.speed, self.web, self.content_dir)
+        self.faults = FaultBackend()
+        self.log = RequestLog()
+
+    def tick(self) -> None:
+        """Finish every long-running operation whose time has come (called before each request)."""
+        self.web.tick()
+        self.kudu.tick()

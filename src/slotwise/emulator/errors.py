@@ -1,0 +1,92 @@
+"""Errors the emulated services answer with, in the body shape each real service uses.
+
+Backends raise ``ServiceError``; the routes turn it into a response with ``render``. Shapes:
+
+- ``arm``: Azure Resource Manager, ``{"error": {"code", "message"}}``
+- ``appservice``: App Service's own, ``{"Code", "Message", "Target", "Details": [...], "Innererror"}``
+- ``aad``: Entra ID token endpoint, ``{"error", "error_description", "error_codes", ...}``
+- ``kudu``: the SCM site, a JSON ``{"Message": ...}`` like ASP.NET's HttpError
+- ``text``: a plain text body (the function host, and some front-end errors)
+- ``empty``: no body at all
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+Shape = Literal["arm", "appservice", "aad", "kudu", "text", "empty"]
+SHAPES: tuple[Shape, ...] = ("arm", "appservice", "aad", "kudu", "text", "empty")
+
+
+@dataclass
+class ServiceError(Exception):
+    """An error answer from an emulated service."""
+
+    status: int
+    code: str
+    message: str
+    shape: Shape = "arm"
+    headers: dict[str, str] = field(default_factory=dict)
+    extended_code: str | None = None  # App Service's ErrorEntity.ExtendedCode
+    aad_codes: list[int] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+def body_for(error: ServiceError) -> Any:
+    """The JSON body (or text) the real service would send for ``error``; None for no body."""
+    if error.shape == "arm":
+        return {"error": {"code": error.code, "message": error.message}}
+    if error.shape == "appservice":
+        entity = {
+            "ExtendedCode": error.extended_code or "04001",
+            "MessageTemplate": error.message,
+            "Parameters": [],
+            "Code": error.code,
+            "Message": error.message,
+        }
+        return {
+            "Code": error.code,
+            "Message": error.message,
+            "Target": None,
+            "Details": [{"Message": error.message}, {"Code": error.code}, {"ErrorEntity": entity}],
+            "Innererror": None,
+        }
+    if error.shape == "aad":
+        trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        codes = error.aad_codes or [0]
+        return {
+            "error": error.code,
+            "error_description": (
+                f"{error.message}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {stamp}"
+            ),
+            "error_codes": codes,
+            "timestamp": stamp,
+            "trace_id": trace,
+            "correlation_id": correlation,
+            "error_uri": f"https://login.microsoftonline.com/error?code={codes[0]}",
+        }
+    if error.shape == "kudu":
+        return {"Message": error.message}
+    if error.shape == "text":
+        return error.message
+    return None
+
+
+def arm_not_found(resource_type: str, name: str, group: str) -> ServiceError:
+    """ARM's 404 for a missing resource under a resource group."""
+    return ServiceError(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{resource_type}/{name}' under resource group '{group}' was not found. "
+        "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    )
+
+
+def bad_request(message: str, code: str = "BadRequest", shape: Shape = "arm") -> ServiceError:
+    return ServiceError(400, code, message, shape=shape)
