@@ -34,6 +34,7 @@ class Backends:
     kudu: KuduBackend = field(init=False)
     faults: FaultBackend = field(init=False)
     log: RequestLog = field(init=False)
+    seed: dict[str, str] = field(default_factory=dict)  # the default tenant, subscription and principal
 
     def __post_init__(self) -> None:
         self.content_dir.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,14 @@ class HostRegistry:
             if port:
                 open_port(port)
 
+    def attach_quietly(self, open_port: Callable[[int], int] | None) -> None:
+        """Connect the registry to a server without re-opening listeners (they are open already)."""
+        self._open_port = open_port
+
+    def service_hosts(self) -> list[tuple[str, HostBinding]]:
+        """The hosts of the services themselves (ARM, login, DevOps), not of sites."""
+        return [(h, b) for h, b in self._bindings.items() if b.kind in ("arm", "login", "devops")]
+
     def register(self, host: str, binding: HostBinding) -> None:
         self._bindings[host.lower()] = binding
 

@@ -23,6 +23,7 @@ class EmulatedResponse:
     body: Any = None  # str, or JSON-able value (sent as JSON)
     headers: dict[str, str] = field(default_factory=dict)
     delay_ms: int = 0
+    echo: bool = True  # no "body" given: answer the default JSON echo (function, method, params, query)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Deployment:
     size: int = 0
     log: list[tuple[float, str, int]] = field(default_factory=list)  # (time, message, type 0 info/2 error)
     ready_at: float = 0.0  # when the build finishes (set from Speed.deploy_seconds)
+    last_success_end_time: float | None = None  # end of the newest successful deployment when this one ended
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Content:
     functions: dict[str, FunctionDef] = field(default_factory=dict)  # by lower-case name
     deployments: list[Deployment] = field(default_factory=list)  # newest last
     deployment_id: str = ""  # ARM's properties.deploymentId travels with the content
+    route_prefix: str = "api"  # host.json extensions.http.routePrefix of the deployed package ("" = none)
 
 
 @dataclass
@@ -100,6 +103,10 @@ class Slot:
     function_keys: dict[str, dict[str, str]] = field(default_factory=dict)  # function -> name -> key
     target_swap_slot: str | None = None  # set while a swap with preview is prepared
     preview_from: dict[str, str] | None = None  # settings before applySlotConfig, for resetSlotConfig
+    preview_connection_strings: dict[str, dict[str, str]] | None = None  # likewise, connection strings
+    site_properties: dict[str, Any] = field(default_factory=dict)  # writable ARM properties set by callers
+    site_config: dict[str, Any] = field(default_factory=dict)  # siteConfig values set by callers
+    last_restart: float | None = None  # when the slot was last restarted through ARM
 
     @property
     def is_production(self) -> bool:

@@ -32,6 +32,14 @@ def binding(request: Request) -> HostBinding:
     return request.scope["slotwise.binding"]  # type: ignore[no-any-return]
 
 
+def scope_header(scope: Any, name: bytes) -> str:
+    """A request header from an ASGI scope ('' when absent)."""
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
 def base_url(request: Request) -> str:
     """``https://<host>`` as the client addressed us (for Location headers)."""
     return f"https://{request.headers.get('host', '')}"

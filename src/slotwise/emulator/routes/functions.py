@@ -1,0 +1,7 @@
+"""PLACEHOLDER: being written."""
+
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    return []

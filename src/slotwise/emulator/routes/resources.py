@@ -1,0 +1,123 @@
+"""Wire of ARM's own resources: subscriptions, tenants and resource groups (Microsoft.Resources).
+
+Clients call these before any Microsoft.Web call: az CLI lists subscriptions at login, and resource
+groups are created with ARM's own ``PUT .../resourcegroups/{name}``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from slotwise.emulator.backends.resources import ResourceGroup, Subscription
+from slotwise.emulator.routes._common import arm_json, backends, base_url, empty, read_json, require_api_version, scope_header
+
+
+def _subscription_body(sub: Subscription) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{sub.id}",
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "subscriptionId": sub.id,
+        "tenantId": sub.tenant_id,
+        "displayName": sub.display_name,
+        "state": "Enabled",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off",
+        },
+    }
+
+
+def _group_body(group: ResourceGroup) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": group.id,
+        "name": group.name,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": group.location,
+        "properties": {"provisioningState": "Succeeded"},
+    }
+    if group.tags:
+        body["tags"] = group.tags
+    return body
+
+
+def _tenant_of(request: Request) -> str:
+    claims = backends(request).identity.validate_bearer(scope_header(request.scope, b"authorization") or None)
+    return claims.tenant_id
+
+
+async def list_subscriptions(request: Request) -> Response:
+    require_api_version(request)
+    tenant = _tenant_of(request)
+    subs = [s for s in backends(request).resources.subscriptions.values() if s.tenant_id == tenant]
+    return arm_json({"value": [_subscription_body(s) for s in subs], "count": {"type": "Total", "value": len(subs)}})
+
+
+async def get_subscription(request: Request) -> Response:
+    require_api_version(request)
+    return arm_json(_subscription_body(backends(request).resources.subscription(request.path_params["sub"])))
+
+
+async def list_tenants(request: Request) -> Response:
+    require_api_version(request)
+    tenant = _tenant_of(request)
+    return arm_json({"value": [{"id": f"/tenants/{tenant}", "tenantId": tenant, "tenantCategory": "Home",
+                                "displayName": "slotwise emulator", "defaultDomain": "emulator.localhost"}]})
+
+
+async def put_group(request: Request) -> Response:
+    require_api_version(request)
+    body = await read_json(request)
+    group, created = backends(request).resources.create_or_update_group(
+        request.path_params["sub"], request.path_params["rg"], str(body.get("location", "")), body.get("tags")
+    )
+    return arm_json(_group_body(group), status=201 if created else 200)
+
+
+async def get_group(request: Request) -> Response:
+    require_api_version(request)
+    group = backends(request).resources.group(request.path_params["sub"], request.path_params["rg"])
+    if request.method == "HEAD":
+        return empty(204)
+    return arm_json(_group_body(group))
+
+
+async def list_groups(request: Request) -> Response:
+    require_api_version(request)
+    groups = backends(request).resources.list_groups(request.path_params["sub"])
+    return arm_json({"value": [_group_body(g) for g in groups]})
+
+
+async def delete_group(request: Request) -> Response:
+    require_api_version(request)
+    sub, name = request.path_params["sub"], request.path_params["rg"]
+    state = backends(request)
+    state.resources.delete_group(sub, name)
+    for key in [k for k in state.web.sites if k[0] == sub.lower() and k[1] == name.lower()]:
+        state.web.sites.pop(key)
+    operation = f"{base_url(request)}/subscriptions/{sub}/operationresults/{uuid.uuid4().hex}"
+    return empty(202, {"Location": f"{operation}?api-version={request.query_params['api-version']}"})
+
+
+async def operation_result(request: Request) -> Response:
+    require_api_version(request)
+    return empty(200)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/subscriptions", list_subscriptions, methods=["GET"]),
+        Route("/tenants", list_tenants, methods=["GET"]),
+        Route("/subscriptions/{sub}", get_subscription, methods=["GET"]),
+        Route("/subscriptions/{sub}/operationresults/{op}", operation_result, methods=["GET"]),
+        Route("/subscriptions/{sub}/resourceGroups", list_groups, methods=["GET"]),
+        Route("/subscriptions/{sub}/resourceGroups/{rg}", put_group, methods=["PUT"]),
+        Route("/subscriptions/{sub}/resourceGroups/{rg}", get_group, methods=["GET", "HEAD"]),
+        Route("/subscriptions/{sub}/resourceGroups/{rg}", delete_group, methods=["DELETE"]),
+    ]
