@@ -45,7 +45,10 @@ def arm_token(credential: ClientSecretCredential) -> str:
 def web_client(emulator: Emulator, credential: ClientSecretCredential) -> Iterator[WebSiteManagementClient]:
     """The unmodified azure-mgmt-web client, pointed at the emulator."""
     client = WebSiteManagementClient(
-        credential, emulator.subscription_id, base_url=emulator.arm_url, connection_verify=str(emulator.ca_path)
+        credential,
+        emulator.subscription_id,
+        base_url=emulator.arm_url,
+        connection_verify=str(emulator.ca_path),
     )
     with client:
         yield client

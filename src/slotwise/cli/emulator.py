@@ -13,14 +13,30 @@ from slotwise.emulator import Emulator, Speed
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65534), default=0, show_default=True,
-              help="Port of the ARM endpoint; the login endpoint uses the next one. 0 picks free ports.")
-@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Keep state, certificates and ports here so they survive a restart.")
-@click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write KEY=VALUE lines with everything a client needs (it holds a client secret).")
-@click.option("--speed", type=click.Choice(["instant", "realistic"]), default="realistic", show_default=True,
-              help="How long swaps and deployments take: instant, or seconds like the real service.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65534),
+    default=0,
+    show_default=True,
+    help="Port of the ARM endpoint; the login endpoint uses the next one. 0 picks free ports.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep state, certificates and ports here so they survive a restart.",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write KEY=VALUE lines with everything a client needs (it holds a client secret).",
+)
+@click.option(
+    "--speed",
+    type=click.Choice(["instant", "realistic"]),
+    default="realistic",
+    show_default=True,
+    help="How long swaps and deployments take: instant, or seconds like the real service.",
+)
 def emulator(port: int, state_dir: Path | None, env_file: Path | None, speed: str) -> None:
     """Run a local HTTPS emulator of Entra ID, ARM (Microsoft.Web), Kudu and the Functions host.
 

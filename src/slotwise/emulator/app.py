@@ -16,7 +16,6 @@ import re
 import time
 from collections.abc import Callable
 
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -26,7 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 from slotwise.emulator.backends import Backends
 from slotwise.emulator.backends.hosts import HostBinding
 from slotwise.emulator.backends.requestlog import LoggedRequest
-from slotwise.emulator.errors import ServiceError, body_for
+from slotwise.emulator.errors import ServiceError, Shape, body_for
 from slotwise.emulator.routes._common import scope_header
 from slotwise.emulator.server import abort_current_connection
 
@@ -34,7 +33,7 @@ log = logging.getLogger("slotwise.emulator")
 
 _ARM_CANONICAL = (
     (re.compile(r"^/subscriptions/", re.IGNORECASE), "/subscriptions/"),
-    (re.compile(r"/resourcegroups/", re.IGNORECASE), "/resourceGroups/"),
+    (re.compile(r"/resourcegroups(?=/|$)", re.IGNORECASE), "/resourceGroups"),
     (re.compile(r"/providers/microsoft\.web/", re.IGNORECASE), "/providers/Microsoft.Web/"),
     (re.compile(r"/providers/microsoft\.web$", re.IGNORECASE), "/providers/Microsoft.Web"),
 )
@@ -60,12 +59,39 @@ async def _service_error(_: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("emulator bug while serving %s %s", request.method, request.url.path, exc_info=exc)
-    return render(ServiceError(500, "InternalServerError", f"The emulator failed: {type(exc).__name__}: {exc}"))
+    return render(
+        ServiceError(500, "InternalServerError", f"The emulator failed: {type(exc).__name__}: {exc}")
+    )
 
 
-def service_app(routes: list[BaseRoute]) -> Starlette:
-    """A Starlette app for one emulated service, rendering ServiceError in its shape."""
-    return Starlette(routes=routes, exception_handlers={ServiceError: _service_error, Exception: _unexpected})
+def service_app(routes: list[BaseRoute], shape: Shape = "arm") -> Starlette:
+    """A Starlette app for one emulated service, rendering ServiceError in its shape.
+
+    A path no route knows gets the service's own 404 (ARM: ``NoRegisteredProviderFound``-like), a
+    known path with another method its 405.
+    """
+
+    async def unknown_path(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        if status == 405:
+            code, message = (
+                "MethodNotAllowed",
+                f"The HTTP method '{request.method}' is not supported at this path.",
+            )
+        else:
+            code = "InvalidResourceType" if shape == "arm" else "NotFound"
+            message = f"The resource path '{request.url.path}' is not known to this service."
+        return render(ServiceError(status, code, message, shape=shape))
+
+    return Starlette(
+        routes=routes,
+        exception_handlers={
+            ServiceError: _service_error,
+            Exception: _unexpected,
+            404: unknown_path,
+            405: unknown_path,
+        },
+    )
 
 
 class EmulatorApp:
@@ -100,9 +126,9 @@ class EmulatorApp:
         fault_id: str | None = None
         try:
             if binding is None:
-                await render(ServiceError(404, "NotFound", f"No emulated service at host '{host}'.", shape="text"))(
-                    scope, receive, send_logged
-                )
+                await render(
+                    ServiceError(404, "NotFound", f"No emulated service at host '{host}'.", shape="text")
+                )(scope, receive, send_logged)
                 return
             backends.tick()
             rule = backends.faults.match(scope["method"], binding.kind, scope["path"])
@@ -141,7 +167,7 @@ class EmulatorApp:
     @staticmethod
     def _prepare(scope: Scope, binding: HostBinding, backends: Backends) -> Scope:
         path: str = scope["path"]
-        if binding.kind == "arm":
+        if binding.kind == "arm" and path.lower().startswith("/subscriptions"):
             for pattern, canonical in _ARM_CANONICAL:
                 path = pattern.sub(canonical, path, count=1)
         return {
@@ -168,13 +194,9 @@ class EmulatorApp:
                 backends.identity.check_tenant(claims, sub.tenant_id)
 
 
-
-
 def json_error_response(status: int, message: str) -> JSONResponse:
     """A control-plane error: ``{"error": message}``."""
     return JSONResponse({"error": message}, status_code=status)
 
 
 __all__ = ["EmulatorApp", "json_error_response", "render", "service_app"]
-
-

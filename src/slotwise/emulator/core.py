@@ -80,12 +80,14 @@ class Emulator:
             self._apply_speed(self._speed)
         services = {
             "arm": service_app(control.routes() + resources.routes() + web.routes()),
-            "login": service_app(identity.routes()),
-            "scm": service_app(kudu.routes()),
-            "site": service_app(functions.routes()),
-            "devops": service_app([]),
+            "login": service_app(identity.routes(), shape="aad"),
+            "scm": service_app(kudu.routes(), shape="kudu"),
+            "site": service_app(functions.routes(), shape="empty"),
+            "devops": service_app([], shape="kudu"),
         }
-        app = EmulatorApp(lambda: self.backends, services, on_change=self._save, extra_scope=self._scope_extras)
+        app = EmulatorApp(
+            lambda: self.backends, services, on_change=self._save, extra_scope=self._scope_extras
+        )
         self._server = HttpsServer(app, self._tls)
         try:
             if restored is not None:
@@ -190,8 +192,9 @@ class Emulator:
 
         def create(b: Backends) -> Site:
             b.resources.create_or_update_group(sub, resource_group, location)
-            site = b.web.create_site(sub, resource_group, name, kind=kind, location=location,
-                                     app_settings=app_settings)
+            site = b.web.create_site(
+                sub, resource_group, name, kind=kind, location=location, app_settings=app_settings
+            )
             for slot in slots:
                 b.web.create_slot(sub, resource_group, name, slot)
             return site
@@ -203,7 +206,9 @@ class Emulator:
     def reset(self) -> None:
         """Forget everything but the default tenant, subscription and service principal."""
         old = self.backends
-        fresh = Backends(content_dir=old.content_dir, clock=self._clock, speed=old.speed, hosts=HostRegistry())
+        fresh = Backends(
+            content_dir=old.content_dir, clock=self._clock, speed=old.speed, hosts=HostRegistry()
+        )
         for host, binding in old.hosts.service_hosts():
             fresh.hosts.register(host, binding)
         fresh.hosts.attach_quietly(self._server.open_port if self._server else None)
@@ -213,7 +218,9 @@ class Emulator:
         fresh.resources = type(old.resources)(fresh.clock, fresh.identity)
         fresh.web = type(old.web)(fresh.clock, fresh.speed, fresh.hosts, fresh.resources)
         fresh.kudu = type(old.kudu)(fresh.clock, fresh.speed, fresh.web, fresh.content_dir)
-        fresh.resources.create_subscription(old.seed["subscription_id"], old.seed["tenant_id"], "slotwise emulator")
+        fresh.resources.create_subscription(
+            old.seed["subscription_id"], old.seed["tenant_id"], "slotwise emulator"
+        )
         fresh.seed = dict(old.seed)
         self._backends = fresh
         self._save()
@@ -249,7 +256,10 @@ class Emulator:
     def _apply_speed(self, speed: Speed) -> None:
         target = self.backends.speed
         target.swap_seconds, target.deploy_seconds, target.restart_seconds = (
-            speed.swap_seconds, speed.deploy_seconds, speed.restart_seconds)
+            speed.swap_seconds,
+            speed.deploy_seconds,
+            speed.restart_seconds,
+        )
 
     def _load(self, root: Path) -> Backends | None:
         path = root / STATE_FILE
@@ -264,8 +274,10 @@ class Emulator:
                 hint=f"Delete {path} to start from an empty emulator.",
             ) from exc
         if version != STATE_VERSION:
-            raise EmulatorError(f"The state in {path} was written by another slotwise version.",
-                                hint=f"Delete {path} to start from an empty emulator.")
+            raise EmulatorError(
+                f"The state in {path} was written by another slotwise version.",
+                hint=f"Delete {path} to start from an empty emulator.",
+            )
         if not isinstance(backends, Backends):
             raise EmulatorError(f"The state in {path} is not an emulator state.")
         backends.clock = self._clock

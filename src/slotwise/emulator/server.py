@@ -128,7 +128,7 @@ class HttpsServer:
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self._serve(sockets, ready))
-            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            except BaseException as exc:
                 self._error = exc
                 ready.set()
             finally:

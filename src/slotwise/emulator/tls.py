@@ -25,7 +25,9 @@ def ensure_tls(directory: Path) -> TlsFiles:
     """The CA and server certificate in ``directory``, created there if missing or about to expire."""
     directory.mkdir(parents=True, exist_ok=True)
     files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
-    if all(p.exists() for p in (files.ca_path, files.cert_path, files.key_path)) and _still_valid(files.cert_path):
+    if all(p.exists() for p in (files.ca_path, files.cert_path, files.key_path)) and _still_valid(
+        files.cert_path
+    ):
         return files
     ca = trustme.CA(organization_name="slotwise emulator")
     leaf = ca.issue_cert(

@@ -50,7 +50,9 @@ def rule_from_dict(data: dict[str, Any]) -> FaultRule:
     known = set(FaultRule.__dataclass_fields__) - {"id", "hits"}
     unknown = set(data) - known
     if unknown:
-        raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        raise ValueError(
+            f"unknown fault field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+        )
     rule = FaultRule(**data)
     try:
         re.compile(rule.path)

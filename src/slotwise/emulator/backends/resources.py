@@ -45,15 +45,21 @@ class ResourceBackend:
         self.subscriptions: dict[str, Subscription] = {}
         self.groups: dict[tuple[str, str], ResourceGroup] = {}
 
-    def create_subscription(self, subscription_id: str, tenant_id: str, display_name: str = "") -> Subscription:
-        sub = Subscription(subscription_id.lower(), tenant_id, display_name or f"Emulated {subscription_id[:8]}")
+    def create_subscription(
+        self, subscription_id: str, tenant_id: str, display_name: str = ""
+    ) -> Subscription:
+        sub = Subscription(
+            subscription_id.lower(), tenant_id, display_name or f"Emulated {subscription_id[:8]}"
+        )
         self.subscriptions[sub.id] = sub
         return sub
 
     def subscription(self, subscription_id: str) -> Subscription:
         sub = self.subscriptions.get(subscription_id.lower())
         if sub is None:
-            raise ServiceError(404, "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found.")
+            raise ServiceError(
+                404, "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found."
+            )
         return sub
 
     def group(self, subscription_id: str, name: str) -> ResourceGroup:
@@ -70,20 +76,25 @@ class ResourceBackend:
         self.subscription(subscription_id)
         if not _GROUP_NAME.match(name) or name.endswith("."):
             raise ServiceError(
-                400, "InvalidResourceGroup",
+                400,
+                "InvalidResourceGroup",
                 f"The provided resource group name '{name}' has these invalid characters or is too long. "
                 "Names may contain letters, digits, '-', '_', '.', '(' and ')', up to 90 characters, "
                 "and may not end in a period.",
             )
         if not location:
-            raise ServiceError(400, "LocationRequired", "The location property is required for this definition.")
+            raise ServiceError(
+                400, "LocationRequired", "The location property is required for this definition."
+            )
         key = (subscription_id.lower(), name.lower())
         existing = self.groups.get(key)
         if existing is not None:
             if tags is not None:
                 existing.tags = dict(tags)
             return existing, False
-        group = ResourceGroup(subscription_id.lower(), name, location.replace(" ", "").lower(), dict(tags or {}))
+        group = ResourceGroup(
+            subscription_id.lower(), name, location.replace(" ", "").lower(), dict(tags or {})
+        )
         self.groups[key] = group
         return group, True
 

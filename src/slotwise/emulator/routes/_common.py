@@ -54,7 +54,9 @@ async def read_json(request: Request, *, shape: Shape = "arm") -> Any:
         return json.loads(raw)
     except ValueError as exc:
         raise ServiceError(
-            400, "InvalidRequestContent", f"The request content was invalid and could not be deserialized: {exc}",
+            400,
+            "InvalidRequestContent",
+            f"The request content was invalid and could not be deserialized: {exc}",
             shape=shape,
         ) from exc
 
@@ -64,12 +66,14 @@ def require_api_version(request: Request, *accepted: str) -> None:
     version = request.query_params.get("api-version")
     if not version:
         raise ServiceError(
-            400, "MissingApiVersionParameter",
+            400,
+            "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
     if accepted and version not in accepted:
         raise ServiceError(
-            400, "InvalidApiVersionParameter",
+            400,
+            "InvalidApiVersionParameter",
             f"The api-version '{version}' is invalid. The supported versions are '{','.join(accepted)}'.",
         )
 

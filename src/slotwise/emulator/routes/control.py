@@ -103,8 +103,10 @@ async def create_subscription(request: Request) -> Response:
     sub = state.resources.create_subscription(
         str(body.get("subscriptionId") or uuid.uuid4()), tenant, str(body.get("displayName", ""))
     )
-    return JSONResponse({"subscriptionId": sub.id, "tenantId": sub.tenant_id, "displayName": sub.display_name},
-                        status_code=201)
+    return JSONResponse(
+        {"subscriptionId": sub.id, "tenantId": sub.tenant_id, "displayName": sub.display_name},
+        status_code=201,
+    )
 
 
 async def create_principal(request: Request) -> Response:
@@ -121,8 +123,15 @@ async def create_principal(request: Request) -> Response:
         certificate_pem=cert.encode() if isinstance(cert, str) else None,
         display_name=str(body.get("displayName", "slotwise-emulated-principal")),
     )
-    return JSONResponse({"clientId": app.client_id, "tenantId": app.tenant_id, "objectId": app.object_id,
-                         "secret": app.secrets[0] if app.secrets else None}, status_code=201)
+    return JSONResponse(
+        {
+            "clientId": app.client_id,
+            "tenantId": app.tenant_id,
+            "objectId": app.object_id,
+            "secret": app.secrets[0] if app.secrets else None,
+        },
+        status_code=201,
+    )
 
 
 async def add_federated(request: Request) -> Response:
@@ -130,11 +139,14 @@ async def add_federated(request: Request) -> Response:
     state = backends(request)
     client_id = request.path_params["client"].lower()
     if client_id not in state.identity.apps:
-        raise ServiceError(404, "NotFound", f"No service principal with client id '{client_id}'.", shape="kudu")
+        raise ServiceError(
+            404, "NotFound", f"No service principal with client id '{client_id}'.", shape="kudu"
+        )
     if not body.get("issuer") or not body.get("subject"):
         raise _bad("Give 'issuer' and 'subject' (and optionally 'audiences').")
-    cred = state.identity.add_federated_credential(client_id, str(body["issuer"]), str(body["subject"]),
-                                                   body.get("audiences"))
+    cred = state.identity.add_federated_credential(
+        client_id, str(body["issuer"]), str(body["subject"]), body.get("audiences")
+    )
     return JSONResponse(asdict(cred), status_code=201)
 
 
@@ -152,7 +164,9 @@ async def oidc_token(request: Request) -> Response:
 async def put_group(request: Request) -> Response:
     body = await _body(request)
     group, _ = backends(request).resources.create_or_update_group(
-        request.path_params["sub"], request.path_params["rg"], str(body.get("location") or "westeurope"),
+        request.path_params["sub"],
+        request.path_params["rg"],
+        str(body.get("location") or "westeurope"),
         body.get("tags"),
     )
     return JSONResponse({"id": group.id, "name": group.name, "location": group.location})
@@ -166,9 +180,14 @@ async def put_site(request: Request) -> Response:
     if (sub.lower(), rg.lower(), name.lower()) in state.web.sites:
         site = state.web.site(sub, rg, name)
     else:
-        site = state.web.create_site(sub, rg, name, kind=str(body.get("kind") or "functionapp"),
-                                     location=str(body.get("location") or "westeurope"),
-                                     app_settings=body.get("appSettings"))
+        site = state.web.create_site(
+            sub,
+            rg,
+            name,
+            kind=str(body.get("kind") or "functionapp"),
+            location=str(body.get("location") or "westeurope"),
+            app_settings=body.get("appSettings"),
+        )
     for slot in body.get("slots") or []:
         if str(slot).lower() not in site.slots:
             state.web.create_slot(sub, rg, name, str(slot))
@@ -194,8 +213,9 @@ async def put_slot(request: Request) -> Response:
 async def fail_next_swap(request: Request) -> Response:
     body = await _body(request)
     p = request.path_params
-    backends(request).web.fail_next_swap(p["sub"], p["rg"], p["name"], **({"message": body["message"]}
-                                                                          if "message" in body else {}))
+    backends(request).web.fail_next_swap(
+        p["sub"], p["rg"], p["name"], **({"message": body["message"]} if "message" in body else {})
+    )
     return JSONResponse({"status": "armed"})
 
 
@@ -236,23 +256,34 @@ async def put_speed(request: Request) -> Response:
             raise _bad("preset must be 'instant' or 'realistic'.")
         chosen = Speed.instant() if preset == "instant" else Speed.realistic()
         speed.swap_seconds, speed.deploy_seconds, speed.restart_seconds = (
-            chosen.swap_seconds, chosen.deploy_seconds, chosen.restart_seconds)
-    for field, attr in (("swapSeconds", "swap_seconds"), ("deploySeconds", "deploy_seconds"),
-                        ("restartSeconds", "restart_seconds")):
+            chosen.swap_seconds,
+            chosen.deploy_seconds,
+            chosen.restart_seconds,
+        )
+    for field, attr in (
+        ("swapSeconds", "swap_seconds"),
+        ("deploySeconds", "deploy_seconds"),
+        ("restartSeconds", "restart_seconds"),
+    ):
         if field in body:
             value = body.pop(field)
             if not isinstance(value, (int, float)) or value < 0:
                 raise _bad(f"{field} must be a number of seconds, 0 or more.")
             setattr(speed, attr, float(value))
     if body:
-        raise _bad(f"Unknown field(s): {', '.join(sorted(body))}; use swapSeconds, deploySeconds, "
-                   "restartSeconds or preset.")
+        raise _bad(
+            f"Unknown field(s): {', '.join(sorted(body))}; use swapSeconds, deploySeconds, "
+            "restartSeconds or preset."
+        )
     return JSONResponse(_speed_body(speed))
 
 
 def _speed_body(speed: Speed) -> dict[str, float]:
-    return {"swapSeconds": speed.swap_seconds, "deploySeconds": speed.deploy_seconds,
-            "restartSeconds": speed.restart_seconds}
+    return {
+        "swapSeconds": speed.swap_seconds,
+        "deploySeconds": speed.deploy_seconds,
+        "restartSeconds": speed.restart_seconds,
+    }
 
 
 async def requests_log(request: Request) -> Response:
@@ -268,11 +299,13 @@ async def clear_requests(request: Request) -> Response:
 
 async def issued_secrets(request: Request) -> Response:
     state = backends(request)
-    return JSONResponse({
-        "clientSecrets": state.identity.client_secrets(),
-        "keys": state.web.secrets(),
-        "tokens": list(state.identity.issued_tokens),
-    })
+    return JSONResponse(
+        {
+            "clientSecrets": state.identity.client_secrets(),
+            "keys": state.web.secrets(),
+            "tokens": list(state.identity.issued_tokens),
+        }
+    )
 
 
 def routes() -> list[BaseRoute]:

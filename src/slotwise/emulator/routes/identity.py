@@ -17,12 +17,15 @@ from slotwise.emulator.routes._common import backends, base_url
 
 
 def _known_tenant(request: Request) -> str:
-    tenant = request.path_params["tenant"].lower()
+    tenant = str(request.path_params["tenant"]).lower()
     if tenant not in backends(request).identity.tenants:
         raise ServiceError(
-            400, "invalid_tenant",
-            f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
-            "signing into the correct cloud.", shape="aad", aad_codes=[90002],
+            400,
+            "invalid_tenant",
+            f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID "
+            "and are signing into the correct cloud.",
+            shape="aad",
+            aad_codes=[90002],
         )
     return tenant
 
@@ -33,30 +36,38 @@ async def openid_configuration(request: Request) -> Response:
     v2 = request.url.path.startswith(f"/{request.path_params['tenant']}/v2.0/")
     prefix = f"{base}/{tenant}"
     token = f"{prefix}/oauth2/v2.0/token" if v2 else f"{prefix}/oauth2/token"
-    return JSONResponse({
-        "token_endpoint": token,
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-        "jwks_uri": f"{prefix}/discovery/v2.0/keys",
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": f"{prefix}/v2.0" if v2 else f"https://sts.windows.net/{tenant}/",
-        "request_uri_parameter_supported": False,
-        "userinfo_endpoint": f"{base}/oidc/userinfo",
-        "authorization_endpoint": f"{prefix}/oauth2/v2.0/authorize" if v2 else f"{prefix}/oauth2/authorize",
-        "device_authorization_endpoint": f"{prefix}/oauth2/v2.0/devicecode",
-        "http_logout_supported": True,
-        "frontchannel_logout_supported": True,
-        "end_session_endpoint": f"{prefix}/oauth2/v2.0/logout",
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid"],
-        "tenant_region_scope": "EU",
-        "cloud_instance_name": request.headers.get("host", ""),
-        "cloud_graph_host_name": "graph.windows.net",
-        "msgraph_host": "graph.microsoft.com",
-        "rbac_url": "https://pas.windows.net",
-    })
+    return JSONResponse(
+        {
+            "token_endpoint": token,
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
+            "jwks_uri": f"{prefix}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": f"{prefix}/v2.0" if v2 else f"https://sts.windows.net/{tenant}/",
+            "request_uri_parameter_supported": False,
+            "userinfo_endpoint": f"{base}/oidc/userinfo",
+            "authorization_endpoint": f"{prefix}/oauth2/v2.0/authorize"
+            if v2
+            else f"{prefix}/oauth2/authorize",
+            "device_authorization_endpoint": f"{prefix}/oauth2/v2.0/devicecode",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{prefix}/oauth2/v2.0/logout",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid"],
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": request.headers.get("host", ""),
+            "cloud_graph_host_name": "graph.windows.net",
+            "msgraph_host": "graph.microsoft.com",
+            "rbac_url": "https://pas.windows.net",
+        }
+    )
 
 
 async def keys(request: Request) -> Response:
@@ -66,12 +77,16 @@ async def keys(request: Request) -> Response:
 async def instance_discovery(request: Request) -> Response:
     host = request.headers.get("host", "")
     authority = request.query_params.get("authorization_endpoint", "")
-    return JSONResponse({
-        "tenant_discovery_endpoint": authority.replace("/oauth2/v2.0/authorize", "/v2.0/.well-known/openid-configuration")
-        or f"https://{host}/common/v2.0/.well-known/openid-configuration",
-        "api-version": "1.1",
-        "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
-    })
+    return JSONResponse(
+        {
+            "tenant_discovery_endpoint": authority.replace(
+                "/oauth2/v2.0/authorize", "/v2.0/.well-known/openid-configuration"
+            )
+            or f"https://{host}/common/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
+        }
+    )
 
 
 async def token_v2(request: Request) -> Response:

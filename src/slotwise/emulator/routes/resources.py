@@ -14,7 +14,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from slotwise.emulator.backends.resources import ResourceGroup, Subscription
-from slotwise.emulator.routes._common import arm_json, backends, base_url, empty, read_json, require_api_version, scope_header
+from slotwise.emulator.routes._common import (
+    arm_json,
+    backends,
+    base_url,
+    empty,
+    read_json,
+    require_api_version,
+    scope_header,
+)
 
 
 def _subscription_body(sub: Subscription) -> dict[str, Any]:
@@ -56,7 +64,9 @@ async def list_subscriptions(request: Request) -> Response:
     require_api_version(request)
     tenant = _tenant_of(request)
     subs = [s for s in backends(request).resources.subscriptions.values() if s.tenant_id == tenant]
-    return arm_json({"value": [_subscription_body(s) for s in subs], "count": {"type": "Total", "value": len(subs)}})
+    return arm_json(
+        {"value": [_subscription_body(s) for s in subs], "count": {"type": "Total", "value": len(subs)}}
+    )
 
 
 async def get_subscription(request: Request) -> Response:
@@ -67,8 +77,19 @@ async def get_subscription(request: Request) -> Response:
 async def list_tenants(request: Request) -> Response:
     require_api_version(request)
     tenant = _tenant_of(request)
-    return arm_json({"value": [{"id": f"/tenants/{tenant}", "tenantId": tenant, "tenantCategory": "Home",
-                                "displayName": "slotwise emulator", "defaultDomain": "emulator.localhost"}]})
+    return arm_json(
+        {
+            "value": [
+                {
+                    "id": f"/tenants/{tenant}",
+                    "tenantId": tenant,
+                    "tenantCategory": "Home",
+                    "displayName": "slotwise emulator",
+                    "defaultDomain": "emulator.localhost",
+                }
+            ]
+        }
+    )
 
 
 async def put_group(request: Request) -> Response:
