@@ -125,7 +125,11 @@ class Site:
     server_farm_id: str
     slots: dict[str, Slot] = field(default_factory=dict)  # by lower-case name, "production" included
     slot_config_names: dict[str, list[str]] = field(
-        default_factory=lambda: {"appSettingNames": [], "connectionStringNames": [], "azureStorageConfigNames": []}
+        default_factory=lambda: {
+            "appSettingNames": [],
+            "connectionStringNames": [],
+            "azureStorageConfigNames": [],
+        }
     )
     busy_until: float = 0.0  # a swap is running until then: other changes get 409
     operation: Any = None  # the running long operation (web.py decides the type)
