@@ -23,16 +23,27 @@ def wait_for(path: Path, timeout: float = 20.0) -> dict[str, str]:
 def test_emulator_command_serves_until_sigterm_and_never_prints_the_secret(tmp_path: Path) -> None:
     env_file = tmp_path / "emu.env"
     process = subprocess.Popen(
-        [sys.executable, "-m", "slotwise.cli.main", "emulator", "--env-file", str(env_file),
-         "--state-dir", str(tmp_path / "state"), "--speed", "instant"],
+        [
+            sys.executable,
+            "-m",
+            "slotwise.cli.main",
+            "emulator",
+            "--env-file",
+            str(env_file),
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--speed",
+            "instant",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         env = wait_for(env_file)
-        health = requests.get(f"{env['SLOTWISE_EMULATOR_URL']}/_emulator/health", verify=env["REQUESTS_CA_BUNDLE"],
-                              timeout=10)
+        health = requests.get(
+            f"{env['SLOTWISE_EMULATOR_URL']}/_emulator/health", verify=env["REQUESTS_CA_BUNDLE"], timeout=10
+        )
         assert health.json()["status"] == "ok"
     finally:
         process.send_signal(signal.SIGTERM)
@@ -52,7 +63,9 @@ def test_emulator_command_reports_a_busy_port_without_a_traceback(tmp_path: Path
         port = taken.getsockname()[1]
         result = subprocess.run(
             [sys.executable, "-m", "slotwise.cli.main", "emulator", "--port", str(port)],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     assert result.returncode == 9
     assert f"127.0.0.1:{port}" in result.stderr

@@ -206,6 +206,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget everything but the default tenant, subscription and service principal."""
         old = self.backends
+        old.kudu.purge()
         fresh = Backends(
             content_dir=old.content_dir, clock=self._clock, speed=old.speed, hosts=HostRegistry()
         )
