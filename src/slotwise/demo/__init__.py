@@ -1,0 +1,1 @@
+"""The slotwise demo: the deployment-slot story, told against the embedded emulator."""
