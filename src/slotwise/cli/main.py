@@ -51,7 +51,9 @@ def cli() -> None:
 def _register() -> None:
     from slotwise.cli.demo import demo
     from slotwise.cli.emulator import emulator
+    from slotwise.cli.slot import slot
 
+    cli.add_command(slot)
     cli.add_command(emulator)
     cli.add_command(demo)
 

@@ -1,0 +1,80 @@
+"""Plain, typed views of the App Service resources slotwise works with (no SDK types leak out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PRODUCTION = "production"
+
+
+def slot_name(value: str) -> str:
+    """The canonical name of a slot: ``production`` for the production slot, otherwise lower-case."""
+    lowered = value.strip().lower()
+    return PRODUCTION if lowered in ("", PRODUCTION, "self") else lowered
+
+
+@dataclass(frozen=True)
+class SlotRef:
+    """The address of one slot of one app (``slot`` is ``production`` for the production slot)."""
+
+    resource_group: str
+    app: str
+    slot: str = PRODUCTION
+
+    @property
+    def is_production(self) -> bool:
+        return self.slot == PRODUCTION
+
+    def other(self, slot: str) -> SlotRef:
+        return SlotRef(self.resource_group, self.app, slot_name(slot))
+
+    def __str__(self) -> str:
+        return f"{self.app}/{self.slot}"
+
+
+@dataclass(frozen=True)
+class SwapStatus:
+    """The last swap a slot took part in, as App Service reports it (``slotSwapStatus``)."""
+
+    timestamp: datetime
+    source: str  # slot name, canonical
+    destination: str
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """One slot as ARM describes it."""
+
+    ref: SlotRef
+    kind: str
+    state: str
+    default_host_name: str
+    scm_host_name: str | None
+    deployment_id: str | None
+    last_modified: datetime | None
+    swap_status: SwapStatus | None
+    target_swap_slot: str | None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.default_host_name}"
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """An HTTP function of a slot as ARM lists it."""
+
+    name: str
+    invoke_url: str | None
+    auth_level: str | None
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HostKeys:
+    """A slot's host keys. Never printed; the caller registers them as secrets."""
+
+    master: str = field(repr=False)
+    function_keys: dict[str, str] = field(default_factory=dict, repr=False)

@@ -1,0 +1,103 @@
+"""What every ``slotwise slot ...`` command shares: common options, the services, the output.
+
+``slot_options`` adds ``-g/--resource-group``, ``-n/--name``, ``--subscription`` and
+``-o/--output``; ``services(ctx)`` builds the clients once through the factory; ``CliReporter``
+prints an operation's progress to stderr (masked); ``emit`` prints the result to stdout as text or
+JSON (``--output json``), masked too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from slotwise.factory import Services, build_services, settings_from_env
+from slotwise.secrets import SecretRegistry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def slot_options(fn: F) -> F:
+    """The options every slot command takes (slot itself is per command)."""
+    fn = click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="Print the result as a human-readable table or as JSON.",
+    )(fn)
+    fn = click.option(
+        "--subscription", metavar="ID", help="Subscription id (default: $AZURE_SUBSCRIPTION_ID)."
+    )(fn)
+    fn = click.option(
+        "-n", "--name", "app", required=True, metavar="APP", help="The function app or web app."
+    )(fn)
+    fn = click.option(
+        "-g", "--resource-group", required=True, metavar="GROUP", help="The app's resource group."
+    )(fn)
+    return fn
+
+
+class CliReporter:
+    """Prints progress for a person, on stderr, secrets masked; byte progress at most every 10%."""
+
+    def __init__(self, secrets: SecretRegistry, *, quiet: bool = False) -> None:
+        self._secrets = secrets
+        self._quiet = quiet
+        self._last_tenth = -1
+
+    def _echo(self, text: str, **style: Any) -> None:
+        if not self._quiet:
+            click.secho(self._secrets.redact(text), err=True, **style)
+
+    def step(self, message: str) -> None:
+        self._last_tenth = -1
+        self._echo(f"==> {message}", bold=True)
+
+    def detail(self, message: str) -> None:
+        self._echo(f"    {message}")
+
+    def progress(self, done: int, total: int | None, unit: str = "bytes") -> None:
+        if not total:
+            return
+        tenth = min(10, done * 10 // total)
+        if tenth != self._last_tenth:
+            self._last_tenth = tenth
+            if unit == "bytes":
+                self._echo(f"    {done / 1048576:,.1f} of {total / 1048576:,.1f} MiB ({tenth * 10}%)")
+            else:
+                self._echo(f"    {done} of {total} {unit}")
+
+    def warning(self, message: str) -> None:
+        self._echo(f"warning: {message}", fg="yellow")
+
+
+def services(ctx: click.Context, subscription: str | None) -> Services:
+    """The services for this command, built once and closed when the command ends."""
+    obj = ctx.ensure_object(dict)
+    if "services" not in obj:
+        built = build_services(settings_from_env(os.environ, subscription=subscription))
+        obj["services"] = built
+        ctx.call_on_close(built.close)
+    result: Services = obj["services"]
+    return result
+
+
+def emit(services: Services, output: str, data: dict[str, Any], text: Callable[[], list[str]]) -> None:
+    """Print a command's result: ``text()`` lines for people, ``data`` as JSON for programs."""
+    rendered = json.dumps(data, indent=2, default=str) if output == "json" else "\n".join(text())
+    sys.stdout.write(services.secrets.redact(rendered) + "\n")
+
+
+def table(rows: list[list[str]], headers: list[str]) -> list[str]:
+    """Left-aligned columns, two spaces apart."""
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip()]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in rows]
+    return lines

@@ -1,0 +1,125 @@
+"""The only place that reads the environment and builds clients.
+
+``settings_from_env`` turns environment variables (and command-line overrides) into ``Settings``;
+``build_services`` turns settings into the clients operations use. Both faces (CLI and pipeline
+agent) come through here, so an operation never reads ``os.environ`` and never builds a client.
+
+Environment variables read:
+
+- ``AZURE_SUBSCRIPTION_ID``: the subscription (or ``--subscription``)
+- ``SLOTWISE_CLOUD``: ``AzureCloud`` (default), ``AzureUSGovernment``, ``AzureChinaCloud``
+- ``SLOTWISE_ARM_ENDPOINT``: the ARM endpoint, for other clouds (and the local emulator)
+- ``AZURE_AUTHORITY_HOST``: the Entra ID authority (azure-identity reads it too)
+- ``SLOTWISE_ARM_AUDIENCE``: ARM's token audience, if not the cloud's default
+- credentials: whatever ``DefaultAzureCredential`` reads (``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID``,
+  ``AZURE_CLIENT_SECRET`` or ``AZURE_CLIENT_CERTIFICATE_PATH``, workload identity, managed identity,
+  az login), unless the pipeline face passes explicit ``CredentialSettings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core import PipelineClient
+from azure.core.credentials import TokenCredential
+from azure.mgmt.web import WebSiteManagementClient
+
+from slotwise.azure.arm import WebApps
+from slotwise.azure.cloud import Cloud, resolve_cloud
+from slotwise.azure.credentials import CredentialSettings, build_credential
+from slotwise.azure.http import SlotwiseTransport, build_client, retry_policy
+from slotwise.errors import ConfigError
+from slotwise.secrets import SecretRegistry
+from slotwise.timing import Clock, SystemClock
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and as whom slotwise works."""
+
+    cloud: Cloud
+    subscription_id: str
+    credential: CredentialSettings = field(default_factory=CredentialSettings)
+    poll_interval: float = 1.0
+
+
+def settings_from_env(
+    env: Mapping[str, str],
+    *,
+    subscription: str | None = None,
+    credential: CredentialSettings | None = None,
+) -> Settings:
+    """Settings from environment variables, with explicit values winning."""
+    cloud = resolve_cloud(
+        env.get("SLOTWISE_CLOUD") or None,
+        arm_endpoint=env.get("SLOTWISE_ARM_ENDPOINT") or None,
+        authority_host=env.get("AZURE_AUTHORITY_HOST") or None,
+        arm_audience=env.get("SLOTWISE_ARM_AUDIENCE") or None,
+    )
+    subscription_id = subscription or env.get("AZURE_SUBSCRIPTION_ID")
+    if not subscription_id:
+        raise ConfigError(
+            "No subscription given.",
+            hint="Pass --subscription, or set AZURE_SUBSCRIPTION_ID (az account show --query id -o tsv).",
+        )
+    return Settings(
+        cloud=cloud, subscription_id=subscription_id, credential=credential or CredentialSettings()
+    )
+
+
+@dataclass
+class Services:
+    """The clients one command works with, built once."""
+
+    settings: Settings
+    credential: TokenCredential
+    web_apps: WebApps
+    clock: Clock
+    secrets: SecretRegistry
+    transport: SlotwiseTransport
+
+    def scm_client(self, scm_host: str) -> PipelineClient[Any, Any]:
+        """An azure-core pipeline client for a slot's Kudu site (bearer auth with the ARM token)."""
+        return build_client(
+            f"https://{scm_host}",
+            transport=SlotwiseTransport(self.clock.sleep),
+            credential=self.credential,
+            scope=self.settings.cloud.arm_scope,
+            retry=retry_policy(post=True),
+        )
+
+    def host_client(self, host: str) -> PipelineClient[Any, Any]:
+        """An azure-core pipeline client for a slot's Functions host (keys go in each request)."""
+        return build_client(
+            f"https://{host}", transport=SlotwiseTransport(self.clock.sleep), retry=retry_policy()
+        )
+
+    def close(self) -> None:
+        self.web_apps.close()
+
+
+def build_services(
+    settings: Settings, *, clock: Clock | None = None, secrets: SecretRegistry | None = None
+) -> Services:
+    """The clients for ``settings``; sleeping (retries, polls) goes through ``clock``."""
+    clock = clock or SystemClock()
+    transport = SlotwiseTransport(clock.sleep)
+    credential = build_credential(settings.credential, settings.cloud)
+    client = WebSiteManagementClient(
+        credential,
+        settings.subscription_id,
+        base_url=settings.cloud.arm_endpoint,
+        credential_scopes=[settings.cloud.arm_scope],
+        transport=transport,
+        retry_policy=retry_policy(),
+    )
+    return Services(
+        settings=settings,
+        credential=credential,
+        web_apps=WebApps(client, poll_interval=settings.poll_interval),
+        clock=clock,
+        secrets=secrets or SecretRegistry(),
+        transport=transport,
+    )
