@@ -10,6 +10,8 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.web import WebSiteManagementClient
 
 from slotwise.emulator import Emulator, FunctionApp, Speed
+from slotwise.factory import Services, build_services, settings_from_env
+from tests.fakes import FastClock
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -58,3 +60,30 @@ def web_client(emulator: Emulator, credential: ClientSecretCredential) -> Iterat
 def function_app(emulator: Emulator) -> FunctionApp:
     """Function app 'func-demo' in resource group 'rg-demo', with a 'staging' slot."""
     return emulator.create_function_app("rg-demo", "func-demo", slots=("staging",))
+
+
+@pytest.fixture
+def slot_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The process environment pointed at the emulator, as a user's shell would be after sourcing
+    its env file (azure-identity's DefaultAzureCredential picks the service principal up)."""
+    for key in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "SLOTWISE_CLOUD"):
+        monkeypatch.delenv(key, raising=False)
+    env = emulator.env()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+def fast_clock() -> FastClock:
+    return FastClock()
+
+
+@pytest.fixture
+def services(slot_env: dict[str, str], fast_clock: FastClock) -> Iterator[Services]:
+    """slotwise's own clients, built by the factory from the environment, sleeping on a FastClock."""
+    import os
+
+    built = build_services(settings_from_env(os.environ), clock=fast_clock)
+    yield built
+    built.close()

@@ -16,9 +16,9 @@ def slot() -> None:
 
 
 def _register() -> None:
-    from slotwise.cli import slot_status
+    from slotwise.cli import slot_deploy, slot_guard, slot_smoke, slot_status, slot_swap
 
-    for module in (slot_status,):
+    for module in (slot_deploy, slot_swap, slot_smoke, slot_guard, slot_status):
         for command in module.COMMANDS:
             slot.add_command(command)
 

@@ -3,8 +3,9 @@
 For each request it: finds which service the ``Host`` serves (ARM, login, DevOps, a site's function
 host or its SCM site), finishes long operations whose time has come, applies a matching fault rule,
 checks the bearer token where the real service does (ARM and Kudu), canonicalises ARM's
-case-insensitive path segments, calls that service's routes, logs the request (never its headers or
-body) and saves the state when asked to. Errors are rendered in the shape of the service that raised them.
+case-insensitive path segments (and drops its empty ones), calls that service's routes, logs the
+request (never its headers or body) and saves the state when asked to. Errors are rendered in the
+shape of the service that raised them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _ARM_CANONICAL = (
     (re.compile(r"/providers/microsoft\.web$", re.IGNORECASE), "/providers/Microsoft.Web"),
 )
 _SUBSCRIPTION_IN_PATH = re.compile(r"^/subscriptions/([^/]+)")
+_REPEATED_SLASHES = re.compile(r"//+")
 _UNAUTHENTICATED_ARM = ("/_emulator", "/metadata/endpoints")
 
 
@@ -167,6 +169,10 @@ class EmulatorApp:
     @staticmethod
     def _prepare(scope: Scope, binding: HostBinding, backends: Backends) -> Scope:
         path: str = scope["path"]
+        if binding.kind == "arm":
+            # ARM ignores empty path segments: `az cloud register --endpoint-resource-manager <arm>/`
+            # asks for `<arm>//metadata/endpoints`.
+            path = _REPEATED_SLASHES.sub("/", path)
         if binding.kind == "arm" and path.lower().startswith("/subscriptions"):
             for pattern, canonical in _ARM_CANONICAL:
                 path = pattern.sub(canonical, path, count=1)

@@ -15,6 +15,9 @@ from starlette.routing import BaseRoute, Route
 from slotwise.emulator.errors import ServiceError
 from slotwise.emulator.routes._common import backends, base_url
 
+# Entra ID's multi-tenant aliases: their discovery documents exist, with the issuer left as a template.
+_TENANT_ALIASES = ("common", "organizations", "consumers")
+
 
 def _known_tenant(request: Request) -> str:
     tenant = str(request.path_params["tenant"]).lower()
@@ -31,7 +34,11 @@ def _known_tenant(request: Request) -> str:
 
 
 async def openid_configuration(request: Request) -> Response:
-    tenant = _known_tenant(request)
+    """A tenant's OpenID configuration; for an alias (``organizations``: MSAL's authority for ``az
+    logout``) the issuer reads ``{tenantid}``, as Entra ID answers."""
+    alias = str(request.path_params["tenant"]).lower()
+    tenant = alias if alias in _TENANT_ALIASES else _known_tenant(request)
+    issuer_tenant = "{tenantid}" if alias in _TENANT_ALIASES else tenant
     base = base_url(request)
     v2 = request.url.path.startswith(f"/{request.path_params['tenant']}/v2.0/")
     prefix = f"{base}/{tenant}"
@@ -50,7 +57,7 @@ async def openid_configuration(request: Request) -> Response:
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "issuer": f"{prefix}/v2.0" if v2 else f"https://sts.windows.net/{tenant}/",
+            "issuer": f"{base}/{issuer_tenant}/v2.0" if v2 else f"https://sts.windows.net/{issuer_tenant}/",
             "request_uri_parameter_supported": False,
             "userinfo_endpoint": f"{base}/oidc/userinfo",
             "authorization_endpoint": f"{prefix}/oauth2/v2.0/authorize"
@@ -61,7 +68,7 @@ async def openid_configuration(request: Request) -> Response:
             "frontchannel_logout_supported": True,
             "end_session_endpoint": f"{prefix}/oauth2/v2.0/logout",
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid"],
-            "tenant_region_scope": "EU",
+            "tenant_region_scope": None if alias in _TENANT_ALIASES else "EU",
             "cloud_instance_name": request.headers.get("host", ""),
             "cloud_graph_host_name": "graph.windows.net",
             "msgraph_host": "graph.microsoft.com",

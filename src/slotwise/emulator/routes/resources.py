@@ -1,7 +1,9 @@
 """Wire of ARM's own resources: subscriptions, tenants and resource groups (Microsoft.Resources).
 
 Clients call these before any Microsoft.Web call: az CLI lists subscriptions at login, and resource
-groups are created with ARM's own ``PUT .../resourcegroups/{name}``.
+groups are created with ARM's own ``PUT .../resourcegroups/{name}`` (a full replace: tags left out of
+the body are removed, as ARM does). Also ARM's unauthenticated cloud metadata,
+``GET /metadata/endpoints``, which ``az cloud register`` reads unless told ``--skip-endpoint-discovery``.
 """
 
 from __future__ import annotations
@@ -95,8 +97,12 @@ async def list_tenants(request: Request) -> Response:
 async def put_group(request: Request) -> Response:
     require_api_version(request)
     body = await read_json(request)
+    # PUT replaces the group: no "tags" in the body clears them (`az group create` on an existing group).
     group, created = backends(request).resources.create_or_update_group(
-        request.path_params["sub"], request.path_params["rg"], str(body.get("location", "")), body.get("tags")
+        request.path_params["sub"],
+        request.path_params["rg"],
+        str(body.get("location", "")),
+        dict(body.get("tags") or {}),
     )
     return arm_json(_group_body(group), status=201 if created else 200)
 
@@ -131,8 +137,38 @@ async def operation_result(request: Request) -> Response:
     return empty(200)
 
 
+# The api-versions that answer every known cloud as a list; later ones answer this cloud alone.
+_ALL_CLOUDS_METADATA_VERSIONS = ("2019-05-01",)
+
+
+async def cloud_metadata(request: Request) -> Response:
+    """This cloud's endpoints, as ``<arm>/metadata/endpoints`` describes a cloud (no token needed).
+
+    ``az cloud register -n NAME --endpoint-resource-manager <arm>/`` reads ``?api-version=2022-09-01``
+    (one cloud, an object); ``2019-05-01`` answers a list of clouds. The emulator has no portal, Graph
+    or storage, so those endpoints and every suffix are left out, as a private cloud leaves them out.
+    """
+    require_api_version(request)
+    arm = f"{base_url(request)}/"
+    cloud = {
+        "name": "SlotwiseEmulator",
+        "authentication": {
+            "loginEndpoint": backends(request).identity.authority or arm,
+            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+        "resourceManager": arm,
+        "suffixes": {},
+    }
+    if request.query_params["api-version"] in _ALL_CLOUDS_METADATA_VERSIONS:
+        return arm_json([cloud])
+    return arm_json(cloud)
+
+
 def routes() -> list[BaseRoute]:
     return [
+        Route("/metadata/endpoints", cloud_metadata, methods=["GET"]),
         Route("/subscriptions", list_subscriptions, methods=["GET"]),
         Route("/tenants", list_tenants, methods=["GET"]),
         Route("/subscriptions/{sub}", get_subscription, methods=["GET"]),
