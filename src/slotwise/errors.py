@@ -12,7 +12,9 @@ the CLI prints ``message`` and ``hint`` and never a traceback for these.
     ├── RemoteError                 exit 4   an Azure service refused or failed the request
     │   ├── NotFoundError           exit 4   the app, slot or resource does not exist
     │   └── ConflictError           exit 5   another operation is in progress on the target
+    │       └── HeldSlotError       exit 7   the slot holds the rollback build: deploying would destroy it
     ├── OperationTimeout            exit 6   a long-running operation did not finish in time
+    ├── SmokeFailed                 exit 8   smoke checks against a slot failed
     ├── EmulatorError               exit 9   the local emulator could not start or be reached
     └── Cancelled                   exit 130 the user or the pipeline cancelled the run
 
@@ -88,11 +90,28 @@ class ConflictError(RemoteError):
     default_hint = "Wait for the other operation to finish, then run the command again."
 
 
+class HeldSlotError(ConflictError):
+    """The target slot holds production's previous build (the rollback); deploying would destroy it."""
+
+    exit_code = 7
+    default_hint = (
+        "Park the held build (`slotwise slot guard --mode park`), end the hold (`slotwise slot "
+        "release-hold`), or pass --allow-overwrite to deploy over it anyway."
+    )
+
+
 class OperationTimeout(SlotwiseError):
     """A long-running operation did not finish within the allowed time."""
 
     exit_code = 6
     default_hint = "Raise the timeout, or check the operation's state with `slotwise slot status`."
+
+
+class SmokeFailed(SlotwiseError):
+    """One or more smoke checks against a slot failed (the report says which and why)."""
+
+    exit_code = 8
+    default_hint = "Look at the failed checks above; fix the build or the checks, then run again."
 
 
 class EmulatorError(SlotwiseError):

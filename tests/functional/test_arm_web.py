@@ -294,3 +294,60 @@ def test_slot_differences_list_the_settings_a_swap_changes(
         "42",
         "41",
     )
+
+
+# ---- api-versions ---------------------------------------------------------------------------------
+def sites_path(emulator: Emulator) -> str:
+    return f"/subscriptions/{emulator.subscription_id}/resourceGroups/rg-demo/providers/Microsoft.Web/sites"
+
+
+@pytest.mark.parametrize("version", ["2016-08-01", "2018-02-01", "2022-03-01", "2024-11-01", "2025-05-01"])
+def test_published_microsoft_web_versions_are_served_with_the_same_bodies(
+    emulator: Emulator, arm_token: str, function_app: FunctionApp, version: str
+) -> None:
+    path = sites_path(emulator)
+    response = requests.get(
+        f"{emulator.arm_url}{path}/func-demo/slots/staging?api-version={version}",
+        headers={"Authorization": f"Bearer {arm_token}"},
+        verify=str(emulator.ca_path),
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["type"]) == (
+        "func-demo/staging",
+        "Microsoft.Web/sites/slots",
+    )
+
+
+@pytest.mark.parametrize("version", ["2099-01-01", "2025-05-01-preview", "2015-08-01", "latest"])
+def test_unknown_microsoft_web_versions_get_invalid_api_version(
+    emulator: Emulator, arm_token: str, function_app: FunctionApp, version: str
+) -> None:
+    path = sites_path(emulator)
+    response = requests.get(
+        f"{emulator.arm_url}{path}?api-version={version}",
+        headers={"Authorization": f"Bearer {arm_token}"},
+        verify=str(emulator.ca_path),
+        timeout=10,
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "InvalidApiVersionParameter")
+    assert "2016-08-01" in response.json()["error"]["message"]
+
+
+def test_a_swap_asked_with_an_older_version_is_polled_with_it(
+    emulator: Emulator, arm_token: str, function_app: FunctionApp
+) -> None:
+    site = f"{sites_path(emulator)}/func-demo"
+    headers = {"Authorization": f"Bearer {arm_token}"}
+    accepted = requests.post(
+        f"{emulator.arm_url}{site}/slots/staging/slotsswap?api-version=2022-03-01",
+        json=ENTITY,
+        headers=headers,
+        verify=str(emulator.ca_path),
+        timeout=10,
+    )
+    assert accepted.status_code == 202
+    location = accepted.headers["Location"]
+    assert "api-version=2022-03-01&" in location
+    done = requests.get(location, headers=headers, verify=str(emulator.ca_path), timeout=10)
+    assert (done.status_code, done.json()["name"]) == (200, "func-demo/staging")

@@ -1,7 +1,173 @@
-"""Placeholder: `slotwise slot swap` commands are being written."""
+"""``slotwise slot swap`` and ``slotwise slot rollback``: swap slots, with preview, checks and rollback."""
 
 from __future__ import annotations
 
+import getpass
+import os
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from slotwise.azure.models import PRODUCTION, SlotRef, slot_name
+from slotwise.cli.context import CliReporter, emit, services, slot_options, table
+from slotwise.errors import UsageError
+from slotwise.slots.promote import PromoteOptions, promote
+from slotwise.slots.rollback import rollback
+from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
+
+
+def _requested_by() -> str | None:
+    for name in ("BUILD_REQUESTEDFOR", "RELEASE_REQUESTEDFOR", "GITHUB_ACTOR"):
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+@click.command()
+@slot_options
+@click.option("-s", "--slot", required=True, metavar="SLOT", help="The slot to swap (e.g. staging).")
+@click.option(
+    "--target", default=PRODUCTION, show_default=True, metavar="SLOT", help="The slot to swap it with."
+)
+@click.option(
+    "--preserve-vnet/--no-preserve-vnet",
+    default=True,
+    show_default=True,
+    help="Keep each slot's virtual network integration where it is.",
+)
+@click.option(
+    "--preview",
+    "phase",
+    flag_value="preview",
+    help="Swap with preview, phase one: apply the target's slot settings to SLOT only.",
+)
+@click.option("--complete", "phase", flag_value="complete", help="Swap with preview, phase two: swap.")
+@click.option("--cancel", "phase", flag_value="cancel", help="Swap with preview: undo phase one.")
+@click.option(
+    "--smoke-checks",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="After the swap, run these smoke checks (YAML or JSON) against the target.",
+)
+@click.option("--rollback-on-failure", is_flag=True, help="If the smoke checks fail, swap back at once.")
+@click.option(
+    "--hold-days",
+    type=click.FloatRange(min=0),
+    default=7.0,
+    show_default=True,
+    help="After a swap into production, protect the previous build in SLOT for this many days.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=1800.0,
+    show_default=True,
+    help="Give up waiting for the swap after this many seconds (it continues on Azure).",
+)
+@click.pass_context
+def swap(
+    ctx: click.Context,
+    resource_group: str,
+    app: str,
+    subscription: str | None,
+    output: str,
+    slot: str,
+    target: str,
+    preserve_vnet: bool,
+    phase: str | None,
+    smoke_checks: Path | None,
+    rollback_on_failure: bool,
+    hold_days: float,
+    timeout: float,
+) -> None:
+    """Swap SLOT with the target slot (production by default) and wait until Azure has finished.
+
+    After a swap into production, SLOT holds production's previous build: it is your rollback
+    (`slotwise slot rollback`), and slotwise guards it against being deployed over. With
+    --smoke-checks the target is checked right after the swap; with --rollback-on-failure a failed
+    check swaps back at once. With --preview / --complete / --cancel the swap runs in two phases.
+    """
+    if rollback_on_failure and smoke_checks is None:
+        raise UsageError(
+            "--rollback-on-failure needs --smoke-checks FILE: there is nothing to fail otherwise."
+        )
+    if phase in ("preview", "cancel") and smoke_checks is not None:
+        raise UsageError(f"--smoke-checks runs after a swap; it does not go with --{phase}.")
+    svc = services(ctx, subscription)
+    reporter = CliReporter(svc.secrets)
+    request = SwapRequest(
+        SlotRef(resource_group, app, slot_name(slot)), slot_name(target), preserve_vnet, timeout
+    )
+    if phase == "preview":
+        result = prepare(svc, request, reporter=reporter)
+        emit(
+            svc,
+            output,
+            result.as_dict(),
+            lambda: [
+                f"{slot} is prepared for a swap with {target}: check it, "
+                "then run again with --complete (or --cancel)."
+            ],
+        )
+        return
+    if phase == "cancel":
+        result = cancel(svc, request.source, reporter=reporter)
+        emit(svc, output, result.as_dict(), lambda: [f"The prepared swap of {slot} was cancelled."])
+        return
+    if phase == "complete":
+        check_prepared(svc, request)
+    options = PromoteOptions(
+        smoke_checks=smoke_checks,
+        rollback_on_failure=rollback_on_failure,
+        hold_days=hold_days,
+        requested_by=_requested_by(),
+        completing_preview=phase == "complete",
+    )
+    outcome = promote(svc, request, options, reporter=reporter)
+    lines = [f"Swapped {request.source.slot} with {request.target_ref.slot} in {outcome.swap.seconds:.1f} s."]
+    if outcome.held is not None:
+        lines.append(
+            f"{outcome.held.slot} holds {outcome.held_build}: roll back with "
+            f"`slotwise slot rollback -g {resource_group} -n {app}`."
+        )
+    if outcome.smoke is not None:
+        lines.append(f"Smoke checks on {request.target_ref.slot}: all {outcome.smoke.passed_count} passed.")
+    emit(svc, output, outcome.as_dict(), lambda: lines)
+
+
+@click.command(name="rollback")
+@slot_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=1800.0,
+    show_default=True,
+    help="Give up waiting for the swap after this many seconds (it continues on Azure).",
+)
+@click.pass_context
+def rollback_command(
+    ctx: click.Context, resource_group: str, app: str, subscription: str | None, output: str, timeout: float
+) -> None:
+    """Put production's previous build back by swapping back the last swap into production.
+
+    Refuses when that would no longer restore the previous build: when the slot holding it was
+    redeployed or swapped with production again since. Works for swaps made in the portal or by
+    other tools too (it reads Azure's own record of the last swap).
+    """
+    svc = services(ctx, subscription)
+    plan, result = rollback(
+        svc,
+        resource_group,
+        app,
+        reporter=CliReporter(svc.secrets),
+        timeout=timeout,
+        requested_by=_requested_by(),
+    )
+    data = {**result.as_dict(), "undid": plan.as_dict()}
+    rows = [[plan.holder.slot, PRODUCTION, f"{plan.swapped_at:%Y-%m-%d %H:%M:%S}", f"{result.seconds:.1f}"]]
+    emit(svc, output, data, lambda: table(rows, ["swapped", "with", "undid swap of (UTC)", "seconds"]))
+
+
+COMMANDS = [swap, rollback_command]

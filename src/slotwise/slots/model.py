@@ -76,6 +76,16 @@ class Hold:
     by: str | None = None  # who swapped it out, if known
     expires: datetime | None = None  # after this the hold lapses on its own
     source: Literal["slotwise", "swap-status"] = "slotwise"  # recorded by slotwise, or inferred
+    parked_from: str | None = None  # the slot the guard moved it from ("park" mode), if it did
+
+    @property
+    def swapped_by(self) -> str:
+        """Who swapped the build out of production, as a phrase for people."""
+        if self.by:
+            return f"by {self.by}"
+        if self.source == "swap-status" or self.parked_from:
+            return "by another tool (the portal, az CLI, ...)"
+        return "by an unknown user"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +95,7 @@ class Hold:
             "by": self.by,
             "expires": self.expires.isoformat() if self.expires else None,
             "source": self.source,
+            "parkedFrom": self.parked_from,
         }
 
 

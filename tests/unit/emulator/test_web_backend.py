@@ -354,3 +354,43 @@ def test_slot_differences_name_what_the_swap_would_change(web: WebBackend, site:
     assert diffs["FEATURE"].diff_rule == "SettingsWillBeModifiedInDestination"
     assert (diffs["FEATURE"].value_in_current_slot, diffs["FEATURE"].value_in_target_slot) == ("new", "old")
     assert diffs["ONLY_STAGING"].diff_rule == "SettingsWillBeAddedToDestination"
+
+
+# ---- tags (ARM's tags API) ----------------------------------------------------------------------
+def test_tags_merge_replace_delete_and_clear_touch_one_slot_only(web: WebBackend, site: Site) -> None:
+    web.merge_tags(SUB, RG, APP, "staging", {"Env": "qa", "owner": "me"})
+    web.merge_tags(SUB, RG, APP, "staging", {"env": "prod"})
+    assert web.tags(SUB, RG, APP, "staging") == {"owner": "me", "env": "prod"}
+    web.delete_tags(SUB, RG, APP, "staging", {"OWNER": "someone-else", "env": ""})
+    assert web.tags(SUB, RG, APP, "staging") == {"owner": "me"}
+    web.replace_tags(SUB, RG, APP, "staging", {"a": "1"})
+    assert web.tags(SUB, RG, APP, "staging") == {"a": "1"}
+    assert web.tags(SUB, RG, APP, "production") == {}
+    web.clear_tags(SUB, RG, APP, "staging")
+    assert site.slots["staging"].tags == {}
+
+
+def test_tags_are_checked_like_arm_does(web: WebBackend, site: Site) -> None:
+    with pytest.raises(ServiceError) as bad_name:
+        web.merge_tags(SUB, RG, APP, "staging", {"a&b": "1"})
+    assert error_of(bad_name) == (400, "InvalidTagNameCharacters", "arm")
+    with pytest.raises(ServiceError) as not_a_string:
+        web.merge_tags(SUB, RG, APP, "staging", {"a": 1})
+    assert error_of(not_a_string) == (400, "InvalidRequestContent", "arm")
+    with pytest.raises(ServiceError) as on_put:
+        web.create_or_update_slot(SUB, RG, APP, "staging", location="westeurope", tags={"x" * 513: "1"})
+    assert error_of(on_put) == (400, "InvalidTagName", "arm")
+    with pytest.raises(ServiceError) as missing:
+        web.merge_tags(SUB, RG, APP, "nope", {"a": "1"})
+    assert error_of(missing) == (404, "ResourceNotFound", "arm")
+
+
+def test_tags_may_change_while_a_swap_locks_the_slot(web: WebBackend, site: Site, clock: ManualClock) -> None:
+    web.merge_tags(SUB, RG, APP, "staging", {"side": "staging"})
+    web.start_swap(SUB, RG, APP, "staging", "production")
+    web.merge_tags(SUB, RG, APP, "production", {"side": "production"})
+    clock.advance(61)
+    web.tick()
+    assert web.slot(SUB, RG, APP, "staging").content.deployment_id == "build-41"  # the swap happened
+    assert web.tags(SUB, RG, APP, "staging") == {"side": "staging"}
+    assert web.tags(SUB, RG, APP, "production") == {"side": "production"}

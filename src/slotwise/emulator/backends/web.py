@@ -3,10 +3,10 @@
 ``WebBackend`` is the whole Microsoft.Web state of one emulator: this module owns creating, listing,
 PUT / PATCH / DELETE, start / stop / restart of sites and slots, the functions a slot runs and the
 keys that belong to a slot; configuration is in ``web_config.py``, swaps in ``web_swap.py`` (rules
-in ``web_swap_rules.py``), lookups and shared state in ``web_base.py``. It never sees HTTP: routes
-pass plain values in and render what comes back. Errors are ``ServiceError`` in the real service's
-shape (ARM for lookups and bad bodies, App Service's own for conflicts and swaps). Time comes only
-from the injected clock.
+in ``web_swap_rules.py``), ARM's tags API in ``web_tags.py``, lookups and shared state in
+``web_base.py``. It never sees HTTP: routes pass plain values in and render what comes back. Errors
+are ``ServiceError`` in the real service's shape (ARM for lookups and bad bodies, App Service's own
+for conflicts and swaps). Time comes only from the injected clock.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from slotwise.emulator.backends.web_base import PRODUCTION
 from slotwise.emulator.backends.web_config import WebConfigMixin, apply_properties
 from slotwise.emulator.backends.web_swap import WebSwapMixin
 from slotwise.emulator.backends.web_swap_rules import SlotDifference, SwapOperation
+from slotwise.emulator.backends.web_tags import WebTagsMixin, check_tags
 from slotwise.emulator.errors import ServiceError, arm_not_found, bad_request
 
 _SITE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?$")
@@ -32,7 +33,7 @@ def _location_required() -> ServiceError:
     return bad_request("The location property is required for this definition.", code="LocationRequired")
 
 
-class WebBackend(WebSwapMixin, WebConfigMixin):
+class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
     """Sites, slots, functions, keys and swaps of the emulated App Service.
 
     Constructed as ``WebBackend(clock, speed, hosts, resources)`` (see ``WebBase``).
@@ -179,10 +180,9 @@ class WebBackend(WebSwapMixin, WebConfigMixin):
         return target
 
     def _put(self, slot: Slot, tags: dict[str, str] | None, properties: dict[str, Any]) -> None:
-        if tags is not None and not isinstance(tags, dict):
-            raise bad_request("tags must be a JSON object.", code="InvalidRequestContent")
+        checked = check_tags({} if tags is None else tags)
         apply_properties(slot, properties)
-        slot.tags = {str(k): str(v) for k, v in (tags or {}).items()}
+        slot.tags = checked
         slot.last_modified = self._clock.now()
 
     def update_site(

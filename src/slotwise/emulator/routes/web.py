@@ -1,18 +1,26 @@
-"""Wire of the emulated ARM Microsoft.Web service (api-version 2025-05-01, what azure-mgmt-web 11.x speaks).
+"""Wire of the emulated ARM Microsoft.Web service: bodies of api-version 2025-05-01 (what azure-mgmt-web
+11.x speaks); the versions accepted are in ``web_versions``.
 
 Collects the routes of ``web_sites`` (sites and slots), ``web_config`` (settings, sticky names,
-siteConfig), ``web_functions`` (functions and keys) and ``web_swap`` (swaps, swap with preview,
-slot differences). The app mounts them on the ARM host; it authenticates, logs, injects faults and
-renders ``ServiceError`` in its shape. Paths use ARM's canonical casing for ``/subscriptions/``,
-``/resourceGroups/`` and ``/providers/Microsoft.Web/``; other segments as the SDK sends them.
+siteConfig), ``web_functions`` (functions and keys), ``web_swap`` (swaps, swap with preview, slot
+differences) and ``web_tags`` (ARM's tags API on sites and slots). The app mounts them on the ARM
+host; it authenticates, logs, injects faults and renders ``ServiceError`` in its shape. Paths use
+ARM's canonical casing for ``/subscriptions/``, ``/resourceGroups/`` and ``/providers/Microsoft.Web/``;
+other segments as the SDK sends them (the tags routes match any casing).
 """
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from slotwise.emulator.routes import web_config, web_functions, web_sites, web_swap
+from slotwise.emulator.routes import web_config, web_functions, web_sites, web_swap, web_tags
 
 
 def routes() -> list[BaseRoute]:
-    return [*web_sites.routes(), *web_config.routes(), *web_functions.routes(), *web_swap.routes()]
+    return [
+        *web_sites.routes(),
+        *web_config.routes(),
+        *web_functions.routes(),
+        *web_swap.routes(),
+        *web_tags.routes(),
+    ]

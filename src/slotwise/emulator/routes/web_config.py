@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from slotwise.emulator.routes._common import API_VERSION, arm_json, backends, read_json, require_api_version
+from slotwise.emulator.routes._common import arm_json, backends, read_json
 from slotwise.emulator.routes.web_render import (
     SITE_PATH,
     SLOT_PATH,
@@ -21,6 +21,7 @@ from slotwise.emulator.routes.web_render import (
     web_config_body,
     where,
 )
+from slotwise.emulator.routes.web_versions import require_web_api_version
 
 
 async def _properties(request: Request) -> dict[str, object]:
@@ -29,7 +30,7 @@ async def _properties(request: Request) -> dict[str, object]:
 
 
 async def list_app_settings(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     target = web.slot(sub, rg, name, slot)
@@ -37,7 +38,7 @@ async def list_app_settings(request: Request) -> Response:
 
 
 async def put_app_settings(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     target = web.set_app_settings(sub, rg, name, slot, await _properties(request))
@@ -49,7 +50,7 @@ def _strings(values: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 async def list_connection_strings(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     target = web.slot(sub, rg, name, slot)
@@ -60,7 +61,7 @@ async def list_connection_strings(request: Request) -> Response:
 
 
 async def put_connection_strings(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     target = web.set_connection_strings(sub, rg, name, slot, await _properties(request))
@@ -71,27 +72,27 @@ async def put_connection_strings(request: Request) -> Response:
 
 
 async def get_slot_config_names(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, _ = where(request)
     return arm_json(slot_config_names_body(backends(request).web.site(sub, rg, name)))
 
 
 async def put_slot_config_names(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, _ = where(request)
     site = backends(request).web.set_slot_config_names(sub, rg, name, await _properties(request))
     return arm_json(slot_config_names_body(site))
 
 
 async def get_web_config(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     return arm_json(web_config_body(web.site(sub, rg, name), web.slot(sub, rg, name, slot)))
 
 
 async def update_web_config(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     target = web.update_site_config(sub, rg, name, slot, await _properties(request))

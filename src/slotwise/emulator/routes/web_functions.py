@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from slotwise.emulator.routes._common import API_VERSION, arm_json, backends, empty, require_api_version
+from slotwise.emulator.routes._common import arm_json, backends, empty
 from slotwise.emulator.routes.web_render import SITE_PATH, SLOT_PATH, function_body, host_keys_body, where
+from slotwise.emulator.routes.web_versions import require_web_api_version
 
 
 async def list_functions(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     site, target = web.site(sub, rg, name), web.slot(sub, rg, name, slot)
@@ -25,7 +26,7 @@ async def list_functions(request: Request) -> Response:
 
 
 async def get_function(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     fn = web.function(sub, rg, name, slot, request.path_params["function"])
@@ -33,19 +34,19 @@ async def get_function(request: Request) -> Response:
 
 
 async def list_function_keys(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     keys = backends(request).web.list_function_keys(*where(request), request.path_params["function"])
     return arm_json(keys)
 
 
 async def list_host_keys(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     return arm_json(host_keys_body(backends(request).web.slot(*where(request))))
 
 
 async def sync(request: Request) -> Response:
     """``host/default/sync``, ``host/default/listsyncstatus``, ``syncfunctiontriggers``: nothing to do."""
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     backends(request).web.slot(*where(request))
     return empty(204)
 

@@ -12,28 +12,27 @@ from starlette.routing import BaseRoute, Route
 
 from slotwise.emulator.backends.web import PRODUCTION
 from slotwise.emulator.routes._common import (
-    API_VERSION,
     arm_json,
     backends,
     empty,
     read_json,
-    require_api_version,
 )
 from slotwise.emulator.routes.web_render import SITE_PATH, SLOT_PATH, json_object, site_body, site_list, where
+from slotwise.emulator.routes.web_versions import require_web_api_version
 
 _GROUP_SITES = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites"
 _SUBSCRIPTION_SITES = "/subscriptions/{sub}/providers/Microsoft.Web/sites"
 
 
 async def get_site(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     return arm_json(site_body(web.site(sub, rg, name), web.slot(sub, rg, name, slot)))
 
 
 async def list_sites(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     with_slots = request.query_params.get("includeSlots", "").lower() == "true"
     sites = backends(request).web.list_sites(request.path_params["sub"], request.path_params.get("rg"))
     items = [
@@ -46,7 +45,7 @@ async def list_sites(request: Request) -> Response:
 
 
 async def list_slots(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, _ = where(request)
     web = backends(request).web
     site = web.site(sub, rg, name)
@@ -54,7 +53,7 @@ async def list_slots(request: Request) -> Response:
 
 
 async def put_site(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     body = json_object(await read_json(request))
     web = backends(request).web
@@ -79,7 +78,7 @@ async def put_site(request: Request) -> Response:
 
 
 async def patch_site(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     body = json_object(await read_json(request))
     web = backends(request).web
@@ -89,7 +88,7 @@ async def patch_site(request: Request) -> Response:
 
 
 async def delete_site(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     if "slot" in request.path_params:
@@ -100,19 +99,19 @@ async def delete_site(request: Request) -> Response:
 
 
 async def restart(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     backends(request).web.restart(*where(request))
     return empty(200)
 
 
 async def start(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     backends(request).web.set_state(*where(request), "Running")
     return empty(200)
 
 
 async def stop(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     backends(request).web.set_state(*where(request), "Stopped")
     return empty(200)
 

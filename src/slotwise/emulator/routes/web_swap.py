@@ -15,13 +15,11 @@ from starlette.routing import BaseRoute, Route
 
 from slotwise.emulator.backends.web import SwapOperation
 from slotwise.emulator.routes._common import (
-    API_VERSION,
     arm_json,
     backends,
     base_url,
     empty,
     read_json,
-    require_api_version,
 )
 from slotwise.emulator.routes.web_render import (
     SITE_PATH,
@@ -31,6 +29,7 @@ from slotwise.emulator.routes.web_render import (
     target_slot,
     where,
 )
+from slotwise.emulator.routes.web_versions import require_web_api_version
 
 _DOTNET_EPOCH_OFFSET = 62_135_596_800  # seconds from 0001-01-01 to 1970-01-01 (.NET ticks in "t=")
 
@@ -38,21 +37,20 @@ _DOTNET_EPOCH_OFFSET = 62_135_596_800  # seconds from 0001-01-01 to 1970-01-01 (
 def _accepted(request: Request, resource_path: str, op: SwapOperation) -> Response:
     """202, no body, a Location to poll (with a ``t`` stamp like the service's, so each one is new)."""
     ticks = int((backends(request).clock.now() + _DOTNET_EPOCH_OFFSET) * 10_000_000)
-    location = (
-        f"{base_url(request)}{resource_path}/operationresults/{op.id}?api-version={API_VERSION}&t={ticks}"
-    )
+    version = request.query_params["api-version"]
+    location = f"{base_url(request)}{resource_path}/operationresults/{op.id}?api-version={version}&t={ticks}"
     return empty(202, {"Location": location, "Pragma": "no-cache", "Expires": "-1"})
 
 
 async def swap(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     target = target_slot(await read_json(request))
     op = backends(request).web.start_swap(*where(request), target)
     return _accepted(request, request.url.path.rsplit("/", 1)[0], op)
 
 
 async def swap_result(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
     op = web.swap_result(sub, rg, name, slot, request.path_params["operation"])
@@ -62,20 +60,20 @@ async def swap_result(request: Request) -> Response:
 
 
 async def apply_slot_config(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     target = target_slot(await read_json(request))
     backends(request).web.apply_slot_config(*where(request), target)
     return empty(200)
 
 
 async def reset_slot_config(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     backends(request).web.reset_slot_config(*where(request))
     return empty(200)
 
 
 async def slot_differences(request: Request) -> Response:
-    require_api_version(request, API_VERSION)
+    require_web_api_version(request)
     target = target_slot(await read_json(request))
     return arm_json(differences_body(backends(request).web.slot_differences(*where(request), target)))
 

@@ -1,0 +1,454 @@
+"""Kudu, a slot's SCM site: zip deployments, their status records and their logs.
+
+Owns every HTTP call to ``https://<scm host>/api/...``, made through the azure-core pipeline the
+factory builds (bearer token for ARM, retries honouring ``Retry-After``, POST retried too, sleeping
+on the injected clock), and the translation of Kudu's answers into slotwise types and errors, once.
+
+- ``zip_deploy`` streams a package (a seekable file object: azure-core rewinds it for a retry) as
+  ``application/octet-stream`` to ``/api/zipdeploy?isAsync=true``, stamping the build into Kudu's
+  ``message`` (``BuildInfo.to_message``), and answers the status URL Kudu gives in ``Location``.
+  Bytes sent are reported through the ``Reporter``; the package is never read into memory.
+- ``wait`` polls that URL until the record says ``complete`` (a poll may answer 200 or 202: only the
+  record's ``status`` decides), reports phase changes, and gives up after an overall timeout.
+- ``latest``, ``deployments``, ``deployment``, ``log`` read the records.
+
+Kudu's error bodies are ``{"Message"}`` or plain text; a 409 means a deployment is already running.
+Text that comes from Kudu (status texts, log lines) is neutralised before anyone prints it. URLs
+Kudu hands back are followed only on the SCM host itself, so the bearer token never goes elsewhere.
+Must not: build host names (the caller passes ``SlotInfo.scm_host_name``), sleep other than through
+the clock, or know about slots' holds and guards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import IO, Any, Protocol
+from urllib.parse import quote, urlencode, urljoin, urlsplit
+
+from azure.core import PipelineClient
+from azure.core.exceptions import HttpResponseError
+from azure.core.rest import HttpRequest, HttpResponse
+
+from slotwise.azure.errors import service_error, translate
+from slotwise.azure.models import SlotInfo
+from slotwise.errors import ConflictError, NotFoundError, OperationTimeout, RemoteError, SlotwiseError
+from slotwise.slots.events import NullReporter, Reporter
+from slotwise.slots.model import BuildInfo
+from slotwise.timing import Clock
+
+# Kudu's DeployStatus (projectkudu/kudu Kudu.Core/Deployment/DeployStatus.cs)
+PENDING, BUILDING, DEPLOYING, FAILED, SUCCESS = 0, 1, 2, 3, 4
+STATUS_NAMES = {
+    PENDING: "Pending",
+    BUILDING: "Building",
+    DEPLOYING: "Deploying",
+    FAILED: "Failed",
+    SUCCESS: "Success",
+}
+LOG_ERROR = 2  # Kudu's LogEntryType: 0 message, 1 warning, 2 error
+DEPLOYER = "slotwise"
+LATEST = "/api/deployments/latest"
+PROGRESS_STEP = 4 * 1024 * 1024  # report bytes sent at most every 4 MiB (and at the end)
+_MAX_MISSING_POLLS = 3  # a status URL that 404s right after the upload: tolerated this many times
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_TIME = re.compile(r"^(?P<base>[^.]+?)(?:\.(?P<fraction>\d+))?(?P<zone>Z|[+-]\d\d:?\d\d)?$")
+
+
+def neutral(text: str | None) -> str:
+    """Remote text made safe to print: no control characters (terminal escapes, carriage returns,
+    bidi overrides), one line, and no Azure Pipelines logging command (``##vso[``) left intact."""
+    if not text:
+        return ""
+    flat = " ".join(_CONTROL.sub("", part).strip() for part in text.splitlines())
+    return flat.replace("##vso[", "# #vso[").replace("##[", "# #[").strip()
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A Kudu timestamp (``2025-01-02T17:40:29.5750000Z``: 7 fraction digits) as an aware datetime;
+    a time without a zone is UTC (as Kudu means it). None for anything else."""
+    if not isinstance(value, str) or not value:
+        return None
+    match = _TIME.match(value.strip())
+    if match is None:
+        return None
+    fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
+    zone = match["zone"] or "+00:00"
+    zone = "+00:00" if zone == "Z" else zone
+    try:
+        parsed = datetime.fromisoformat(f"{match['base']}.{fraction}{zone}")
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class KuduDeployment:
+    """One deployment record of a slot's Kudu (``/api/deployments/{id}``)."""
+
+    id: str
+    status: int
+    status_text: str
+    complete: bool
+    active: bool
+    received_time: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    author: str | None
+    deployer: str | None
+    message: str | None
+    progress: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.complete and self.status == SUCCESS
+
+    @property
+    def failed(self) -> bool:
+        """Complete without success (Kudu's status 3, or any other final status it may invent)."""
+        return self.complete and self.status != SUCCESS
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES.get(self.status, f"status {self.status}")
+
+    @property
+    def build(self) -> BuildInfo | None:
+        """The build slotwise stamped on this deployment, or None if slotwise did not deploy it (or
+        the stamp is damaged: the message is remote text anyone with deploy rights can write)."""
+        try:
+            return BuildInfo.from_message(self.message)
+        except (ValueError, TypeError):
+            return None
+
+    @classmethod
+    def from_json(cls, data: Any) -> KuduDeployment:
+        if not isinstance(data, dict) or not data.get("id"):
+            raise RemoteError(f"Kudu answered something that is not a deployment record: {str(data)[:200]}")
+        status = data.get("status")
+        return cls(
+            id=str(data["id"]),
+            status=status if isinstance(status, int) else PENDING,
+            status_text=neutral(data.get("status_text")),
+            complete=bool(data.get("complete")),
+            active=bool(data.get("active")),
+            received_time=parse_time(data.get("received_time")),
+            start_time=parse_time(data.get("start_time")),
+            end_time=parse_time(data.get("end_time")),
+            author=_opt(data.get("author")),
+            deployer=_opt(data.get("deployer")),
+            message=_opt(data.get("message")),
+            progress=neutral(data.get("progress")),
+        )
+
+
+def _opt(value: Any) -> str | None:
+    return None if value in (None, "", "N/A") else str(value)
+
+
+class ProgressReader:
+    """A file object that counts what is read from it and tells a ``Reporter`` (every few MiB).
+
+    It passes ``read``/``seek``/``tell`` through, so azure-core can rewind it for a retry (progress
+    then starts again from where it was rewound to), and has a length, so requests sends a
+    ``Content-Length`` instead of chunked encoding. It never buffers: memory stays flat for any size.
+    """
+
+    def __init__(self, raw: IO[bytes], size: int, reporter: Reporter) -> None:
+        self._raw = raw
+        self._size = size
+        self._reporter = reporter
+        self._reported = -1
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size)
+        done = self._raw.tell()
+        if done - self._reported >= PROGRESS_STEP or (done >= self._size and done != self._reported):
+            self._reported = done
+            self._reporter.progress(done, self._size)
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        position = self._raw.seek(offset, whence)
+        self._reported = min(self._reported, position - 1)
+        return position
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.read(PROGRESS_STEP):
+            yield chunk
+
+    def close(self) -> None:
+        """The caller owns the file; the HTTP stack must not close it between retries."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ProgressReader:
+        return self  # azure-core copies a request for its retry history: a stream is not copied
+
+
+class ScmServices(Protocol):
+    """What a ``KuduClient`` needs from ``slotwise.factory.Services``."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def scm_client(self, scm_host: str) -> PipelineClient[Any, Any]: ...
+
+
+class KuduClient:
+    """The Kudu of one slot. ``target`` names the slot in messages (e.g. ``func-demo/staging``)."""
+
+    def __init__(self, client: PipelineClient[Any, Any], clock: Clock, *, scm_host: str, target: str) -> None:
+        self._client = client
+        self._clock = clock
+        self.scm_host = scm_host
+        self.target = target
+
+    @classmethod
+    def for_slot(cls, services: ScmServices, slot: SlotInfo) -> KuduClient:
+        """The Kudu of ``slot``, at the SCM host ARM reports for it (``hostNameSslStates``)."""
+        if not slot.scm_host_name:
+            raise RemoteError(
+                f"ARM reports no SCM (Kudu) host for {slot.ref}, so slotwise cannot deploy to it.",
+                hint="Check that the app is an App Service or Functions app on a plan with an SCM site "
+                "(Flex Consumption plans have no slots and no Kudu).",
+            )
+        return cls(
+            services.scm_client(slot.scm_host_name),
+            services.clock,
+            scm_host=slot.scm_host_name,
+            target=str(slot.ref),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.scm_host}"
+
+    # ---- deploying ---------------------------------------------------------------------------------------
+    def zip_deploy(
+        self,
+        body: IO[bytes],
+        *,
+        size: int,
+        metadata: BuildInfo | None,
+        progress: Reporter | None = None,
+    ) -> str:
+        """Upload a zip (streamed from ``body``, ``size`` bytes from its current position) and start
+        an async deployment; answers the URL to poll (Kudu's ``Location``)."""
+        params = {"isAsync": "true", "deployer": DEPLOYER}
+        message = metadata.to_message() if metadata else None
+        if metadata is not None:
+            params["message"] = message or ""
+            if metadata.requested_by:
+                params["author"] = metadata.requested_by
+        # azure-core puts ``params`` in the URL unencoded ('+', '&' in a message would corrupt it)
+        query = urlencode(params, quote_via=quote)
+        request = HttpRequest(
+            "POST",
+            self._on_scm_host(f"/api/zipdeploy?{query}"),
+            headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+            content=ProgressReader(body, size, progress or NullReporter()),
+        )
+        try:
+            with self._boundary(f"uploading the package to the Kudu of {self.target}"):
+                response = self._send(request)
+        except ConflictError:
+            mine = self._own_running_deployment(message)
+            if mine is None:
+                raise
+            return mine  # our own upload went through before a retry of it got the 409
+        location = response.headers.get("Location") or LATEST
+        return self._on_scm_host(location)
+
+    def _own_running_deployment(self, message: str | None) -> str | None:
+        """The status URL of a running deployment stamped with ``message``: a retried upload whose
+        first attempt was received (the connection broke before the answer) meets its own 409."""
+        if not message:
+            return None
+        running = self.latest()
+        if running is None or running.complete or running.message != message:
+            return None
+        return self._on_scm_host(LATEST)
+
+    def wait(
+        self,
+        location: str,
+        *,
+        timeout: float,
+        poll_interval: float = 2.0,
+        reporter: Reporter | None = None,
+    ) -> KuduDeployment:
+        """Poll ``location`` until the deployment is complete (successful or not) and answer its record.
+
+        The first poll is at once, then every ``poll_interval`` seconds; after ``timeout`` seconds
+        ``OperationTimeout`` (the deployment itself may still finish)."""
+        reporter = reporter or NullReporter()
+        url = self._on_scm_host(location)
+        started = self._clock.monotonic()
+        seen: tuple[int, str] | None = None
+        missing = 0
+        while True:
+            record = self._poll(url)
+            if record is None:
+                missing += 1
+                if missing > _MAX_MISSING_POLLS:
+                    raise NotFoundError(
+                        f"Kudu of {self.target} no longer knows the deployment it accepted ({url}).",
+                        hint="Check the slot's deployments with `slotwise slot status`, then deploy again.",
+                    )
+            else:
+                missing = 0
+                if record.complete:
+                    return record
+                if seen is None or seen[0] != record.status:
+                    reporter.detail(f"Kudu: {record.status_name}" + _suffix(record.status_text))
+                elif record.progress and record.progress != seen[1]:
+                    reporter.detail(f"Kudu: {record.progress}")
+                seen = (record.status, record.progress)
+            waited = self._clock.monotonic() - started
+            if waited >= timeout:
+                raise _timed_out(self.target, url, timeout, record)
+            self._clock.sleep(max(0.0, min(poll_interval, timeout - waited)))
+
+    def _poll(self, url: str) -> KuduDeployment | None:
+        """One poll: the record (200 or 202 alike), or None if Kudu does not know it (yet)."""
+        try:
+            with self._boundary(f"reading the deployment status of {self.target}"):
+                response = self._send(HttpRequest("GET", url))
+        except NotFoundError:
+            return None
+        return KuduDeployment.from_json(_json(response))
+
+    # ---- reading records -----------------------------------------------------------------------------------
+    def latest(self) -> KuduDeployment | None:
+        """The running deployment, else the one that ended last; None if the slot has none."""
+        try:
+            with self._boundary(f"reading the latest deployment of {self.target}"):
+                response = self._send(HttpRequest("GET", self._on_scm_host(LATEST)))
+        except NotFoundError:
+            return None
+        return KuduDeployment.from_json(_json(response))
+
+    def deployments(self) -> list[KuduDeployment]:
+        """Every deployment of the content now in the slot, newest first."""
+        with self._boundary(f"listing the deployments of {self.target}"):
+            response = self._send(HttpRequest("GET", self._on_scm_host("/api/deployments")))
+        body = _json(response)
+        records = [KuduDeployment.from_json(item) for item in body] if isinstance(body, list) else []
+        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        return sorted(records, key=lambda d: d.received_time or oldest, reverse=True)
+
+    def deployment(self, deployment_id: str) -> KuduDeployment:
+        with self._boundary(f"reading deployment '{deployment_id}' of {self.target}"):
+            url = self._on_scm_host(f"/api/deployments/{_segment(deployment_id)}")
+            response = self._send(HttpRequest("GET", url))
+        return KuduDeployment.from_json(_json(response))
+
+    def log(self, deployment_id: str) -> list[str]:
+        """The log of one deployment, oldest line first, neutralised; an error line's details (Kudu's
+        ``details_url``, where the real cause usually is) follow it, indented."""
+        lines: list[str] = []
+        for entry in self._log_entries(self.log_url(deployment_id)):
+            lines.append(neutral(str(entry.get("message", ""))))
+            details = entry.get("details_url")
+            if entry.get("type") == LOG_ERROR and isinstance(details, str) and details:
+                url = self._on_scm_host(details)
+                lines += [f"  {neutral(str(e.get('message', '')))}" for e in self._log_entries(url)]
+        return [line for line in lines if line.strip()]
+
+    def log_url(self, deployment_id: str) -> str:
+        return f"{self.base_url}/api/deployments/{_segment(deployment_id)}/log"
+
+    def _log_entries(self, url: str) -> list[dict[str, Any]]:
+        with self._boundary(f"reading a deployment log of {self.target}"):
+            body = _json(self._send(HttpRequest("GET", self._on_scm_host(url))))
+        return [entry for entry in body if isinstance(entry, dict)] if isinstance(body, list) else []
+
+    # ---- plumbing ----------------------------------------------------------------------------------------
+    def _send(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = self._client.send_request(request)
+        response.raise_for_status()
+        return response
+
+    @contextmanager
+    def _boundary(self, doing: str) -> Iterator[None]:
+        """Kudu's errors, translated once: 409 is a running deployment; the rest as for ARM."""
+        try:
+            yield
+        except SlotwiseError:
+            raise
+        except HttpResponseError as error:
+            if error.status_code == 409:
+                raise _conflict(self.target, error) from error
+            raise translate(error, doing) from error
+        except Exception as error:
+            raise translate(error, doing) from error
+
+    def _on_scm_host(self, url: str) -> str:
+        """``url`` made absolute on the SCM host; refused if Kudu points anywhere else (the bearer
+        token for ARM must never be sent to another host, nor over plain HTTP)."""
+        absolute = urljoin(self.base_url + "/", url)
+        parts = urlsplit(absolute)
+        if parts.scheme != "https" or parts.netloc.lower() != self.scm_host.lower():
+            raise RemoteError(
+                f"Kudu of {self.target} pointed to a URL on another host ({parts.scheme}://{parts.netloc}); "
+                "slotwise does not follow it with your token."
+            )
+        return absolute
+
+
+def _json(response: HttpResponse) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise RemoteError(
+            f"Kudu answered {response.status_code} with a body that is not JSON: "
+            f"{neutral(response.text()[:200])}"
+        ) from error
+
+
+def _segment(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
+        raise RemoteError(f"Unexpected deployment id from Kudu: {neutral(value)[:80]!r}")
+    return value
+
+
+def _suffix(text: str) -> str:
+    return f" ({text})" if text else ""
+
+
+def _conflict(target: str, error: HttpResponseError) -> ConflictError:
+    body: Any = None
+    if error.response is not None:
+        try:
+            body = error.response.text()
+        except Exception:  # the body was already consumed
+            body = None
+    _, said = service_error(body)
+    detail = f": {neutral(said)}" if said else "."
+    return ConflictError(
+        f"A deployment is already running on {target}{detail}",
+        status=409,
+        hint="Wait for it to finish (`slotwise slot status` shows it), then deploy again.",
+    )
+
+
+def _timed_out(target: str, url: str, timeout: float, record: KuduDeployment | None) -> OperationTimeout:
+    state = f" (Kudu said: {record.status_name}{_suffix(record.status_text)})" if record else ""
+    return OperationTimeout(
+        f"The deployment to {target} did not finish within {timeout:g} s{state}. It may still finish: "
+        "Kudu goes on without slotwise.",
+        hint=f"Check it with `slotwise slot status`, or GET {url} (Kudu's status record), "
+        "then deploy again with a larger --timeout if it failed.",
+    )
