@@ -546,3 +546,31 @@ def test_no_key_token_or_secret_is_printed(emulator: Emulator, app: FunctionApp,
     assert secrets  # at least the client secret and the tokens slotwise got
     assert [s for s in secrets if s in everything] == []
     assert "Bearer" not in everything
+
+
+def test_the_cli_runs_the_guard_and_allow_overwrite_names_what_it_destroys(
+    emulator: Emulator, app: FunctionApp, services: Services, tmp_path: Path, web_client: Any
+) -> None:
+    pytest.importorskip("slotwise.slots.guard", reason="the guard is wired when slotwise.slots.guard exists")
+    from azure.mgmt.web.models import CsmSlotEntity
+
+    first = run_cli(
+        "-s", "staging", "--package", str(good_build(tmp_path / "v1.zip", "1")), "--build-number", "1.0"
+    )
+    assert first.exit_code == 0, first.output
+    web_client.web_apps.begin_swap_slot(
+        "rg-demo", "func-demo", "staging", CsmSlotEntity(target_slot="production"), polling_interval=0
+    ).result()  # staging now holds production's previous content: the rollback
+
+    refused = run_cli("-s", "staging", "--package", str(good_build(tmp_path / "v2.zip", "2")))
+    forced = run_cli(
+        "-s", "staging", "--package", str(good_build(tmp_path / "v2.zip", "2")), "--allow-overwrite"
+    )
+
+    assert refused.exit_code == 7, refused.output
+    assert "--allow-overwrite" in refused.output
+    assert "Traceback" not in refused.output
+    assert forced.exit_code == 0, forced.output
+    assert "--allow-overwrite: deploying over" in forced.stderr
+    assert served_version(emulator, services, STAGING) == "2"
+    assert served_version(emulator, services, PRODUCTION) == "1"

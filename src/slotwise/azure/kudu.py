@@ -10,7 +10,7 @@ on the injected clock), and the translation of Kudu's answers into slotwise type
   Bytes sent are reported through the ``Reporter``; the package is never read into memory.
 - ``wait`` polls that URL until the record says ``complete`` (a poll may answer 200 or 202: only the
   record's ``status`` decides), reports phase changes, and gives up after an overall timeout.
-- ``latest``, ``deployments``, ``deployment``, ``log`` read the records.
+- ``latest``, ``deployments``, ``log`` read the records.
 
 Kudu's error bodies are ``{"Message"}`` or plain text; a 409 means a deployment is already running.
 Text that comes from Kudu (status texts, log lines) is neutralised before anyone prints it. URLs
@@ -42,13 +42,7 @@ from slotwise.timing import Clock
 
 # Kudu's DeployStatus (projectkudu/kudu Kudu.Core/Deployment/DeployStatus.cs)
 PENDING, BUILDING, DEPLOYING, FAILED, SUCCESS = 0, 1, 2, 3, 4
-STATUS_NAMES = {
-    PENDING: "Pending",
-    BUILDING: "Building",
-    DEPLOYING: "Deploying",
-    FAILED: "Failed",
-    SUCCESS: "Success",
-}
+STATUS_NAMES = dict(enumerate(("Pending", "Building", "Deploying", "Failed", "Success")))
 LOG_ERROR = 2  # Kudu's LogEntryType: 0 message, 1 warning, 2 error
 DEPLOYER = "slotwise"
 LATEST = "/api/deployments/latest"
@@ -128,7 +122,9 @@ class KuduDeployment:
     @classmethod
     def from_json(cls, data: Any) -> KuduDeployment:
         if not isinstance(data, dict) or not data.get("id"):
-            raise RemoteError(f"Kudu answered something that is not a deployment record: {str(data)[:200]}")
+            raise RemoteError(
+                f"Kudu answered something that is not a deployment record: {neutral(str(data))[:200]}"
+            )
         status = data.get("status")
         return cls(
             id=str(data["id"]),
@@ -349,12 +345,6 @@ class KuduClient:
         oldest = datetime.min.replace(tzinfo=timezone.utc)
         return sorted(records, key=lambda d: d.received_time or oldest, reverse=True)
 
-    def deployment(self, deployment_id: str) -> KuduDeployment:
-        with self._boundary(f"reading deployment '{deployment_id}' of {self.target}"):
-            url = self._on_scm_host(f"/api/deployments/{_segment(deployment_id)}")
-            response = self._send(HttpRequest("GET", url))
-        return KuduDeployment.from_json(_json(response))
-
     def log(self, deployment_id: str) -> list[str]:
         """The log of one deployment, oldest line first, neutralised; an error line's details (Kudu's
         ``details_url``, where the real cause usually is) follow it, indented."""
@@ -391,9 +381,9 @@ class KuduClient:
         except HttpResponseError as error:
             if error.status_code == 409:
                 raise _conflict(self.target, error) from error
-            raise translate(error, doing) from error
+            raise _translated(error, doing) from error
         except Exception as error:
-            raise translate(error, doing) from error
+            raise _translated(error, doing) from error
 
     def _on_scm_host(self, url: str) -> str:
         """``url`` made absolute on the SCM host; refused if Kudu points anywhere else (the bearer
@@ -428,13 +418,18 @@ def _suffix(text: str) -> str:
     return f" ({text})" if text else ""
 
 
+def _translated(error: Exception, doing: str) -> SlotwiseError:
+    """``translate``, with Kudu's words (quoted in the message) neutralised."""
+    translated = translate(error, doing)
+    translated.message = neutral(translated.message)
+    return translated
+
+
 def _conflict(target: str, error: HttpResponseError) -> ConflictError:
-    body: Any = None
-    if error.response is not None:
-        try:
-            body = error.response.text()
-        except Exception:  # the body was already consumed
-            body = None
+    try:
+        body: Any = error.response.text() if error.response is not None else None
+    except Exception:  # the body was already consumed
+        body = None
     _, said = service_error(body)
     detail = f": {neutral(said)}" if said else "."
     return ConflictError(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from slotwise.emulator import Speed
-
 
 @click.command()
 @click.option(
@@ -23,6 +21,7 @@ def demo(speed: str) -> None:
     rollback.
     """
     from slotwise.demo.story import run
+    from slotwise.emulator import Speed
 
     run(lambda line: click.echo(line), Speed.realistic() if speed == "realistic" else Speed.instant())
     click.secho("demo finished", fg="green")

@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 from slotwise import __version__
+from slotwise.cli.lazy import LazyGroup
 from slotwise.errors import Cancelled, SlotwiseError
 
 
-class SlotwiseGroup(click.Group):
+class SlotwiseGroup(LazyGroup):
     """A click group that turns slotwise errors into a message, a hint and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -36,7 +37,15 @@ def report(error: SlotwiseError) -> None:
         click.echo(f"hint: {error.hint}", err=True)
 
 
-@click.group(cls=SlotwiseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=SlotwiseGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    lazy_commands={
+        "slot": "slotwise.cli.slot:slot",
+        "emulator": "slotwise.cli.emulator:emulator",
+        "demo": "slotwise.cli.demo:demo",
+    },
+)
 @click.version_option(__version__, prog_name="slotwise")
 def cli() -> None:
     """slotwise: safe deployment-slot releases for Azure Functions and App Service.
@@ -46,19 +55,6 @@ def cli() -> None:
 
     Try it without Azure: `slotwise demo` runs the whole story on a local emulator.
     """
-
-
-def _register() -> None:
-    from slotwise.cli.demo import demo
-    from slotwise.cli.emulator import emulator
-    from slotwise.cli.slot import slot
-
-    cli.add_command(slot)
-    cli.add_command(emulator)
-    cli.add_command(demo)
-
-
-_register()
 
 
 def main() -> None:

@@ -1,11 +1,26 @@
-"""``slotwise slot``: the slot operations (deploy, swap, rollback, smoke, guard, status) as commands."""
+"""``slotwise slot``: the slot operations (deploy, swap, rollback, smoke, guard, status) as commands.
+
+Each command lives in its own module, imported only when it runs (``LazyGroup``).
+"""
 
 from __future__ import annotations
 
 import click
 
+from slotwise.cli.lazy import LazyGroup
 
-@click.group()
+COMMANDS = {
+    "deploy": "slotwise.cli.slot_deploy:deploy_command",
+    "swap": "slotwise.cli.slot_swap:swap",
+    "rollback": "slotwise.cli.slot_swap:rollback_command",
+    "smoke": "slotwise.cli.slot_smoke:smoke",
+    "guard": "slotwise.cli.slot_guard:guard_command",
+    "release-hold": "slotwise.cli.slot_guard:release_hold_command",
+    "status": "slotwise.cli.slot_status:status",
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS)
 def slot() -> None:
     """Deploy to, test, guard and swap the deployment slots of an app.
 
@@ -13,14 +28,3 @@ def slot() -> None:
     DefaultAzureCredential (environment variables, managed identity, az login, ...) and prints a
     table, or JSON with --output json.
     """
-
-
-def _register() -> None:
-    from slotwise.cli import slot_deploy, slot_guard, slot_smoke, slot_status, slot_swap
-
-    for module in (slot_deploy, slot_swap, slot_smoke, slot_guard, slot_status):
-        for command in module.COMMANDS:
-            slot.add_command(command)
-
-
-_register()

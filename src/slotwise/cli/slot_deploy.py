@@ -85,9 +85,13 @@ def deploy_command(
 
     Safe by default: nothing goes to production unless you pass -s production; a missing slot is
     an error unless --create-slot; and a slot that holds production's previous build (your
-    rollback, after a swap) is refused unless --allow-overwrite.
+    rollback, after a swap) is refused: park that build first (`slotwise slot guard --mode park`)
+    or pass --allow-overwrite.
 
-    Example: slotwise slot deploy -g my-rg -n my-func -s staging --package ./build/app.zip
+    \b
+    Examples:
+      slotwise slot deploy -g my-rg -n my-func -s staging --package ./build/app.zip
+      slotwise slot deploy -g my-rg -n my-func -s qa --create-slot --package ./publish
     """
     svc = services(ctx, subscription)
     reporter = CliReporter(svc.secrets)
@@ -140,6 +144,3 @@ def _lines(result: DeployResult) -> list[str]:
         rows.append(["destroyed", f"{result.overwrote} (--allow-overwrite)"])
     width = max(len(key) for key, _ in rows)
     return [f"{key.ljust(width)}  {value}" for key, value in rows]
-
-
-COMMANDS = [deploy_command]

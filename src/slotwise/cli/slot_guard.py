@@ -203,6 +203,3 @@ def _user() -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
-
-
-COMMANDS: list[click.Command] = [guard_command, release_hold_command]

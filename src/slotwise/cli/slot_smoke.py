@@ -137,6 +137,3 @@ def _failed(report: SmokeReport, secrets: SecretRegistry) -> SmokeFailed:
             f"{report.failed_count} of {len(report.results)} smoke checks failed on {report.slot}: {names}."
         )
     return SmokeFailed(safe_text(message, secrets, 600))
-
-
-COMMANDS = [smoke]

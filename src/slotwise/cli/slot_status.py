@@ -77,6 +77,3 @@ def _row(slot: SlotStatus) -> list[str]:
 def _lines(result: AppStatus) -> list[str]:
     title = f"App '{result.app}' in resource group '{result.resource_group}' (times in UTC)"
     return [title, "", *table([_row(slot) for slot in result.slots], HEADERS)]
-
-
-COMMANDS = [status]

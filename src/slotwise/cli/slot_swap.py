@@ -168,6 +168,3 @@ def rollback_command(
     data = {**result.as_dict(), "undid": plan.as_dict()}
     rows = [[plan.holder.slot, PRODUCTION, f"{plan.swapped_at:%Y-%m-%d %H:%M:%S}", f"{result.seconds:.1f}"]]
     emit(svc, output, data, lambda: table(rows, ["swapped", "with", "undid swap of (UTC)", "seconds"]))
-
-
-COMMANDS = [swap, rollback_command]

@@ -249,7 +249,7 @@ def _failed(kudu: KuduClient, deployment: KuduDeployment, build: BuildInfo) -> R
         tail = kudu.log(deployment.id)[-LOG_TAIL:]
     except SlotwiseError as error:
         tail = [f"(the log could not be read: {error.message})"]
-    said = f": {deployment.status_text}" if deployment.status_text else ""
+    said = f": {deployment.status_text.rstrip('.')}" if deployment.status_text else ""
     lines = "".join(f"\n    {line}" for line in tail)
     return RemoteError(
         f"Kudu could not deploy {build.label} to {kudu.target} ({deployment.status_name}){said}. "

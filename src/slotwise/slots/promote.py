@@ -51,11 +51,11 @@ def promote(
     services: Services, request: SwapRequest, options: PromoteOptions, *, reporter: Reporter
 ) -> PromoteResult:
     """Swap ``request.source`` into its target, then record, check and (if asked) roll back."""
-    from slotwise.slots.builds import current_build
+    from slotwise.slots.holds import read_content
 
     into_production = request.target_ref.is_production or request.source.is_production
-    leaving = request.target_ref if request.source.is_production is False else request.source
-    previous = current_build(services, services.web_apps.get(leaving)) if into_production else None
+    leaving = request.source if request.source.is_production else request.target_ref  # production
+    previous = read_content(services, services.web_apps.get(leaving)) if into_production else None
     do_swap = swap_prepared if options.completing_preview else swap
     result = PromoteResult(swap=do_swap(services, request, reporter=reporter))
     if into_production:

@@ -116,20 +116,15 @@ def _release_rolled_back_build(
 
 
 def _refuse_if_redeployed(services: Services, holder: SlotInfo, swapped_at: datetime) -> None:
-    from slotwise.azure.kudu import KuduClient
+    from slotwise.slots.holds import read_content
 
-    if not holder.scm_host_name:
+    content = read_content(services, holder)
+    if content is None or content.deployed_at is None or content.deployed_at <= swapped_at:
         return
-    latest = KuduClient.for_slot(services, holder).latest()
-    if latest is None:
-        return
-    deployed = latest.end_time or latest.received_time
-    if deployed is not None and deployed > swapped_at:
-        label = latest.build.label if latest.build else f"deployment {latest.id[:8]}"
-        raise ConflictError(
-            f"Cannot roll back: slot '{holder.ref.slot}' was redeployed ({label}, "
-            f"{deployed:%Y-%m-%d %H:%M:%S} UTC) after the swap into production, which destroyed production's "
-            "previous build.",
-            hint="Deploy the previous build to a slot and swap it in. slotwise's guard prevents this: "
-            "slotwise slot guard.",
-        )
+    raise ConflictError(
+        f"Cannot roll back: slot '{holder.ref.slot}' was redeployed ({content.label}, "
+        f"{content.deployed_at:%Y-%m-%d %H:%M:%S} UTC) after the swap into production, which destroyed "
+        "production's previous build.",
+        hint="Deploy the previous build to a slot and swap it in. slotwise's guard prevents this: "
+        "slotwise slot guard.",
+    )

@@ -3,8 +3,8 @@
 ``WebBackend`` is the whole Microsoft.Web state of one emulator: this module owns creating, listing,
 PUT / PATCH / DELETE, start / stop / restart of sites and slots, the functions a slot runs and the
 keys that belong to a slot; configuration is in ``web_config.py``, swaps in ``web_swap.py`` (rules
-in ``web_swap_rules.py``), ARM's tags API in ``web_tags.py``, lookups and shared state in
-``web_base.py``. It never sees HTTP: routes pass plain values in and render what comes back. Errors
+in ``web_swap_rules.py``), ARM's tags API in ``web_tags.py``, App Service plans in ``web_plans.py``,
+publishing profiles in ``web_publishing.py``, lookups and shared state in ``web_base.py``. It never sees HTTP: routes pass plain values in and render what comes back. Errors
 are ``ServiceError`` in the real service's shape (ARM for lookups and bad bodies, App Service's own
 for conflicts and swaps). Time comes only from the injected clock.
 """
@@ -20,6 +20,8 @@ from slotwise.emulator.backends.hosts import HostBinding
 from slotwise.emulator.backends.model import FunctionDef, Site, Slot
 from slotwise.emulator.backends.web_base import PRODUCTION
 from slotwise.emulator.backends.web_config import WebConfigMixin, apply_properties
+from slotwise.emulator.backends.web_plans import WebPlansMixin
+from slotwise.emulator.backends.web_publishing import WebPublishingMixin
 from slotwise.emulator.backends.web_swap import WebSwapMixin
 from slotwise.emulator.backends.web_swap_rules import SlotDifference, SwapOperation
 from slotwise.emulator.backends.web_tags import WebTagsMixin, check_tags
@@ -33,8 +35,8 @@ def _location_required() -> ServiceError:
     return bad_request("The location property is required for this definition.", code="LocationRequired")
 
 
-class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
-    """Sites, slots, functions, keys and swaps of the emulated App Service.
+class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin, WebPlansMixin, WebPublishingMixin):
+    """Sites, slots, plans, functions, keys and swaps of the emulated App Service.
 
     Constructed as ``WebBackend(clock, speed, hosts, resources)`` (see ``WebBase``).
     """
@@ -67,8 +69,10 @@ class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
         kind: str = "functionapp",
         location: str = "westeurope",
         app_settings: dict[str, str] | None = None,
+        plan_id: str | None = None,
     ) -> Site:
-        """A new site with its production slot, hosts and keys (the resource group must exist)."""
+        """A new site with its production slot, hosts and keys (the resource group must exist), on
+        the plan ``plan_id`` (which must exist) or else on ``<name>-plan`` (made if missing)."""
         group = self._resources.group(subscription, resource_group)
         if not _SITE_NAME.match(name):
             raise bad_request(
@@ -80,17 +84,16 @@ class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
             raise ServiceError(
                 409, "Conflict", f"Website with given name {name} already exists.", shape="appservice"
             )
-        sub = subscription.lower()
-        plan = f"/subscriptions/{sub}/resourceGroups/{group.name}/providers/Microsoft.Web/serverfarms/{name}"
-        plan += "-plan"
+        given = self.resolve_plan(subscription, plan_id) if plan_id else None
         site = Site(
-            subscription=sub,
+            subscription=subscription.lower(),
             resource_group=group.name,
             name=name,
             location=location,
             kind=kind,
-            server_farm_id=plan,
+            server_farm_id="",
         )
+        site.server_farm_id = (given or self._plan_beside(site, f"{name}-plan")).id
         site.slots[PRODUCTION] = self._new_slot(site, PRODUCTION, app_settings)
         site.production.content.deployment_id = name
         self.sites[self._key(subscription, resource_group, name)] = site
@@ -130,6 +133,7 @@ class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
             app_settings=dict(app_settings or {}),
             master_key=self.new_key(),
             host_function_keys={"default": self.new_key()},
+            publishing_password=self.new_password(),
         )
 
     # ---- ARM PUT / PATCH / DELETE ---------------------------------------------------------------
@@ -147,13 +151,18 @@ class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
         """A full PUT of a site: creates it, or updates it (tags are replaced, properties merged)."""
         if not location:
             raise _location_required()
+        checked = self._checked_plan_property(subscription, properties or {})
+        plan_id = checked.get("serverFarmId")
         site = self.sites.get(self._key(subscription, resource_group, name))
         if site is None:
-            site = self.create_site(subscription, resource_group, name, kind=kind or "app", location=location)
+            site = self.create_site(
+                subscription, resource_group, name, kind=kind or "app", location=location, plan_id=plan_id
+            )
         else:
             web_swap_rules.check_writable(site, site.production)
             site.kind = kind or site.kind
-        self._put(site.production, tags, properties or {})
+        self._put(site.production, tags, checked)
+        site.server_farm_id = plan_id or site.server_farm_id
         return site
 
     def create_or_update_slot(
@@ -171,12 +180,13 @@ class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
         if not location:
             raise _location_required()
         site = self.site(subscription, resource_group, name)
+        checked = self._checked_plan_property(subscription, properties or {})
         target = site.slots.get(slot.lower())
         if target is None:
             target = self.create_slot(subscription, resource_group, name, slot)
         else:
             web_swap_rules.check_writable(site, target)
-        self._put(target, tags, properties or {})
+        self._put(target, tags, checked)
         return target
 
     def _put(self, slot: Slot, tags: dict[str, str] | None, properties: dict[str, Any]) -> None:
@@ -189,19 +199,37 @@ class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
         self, subscription: str, resource_group: str, name: str, slot: str, *, properties: dict[str, Any]
     ) -> Slot:
         """A PATCH of a site or slot: the given properties are merged, nothing else changes."""
-        _, target = self._writable(subscription, resource_group, name, slot)
-        apply_properties(target, properties)
+        site, target = self._writable(subscription, resource_group, name, slot)
+        checked = self._checked_plan_property(subscription, properties)
+        apply_properties(target, checked)
+        if target.is_production and checked.get("serverFarmId"):
+            site.server_farm_id = checked["serverFarmId"]
         target.last_modified = self._clock.now()
         return target
 
-    def delete_site(self, subscription: str, resource_group: str, name: str) -> None:
-        """Delete a site with all its slots and their hosts."""
+    def delete_site(
+        self, subscription: str, resource_group: str, name: str, *, delete_empty_plan: bool = False
+    ) -> None:
+        """Delete a site with all its slots and their hosts; its plan stays, unless it is left empty
+        and ``delete_empty_plan`` (ARM's ``deleteEmptyServerFarm``) asks for that."""
         site = self.site(subscription, resource_group, name)
         web_swap_rules.check_writable(site)
+        plan = self.plan_of(site, site.production)
+        self._release_hosts(site)
+        del self.sites[self._key(subscription, resource_group, name)]
+        if delete_empty_plan:
+            self._drop_plan_if_empty(plan)
+
+    def forget_group(self, subscription: str, resource_group: str) -> None:
+        """Drop every site and plan of a resource group (ARM deletes a group's resources with it)."""
+        for key in [k for k in self.sites if k[:2] == (subscription.lower(), resource_group.lower())]:
+            self._release_hosts(self.sites.pop(key))
+        self._forget_plans_in(subscription, resource_group)
+
+    def _release_hosts(self, site: Site) -> None:
         for slot in site.slots.values():
             self._hosts.release(slot.host_name)
             self._hosts.release(slot.scm_host_name)
-        del self.sites[self._key(subscription, resource_group, name)]
 
     def delete_slot(self, subscription: str, resource_group: str, name: str, slot: str) -> None:
         """Delete a deployment slot and its hosts (production goes only with its site)."""
@@ -256,11 +284,13 @@ class WebBackend(WebSwapMixin, WebConfigMixin, WebTagsMixin):
         return self.function_keys(self.slot(subscription, resource_group, name, slot), function)
 
     def secrets(self) -> list[str]:
-        """Every key the service issued (master, host, system and function keys), for redaction."""
+        """Every key and password the service issued (master, host, system and function keys, publishing
+        passwords), for redaction."""
         out: list[str] = []
         for site in self.sites.values():
             for slot in site.slots.values():
                 out.append(slot.master_key)
+                out.append(slot.publishing_password)
                 out.extend(slot.host_function_keys.values())
                 out.extend(slot.system_keys.values())
                 out.extend(key for keys in slot.function_keys.values() for key in keys.values())

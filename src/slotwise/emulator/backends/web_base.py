@@ -1,15 +1,17 @@
 """The state every part of the emulated Microsoft.Web backend shares, and how resources are found.
 
-Owns the site table, the swap operations table, the injected clock / speed / hosts / resource groups,
-the ARM 404s for missing sites and slots, key generation, and the App Service 409 for slots a swap
-locks. ``WebBackend`` (``web.py``) is assembled from this base and the config and swap mixins; no
-HTTP here.
+Owns the site table, the App Service plan table (rules in ``web_plans.py``), the swap operations
+table, the injected clock / speed / hosts / resource groups, the ARM 404s for missing sites and
+slots, key and password generation, and the App Service 409 for slots a swap locks. ``WebBackend``
+(``web.py``) is assembled from this base and the mixins; no HTTP here.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
+import string
+from typing import TYPE_CHECKING, Any
 
 from slotwise.emulator.backends import web_swap_rules
 from slotwise.emulator.backends.hosts import HostRegistry
@@ -18,6 +20,9 @@ from slotwise.emulator.backends.resources import ResourceBackend
 from slotwise.emulator.backends.web_swap_rules import SwapOperation
 from slotwise.emulator.clock import Clock, Speed
 from slotwise.emulator.errors import arm_not_found
+
+if TYPE_CHECKING:
+    from slotwise.emulator.backends.web_plans import Plan
 
 PRODUCTION = "production"
 SiteKey = tuple[str, str, str]
@@ -32,8 +37,14 @@ class WebBase:
         self._hosts = hosts
         self._resources = resources
         self.sites: dict[SiteKey, Site] = {}
+        self.plans: dict[SiteKey, Plan] = {}  # App Service plans by (subscription, group, name), lower-cased
         self.operations: dict[str, SwapOperation] = {}  # every swap accepted, by operation id
         self._fail_next: dict[SiteKey, str | None] = {}  # sites whose next swap fails (message or default)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a saved state; one saved before plans existed gets its plans on first use."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("plans", {})
 
     @staticmethod
     def _key(subscription: str, resource_group: str, name: str) -> SiteKey:
@@ -73,3 +84,9 @@ class WebBase:
     def new_key() -> str:
         """A key in the style of the Functions host: 40 random bytes, URL-safe base64 (56 characters)."""
         return base64.urlsafe_b64encode(secrets.token_bytes(40)).decode()
+
+    @staticmethod
+    def new_password() -> str:
+        """A publishing password in the style of App Service's: 60 letters and digits."""
+        alphabet = string.ascii_letters + string.digits
+        return "".join(secrets.choice(alphabet) for _ in range(60))
