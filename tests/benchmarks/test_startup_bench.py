@@ -25,14 +25,16 @@ BARE_SCRIPT = """
 import os, requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.web import WebSiteManagementClient
-credential = ClientSecretCredential(os.environ["AZURE_TENANT_ID"], os.environ["AZURE_CLIENT_ID"],
-    os.environ["AZURE_CLIENT_SECRET"], authority=os.environ["AZURE_AUTHORITY_HOST"], disable_instance_discovery=True)
-web = WebSiteManagementClient(credential, os.environ["AZURE_SUBSCRIPTION_ID"], base_url=os.environ["SLOTWISE_ARM_ENDPOINT"])
+env = os.environ
+credential = ClientSecretCredential(env["AZURE_TENANT_ID"], env["AZURE_CLIENT_ID"],
+    env["AZURE_CLIENT_SECRET"], authority=env["AZURE_AUTHORITY_HOST"], disable_instance_discovery=True)
+web = WebSiteManagementClient(credential, env["AZURE_SUBSCRIPTION_ID"], base_url=env["SLOTWISE_ARM_ENDPOINT"])
 sites = [web.web_apps.get("rg-demo", "func-demo"), *web.web_apps.list_slots("rg-demo", "func-demo")]
 token = credential.get_token("https://management.azure.com/.default").token
 with requests.Session() as session:
     for site in sites:
-        scm = next(s.name for s in site.host_name_ssl_states if str(s.host_type).lower().endswith("repository"))
+        ssl_states = site.host_name_ssl_states
+        scm = next(s.name for s in ssl_states if str(s.host_type).lower().endswith("repository"))
         session.get(f"https://{scm}/api/deployments", headers={"Authorization": f"Bearer {token}"}).json()
         print(site.name, site.state, site.default_host_name)
 """
@@ -91,7 +93,8 @@ def _az_median(emulator: Emulator, tmp_path: Path) -> float | None:
         return None
     az = AzCli(emulator, tmp_path / "azure-config")
     az.run("cloud", "register", "-n", CLOUD, "--skip-endpoint-discovery",
-           "--endpoint-resource-manager", f"{emulator.arm_url}/", "--endpoint-active-directory", emulator.authority,
+           "--endpoint-resource-manager", f"{emulator.arm_url}/",
+           "--endpoint-active-directory", emulator.authority,
            "--endpoint-active-directory-resource-id", "https://management.core.windows.net/")  # fmt: skip
     az.run("cloud", "set", "-n", CLOUD)
     az.run("login", "--service-principal", "-u", emulator.client_id, "-p", emulator.client_secret,
