@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from azure.core import PipelineClient
 from azure.core.exceptions import (
@@ -131,13 +132,11 @@ class FunctionsHost:
         typed = any(name.lower() == "content-type" for name in headers)
         if request.body is not None and request.content_type and not typed:
             headers["Content-Type"] = request.content_type
-        return HttpRequest(
-            request.method,
-            self._client.format_url(request.path),
-            params=dict(request.query),
-            headers=headers,
-            content=request.body,
-        )
+        url = self._client.format_url(request.path)
+        if request.query:
+            # azure-core's ``params`` puts values in the URL unencoded ('+' would arrive as a space)
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(dict(request.query))}"
+        return HttpRequest(request.method, url, headers=headers, content=request.body)
 
     def _describe(self, error: AzureError, request: HostRequest) -> str:
         """A sentence for a call that got no answer; never the key (it was only in a header)."""

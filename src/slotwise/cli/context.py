@@ -70,12 +70,19 @@ class CliReporter:
         if tenth != self._last_tenth:
             self._last_tenth = tenth
             if unit == "bytes":
-                self._echo(f"    {done / 1048576:,.1f} of {total / 1048576:,.1f} MiB ({tenth * 10}%)")
+                self._echo(f"    {_size(done)} of {_size(total)} ({tenth * 10}%)")
             else:
                 self._echo(f"    {done} of {total} {unit}")
 
     def warning(self, message: str) -> None:
         self._echo(f"warning: {message}", fg="yellow")
+
+
+def _size(count: int) -> str:
+    """Bytes for a person: KiB below a MiB, MiB above."""
+    if count < 1048576:
+        return f"{count / 1024:,.1f} KiB"
+    return f"{count / 1048576:,.1f} MiB"
 
 
 def services(ctx: click.Context, subscription: str | None) -> Services:

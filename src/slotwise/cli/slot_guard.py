@@ -6,7 +6,7 @@ and what to do about it live in ``slotwise.slots.guard``.
 
 from __future__ import annotations
 
-import getpass
+import os
 
 import click
 
@@ -24,6 +24,7 @@ from slotwise.slots.guard import (
     when,
 )
 from slotwise.slots.holds import DEFAULT_HOLD_DAYS, ReleaseResult, release_hold
+from slotwise.slots.metadata import from_environment
 
 _BY_ENV = ["BUILD_REQUESTEDFOR", "RELEASE_REQUESTEDFOR", "GITHUB_ACTOR"]
 
@@ -179,7 +180,7 @@ def release_hold_command(
     result = release_hold(
         svc,
         SlotRef(resource_group, app, slot_name(slot)),
-        by=by or _user(),
+        by=by or from_environment(os.environ).requested_by,
         reporter=CliReporter(svc.secrets),
         hold_days=hold_days,
     )
@@ -196,10 +197,3 @@ def _release_lines(result: ReleaseResult) -> list[str]:
         f"{when(hold.since)} {hold.swapped_by}).",
         f"The next deployment into '{slot}' will replace it.",
     ]
-
-
-def _user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None

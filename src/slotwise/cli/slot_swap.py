@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -11,19 +10,15 @@ import click
 from slotwise.azure.models import PRODUCTION, SlotRef, slot_name
 from slotwise.cli.context import CliReporter, emit, services, slot_options, table
 from slotwise.errors import UsageError
+from slotwise.slots.metadata import from_environment
 from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.rollback import rollback
 from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
 
 
 def _requested_by() -> str | None:
-    for name in ("BUILD_REQUESTEDFOR", "RELEASE_REQUESTEDFOR", "GITHUB_ACTOR"):
-        if os.environ.get(name):
-            return os.environ[name]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
+    """Who runs this: the pipeline's requester, or the local user (as deployments are stamped)."""
+    return from_environment(os.environ).requested_by
 
 
 @click.command()

@@ -21,16 +21,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 from slotwise.azure.kudu import KuduClient, KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
-from slotwise.errors import Cancelled, HeldSlotError, NotFoundError, RemoteError, SlotwiseError, UsageError
+from slotwise.errors import Cancelled, NotFoundError, RemoteError, SlotwiseError, UsageError
 from slotwise.factory import Services
 from slotwise.slots.events import Reporter
-from slotwise.slots.model import BuildInfo, GuardDecision, Hold
+from slotwise.slots.guard import describe, held_error
+from slotwise.slots.model import BuildInfo, GuardDecision
 from slotwise.slots.package import Package, check_package, prepared_package
 
 DEFAULT_TIMEOUT = 20 * 60.0  # waiting for Kudu after the upload; big Python/Node builds take minutes
@@ -185,40 +185,12 @@ def _check_guard(
     if hold is None:
         return None
     if not allow_overwrite:
-        raise held_slot_error(ref, hold)
+        raise held_error(hold)
     reporter.warning(
-        f"--allow-overwrite: deploying over {hold.build} in {ref}, production's previous build "
-        f"(held since {_when(hold)}{_by(hold)}). It will be destroyed: after this deployment "
-        "there is no rollback to it."
+        f"--allow-overwrite: deploying over it anyway. {describe(hold)}. It will be destroyed: after "
+        "this deployment there is no rollback to it."
     )
     return hold.build
-
-
-def held_slot_error(ref: SlotRef, hold: Hold) -> HeldSlotError:
-    """The refusal for a held slot: which build, since when, by whom, and the ways forward."""
-    expires = f" The hold lapses at {hold.expires:%Y-%m-%d %H:%M} UTC." if hold.expires else ""
-    where = f"-g {ref.resource_group} -n {ref.app} -s {ref.slot}"
-    return HeldSlotError(
-        f"Refusing to deploy to {ref}: it holds {hold.build}, production's previous build and the "
-        f"only rollback, since {_when(hold)}{_by(hold)}.{expires} To proceed: park it with "
-        "`slotwise slot guard --mode park`, end the hold with `slotwise slot release-hold`, or pass "
-        "--allow-overwrite to destroy it.",
-        hint=f"`slotwise slot guard {where} --mode park` moves {hold.build} to a park slot (still a "
-        f"rollback); `slotwise slot release-hold {where}` ends the hold; `--allow-overwrite` deploys "
-        "over it.",
-    )
-
-
-def _when(hold: Hold) -> str:
-    return f"{hold.since.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
-
-
-def _by(hold: Hold) -> str:
-    if hold.by:
-        return f", swapped out by {hold.by}"
-    if hold.source == "swap-status":
-        return ", swapped out outside slotwise (portal or another tool)"
-    return ""
 
 
 def _upload_and_wait(

@@ -62,7 +62,7 @@ class BuildInfo:
             commit=data.get("commit"),
             requested_by=data.get("requested_by"),
             pipeline=data.get("pipeline"),
-            deployed_at=datetime.fromisoformat(when) if isinstance(when, str) else None,
+            deployed_at=_moment(when),
         )
 
 
@@ -110,3 +110,13 @@ class GuardDecision:
     @property
     def safe(self) -> bool:
         return self.hold is None
+
+
+def _moment(value: object) -> datetime | None:
+    """An ISO time from a stamp, or None if it is missing or damaged (a stamp is remote text)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -12,8 +12,9 @@ import pytest
 from slotwise.azure.kudu import PROGRESS_STEP, KuduDeployment, ProgressReader, neutral, parse_time
 from slotwise.azure.models import SlotRef
 from slotwise.errors import ConflictError, HeldSlotError, RemoteError, UsageError
-from slotwise.slots.deploy import DeployRequest, held_slot_error
+from slotwise.slots.deploy import DeployRequest
 from slotwise.slots.events import RecordingReporter
+from slotwise.slots.guard import held_error
 from slotwise.slots.model import BuildInfo, Hold
 
 
@@ -55,7 +56,7 @@ def test_a_held_slot_is_refused_naming_build_time_person_and_the_ways_forward() 
         slot=ref, build="build 20260101.4", since=since, by="alice", expires=since + timedelta(days=7)
     )
 
-    error = held_slot_error(ref, hold)
+    error = held_error(hold)
 
     assert isinstance(error, HeldSlotError)
     assert isinstance(error, ConflictError)
@@ -71,7 +72,7 @@ def test_a_held_slot_is_refused_naming_build_time_person_and_the_ways_forward() 
 def test_a_hold_inferred_from_a_swap_elsewhere_says_so() -> None:
     ref = SlotRef("rg-demo", "func-demo", "staging")
     hold = Hold(slot=ref, build="deployment 1a2b3c4d", since=datetime.now(timezone.utc), source="swap-status")
-    assert "outside slotwise" in held_slot_error(ref, hold).message
+    assert "another tool" in held_error(hold).message
 
 
 # ---- Kudu's text and records -------------------------------------------------------------------------------
@@ -132,8 +133,11 @@ def test_a_record_reads_kudus_fields_and_the_stamp() -> None:
 def test_a_damaged_or_foreign_stamp_is_no_build() -> None:
     base = {"id": "x", "status": 3, "complete": True}
     assert KuduDeployment.from_json({**base, "message": "Created via a push deployment"}).build is None
-    damaged = '{"slotwise":1,"deployed_at":"not a time"}'
-    assert KuduDeployment.from_json({**base, "message": damaged}).build is None
+    assert KuduDeployment.from_json({**base, "message": '{"slotwise":1,"build_id":'}).build is None
+    damaged = '{"slotwise":1,"build_id":"42","deployed_at":"not a time"}'
+    kept = KuduDeployment.from_json({**base, "message": damaged}).build
+    assert kept is not None  # a damaged field costs only that field
+    assert (kept.build_id, kept.deployed_at) == ("42", None)
     assert KuduDeployment.from_json(base).failed
 
 
