@@ -125,6 +125,18 @@ def test_az_slot_list_wall_time(az: AzCli, emulator: Emulator) -> None:
     )
 
 
+def test_az_functionapp_slot_list_reads_the_plan_first(az: AzCli, emulator: Emulator) -> None:
+    """``az functionapp deployment slot ...`` reads the app's App Service plan (to refuse Flex
+    Consumption) before the slot requests; the emulator serves the plan every site names."""
+    emulator.call(lambda b: b.log.clear())
+    slots = az.run("functionapp", "deployment", "slot", "list", "-g", "rg-demo", "-n", "func-demo")
+    assert [slot["name"] for slot in slots] == ["staging"]
+    served = [
+        (e.method, e.path.rsplit("/", 2)[-2:], e.status) for e in emulator.call(lambda b: b.log.entries())
+    ]
+    assert ("GET", ["serverfarms", "func-demo-plan"], 200) in served
+
+
 def test_az_swap_waits_for_its_30_second_poll(az: AzCli, emulator: Emulator) -> None:
     emulator.set_speed(Speed(swap_seconds=SWAP_SECONDS))
     try:

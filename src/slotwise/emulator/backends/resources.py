@@ -2,7 +2,9 @@
 
 Each subscription belongs to one tenant; a token from another tenant is refused by the ARM routes.
 Names of resource groups are matched case-insensitively and keep the casing they were created with,
-as in ARM.
+as in ARM. A group's location is fixed when it is created: ARM's PUT (``put_group``) of an existing
+group in another location gets 409 ``InvalidResourceGroupLocation``; locations compare without case
+or spaces (``West Europe`` is ``westeurope``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from slotwise.emulator.clock import Clock
 from slotwise.emulator.errors import ServiceError
 
 _GROUP_NAME = re.compile(r"^[-\w._()]{1,90}$")
+
+
+def _location(location: str) -> str:
+    """A location as ARM names it: ``West Europe`` -> ``westeurope``."""
+    return location.replace(" ", "").lower()
 
 
 @dataclass
@@ -92,11 +99,25 @@ class ResourceBackend:
             if tags is not None:
                 existing.tags = dict(tags)
             return existing, False
-        group = ResourceGroup(
-            subscription_id.lower(), name, location.replace(" ", "").lower(), dict(tags or {})
-        )
+        group = ResourceGroup(subscription_id.lower(), name, _location(location), dict(tags or {}))
         self.groups[key] = group
         return group, True
+
+    def put_group(
+        self, subscription_id: str, name: str, location: str, tags: dict[str, str] | None = None
+    ) -> tuple[ResourceGroup, bool]:
+        """ARM's PUT of a group: ``create_or_update_group``, but an existing group keeps its location
+        (409 ``InvalidResourceGroupLocation`` if the body asks for another)."""
+        existing = self.groups.get((subscription_id.lower(), name.lower()))
+        if existing is not None and location and _location(location) != _location(existing.location):
+            self.subscription(subscription_id)
+            raise ServiceError(
+                409,
+                "InvalidResourceGroupLocation",
+                f"Invalid resource group location '{location}'. The Resource group already exists in "
+                f"location '{existing.location}'.",
+            )
+        return self.create_or_update_group(subscription_id, name, location, tags)
 
     def list_groups(self, subscription_id: str) -> list[ResourceGroup]:
         self.subscription(subscription_id)

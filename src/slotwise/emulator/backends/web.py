@@ -4,9 +4,10 @@
 PUT / PATCH / DELETE, start / stop / restart of sites and slots, the functions a slot runs and the
 keys that belong to a slot; configuration is in ``web_config.py``, swaps in ``web_swap.py`` (rules
 in ``web_swap_rules.py``), ARM's tags API in ``web_tags.py``, App Service plans in ``web_plans.py``,
-publishing profiles in ``web_publishing.py``, lookups and shared state in ``web_base.py``. It never sees HTTP: routes pass plain values in and render what comes back. Errors
-are ``ServiceError`` in the real service's shape (ARM for lookups and bad bodies, App Service's own
-for conflicts and swaps). Time comes only from the injected clock.
+publishing profiles in ``web_publishing.py``, lookups and shared state in ``web_base.py``. It never
+sees HTTP: routes pass plain values in and render what comes back. Errors are ``ServiceError`` in
+the real service's shape (ARM for lookups and bad bodies, App Service's own for conflicts and
+swaps). Time comes only from the injected clock.
 """
 
 from __future__ import annotations

@@ -118,8 +118,9 @@ class WebPlansMixin(WebBase):
     def plan_of(self, site: Site, slot: Slot | None = None) -> Plan:
         """The plan a site (or one of its slots, which may have been moved) runs on."""
         plan_id = site.server_farm_id
-        if slot is not None and isinstance(slot.site_properties.get("serverFarmId"), str):
-            plan_id = slot.site_properties["serverFarmId"]
+        moved = slot.site_properties.get("serverFarmId") if slot is not None else None
+        if isinstance(moved, str) and _PLAN_ID.match(moved.strip()):  # states saved earlier may hold any text
+            plan_id = moved
         found = self.plans.get(self._plan_key(*parse_plan_id(plan_id)))
         if found is None:  # a site restored from a state saved before plans existed
             found = self._plan_beside(site, parse_plan_id(plan_id)[2])

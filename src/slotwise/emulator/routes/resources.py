@@ -2,8 +2,9 @@
 
 Clients call these before any Microsoft.Web call: az CLI lists subscriptions at login, and resource
 groups are created with ARM's own ``PUT .../resourcegroups/{name}`` (a full replace: tags left out of
-the body are removed, as ARM does). Also ARM's unauthenticated cloud metadata,
-``GET /metadata/endpoints``, which ``az cloud register`` reads unless told ``--skip-endpoint-discovery``.
+the body are removed, as ARM does; another location than the group's is a 409). Also ARM's
+unauthenticated cloud metadata, ``GET /metadata/endpoints``, which ``az cloud register`` reads
+unless told ``--skip-endpoint-discovery``.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ async def put_group(request: Request) -> Response:
     require_api_version(request)
     body = await read_json(request)
     # PUT replaces the group: no "tags" in the body clears them (`az group create` on an existing group).
-    group, created = backends(request).resources.create_or_update_group(
+    group, created = backends(request).resources.put_group(
         request.path_params["sub"],
         request.path_params["rg"],
         str(body.get("location", "")),
@@ -126,8 +127,7 @@ async def delete_group(request: Request) -> Response:
     sub, name = request.path_params["sub"], request.path_params["rg"]
     state = backends(request)
     state.resources.delete_group(sub, name)
-    for key in [k for k in state.web.sites if k[0] == sub.lower() and k[1] == name.lower()]:
-        state.web.sites.pop(key)
+    state.web.forget_group(sub, name)
     operation = f"{base_url(request)}/subscriptions/{sub}/operationresults/{uuid.uuid4().hex}"
     return empty(202, {"Location": f"{operation}?api-version={request.query_params['api-version']}"})
 

@@ -3,7 +3,8 @@
 
 Collects the routes of ``web_sites`` (sites and slots), ``web_config`` (settings, sticky names,
 siteConfig), ``web_functions`` (functions and keys), ``web_swap`` (swaps, swap with preview, slot
-differences) and ``web_tags`` (ARM's tags API on sites and slots). The app mounts them on the ARM
+differences), ``web_tags`` (ARM's tags API on sites and slots), ``web_plans`` (App Service plans)
+and ``web_publish`` (publishing profiles). The app mounts them on the ARM
 host; it authenticates, logs, injects faults and renders ``ServiceError`` in its shape. Paths use
 ARM's canonical casing for ``/subscriptions/``, ``/resourceGroups/`` and ``/providers/Microsoft.Web/``;
 other segments as the SDK sends them (the tags routes match any casing).
@@ -13,7 +14,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from slotwise.emulator.routes import web_config, web_functions, web_sites, web_swap, web_tags
+from slotwise.emulator.routes import (
+    web_config,
+    web_functions,
+    web_plans,
+    web_publish,
+    web_sites,
+    web_swap,
+    web_tags,
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -23,4 +32,6 @@ def routes() -> list[BaseRoute]:
         *web_functions.routes(),
         *web_swap.routes(),
         *web_tags.routes(),
+        *web_plans.routes(),
+        *web_publish.routes(),
     ]

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from slotwise.emulator.backends.model import FunctionDef, Site, Slot
 from slotwise.emulator.backends.web import PRODUCTION, SlotDifference, SwapOperation
 from slotwise.emulator.backends.web_config import DEFAULT_PROPERTIES
+from slotwise.emulator.backends.web_plans import Plan
 from slotwise.emulator.clock import iso
 from slotwise.emulator.errors import bad_request
 
@@ -146,8 +147,8 @@ def _operation_on(site: Site, slot: Slot) -> str | None:
     return op.id if isinstance(op, SwapOperation) and op.running and op.involves(slot) else None
 
 
-def site_body(site: Site, slot: Slot) -> dict[str, Any]:
-    """A Site resource for the production slot or a deployment slot."""
+def site_body(site: Site, slot: Slot, plan: Plan) -> dict[str, Any]:
+    """A Site resource for the production slot or a deployment slot, on ``plan``."""
     props = {**DEFAULT_PROPERTIES, **slot.site_properties}
     verification = hashlib.sha256(f"{site.subscription}/{site.name}".encode()).hexdigest().upper()
     properties: dict[str, Any] = {
@@ -163,7 +164,7 @@ def site_body(site: Site, slot: Slot) -> dict[str, Any]:
             {"name": slot.host_name, "sslState": "Disabled", "hostType": "Standard"},
             {"name": slot.scm_host_name, "sslState": "Disabled", "hostType": "Repository"},
         ],
-        "serverFarmId": props.get("serverFarmId") or site.server_farm_id,
+        "serverFarmId": plan.id,
         "reserved": props["reserved"],
         "isXenon": props["isXenon"],
         "hyperV": props["hyperV"],
@@ -181,7 +182,7 @@ def site_body(site: Site, slot: Slot) -> dict[str, Any]:
         "deploymentId": slot.content.deployment_id,
         "slotName": None,
         "trafficManagerHostNames": None,
-        "sku": "ElasticPremium" if "functionapp" in site.kind else "Standard",
+        "sku": plan.tier,
         "scmSiteAlsoStopped": props["scmSiteAlsoStopped"],
         "targetSwapSlot": slot.target_swap_slot,
         "hostingEnvironmentProfile": None,
@@ -225,8 +226,8 @@ def site_body(site: Site, slot: Slot) -> dict[str, Any]:
     }
 
 
-def site_list(items: list[tuple[Site, Slot]]) -> dict[str, Any]:
-    return {"value": [site_body(site, slot) for site, slot in items], "nextLink": None}
+def site_list(items: list[tuple[Site, Slot, Plan]]) -> dict[str, Any]:
+    return {"value": [site_body(site, slot, plan) for site, slot, plan in items], "nextLink": None}
 
 
 def config_body(site: Site, slot: Slot, name: str, properties: Any) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Wire of Microsoft.Web sites and slots: GET / PUT / PATCH / DELETE, lists, start / stop / restart.
 
 Each endpoint checks the api-version, reads the path and body, calls one ``WebBackend`` method and
-renders its answer (``web_render.py``); errors are the backend's ``ServiceError``. No state here.
+renders its answer (``web_render.py``, with the plan the site or slot is on); errors are the backend's
+``ServiceError``. A site DELETE honours ``deleteEmptyServerFarm``. No state here.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from slotwise.emulator.backends.web import PRODUCTION
+from slotwise.emulator.backends.model import Site, Slot
+from slotwise.emulator.backends.web import PRODUCTION, WebBackend
 from slotwise.emulator.routes._common import (
     arm_json,
     backends,
@@ -24,19 +26,24 @@ _GROUP_SITES = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web
 _SUBSCRIPTION_SITES = "/subscriptions/{sub}/providers/Microsoft.Web/sites"
 
 
+def _answer(web: WebBackend, site: Site, slot: Slot) -> Response:
+    return arm_json(site_body(site, slot, web.plan_of(site, slot)))
+
+
 async def get_site(request: Request) -> Response:
     require_web_api_version(request)
     sub, rg, name, slot = where(request)
     web = backends(request).web
-    return arm_json(site_body(web.site(sub, rg, name), web.slot(sub, rg, name, slot)))
+    return _answer(web, web.site(sub, rg, name), web.slot(sub, rg, name, slot))
 
 
 async def list_sites(request: Request) -> Response:
     require_web_api_version(request)
     with_slots = request.query_params.get("includeSlots", "").lower() == "true"
-    sites = backends(request).web.list_sites(request.path_params["sub"], request.path_params.get("rg"))
+    web = backends(request).web
+    sites = web.list_sites(request.path_params["sub"], request.path_params.get("rg"))
     items = [
-        (site, slot)
+        (site, slot, web.plan_of(site, slot))
         for site in sites
         for key, slot in sorted(site.slots.items())
         if key == PRODUCTION or with_slots
@@ -49,7 +56,9 @@ async def list_slots(request: Request) -> Response:
     sub, rg, name, _ = where(request)
     web = backends(request).web
     site = web.site(sub, rg, name)
-    return arm_json(site_list([(site, slot) for slot in web.list_slots(sub, rg, name)]))
+    return arm_json(
+        site_list([(site, slot, web.plan_of(site, slot)) for slot in web.list_slots(sub, rg, name)])
+    )
 
 
 async def put_site(request: Request) -> Response:
@@ -70,11 +79,11 @@ async def put_site(request: Request) -> Response:
             tags=tags,
             properties=properties,
         )
-        return arm_json(site_body(site, site.production))
+        return _answer(web, site, site.production)
     updated = web.create_or_update_slot(
         sub, rg, name, slot, location=location, tags=tags, properties=properties
     )
-    return arm_json(site_body(web.site(sub, rg, name), updated))
+    return _answer(web, web.site(sub, rg, name), updated)
 
 
 async def patch_site(request: Request) -> Response:
@@ -84,7 +93,7 @@ async def patch_site(request: Request) -> Response:
     web = backends(request).web
     properties = json_object(body.get("properties") or {}, "properties")
     updated = web.update_site(sub, rg, name, slot, properties=properties)
-    return arm_json(site_body(web.site(sub, rg, name), updated))
+    return _answer(web, web.site(sub, rg, name), updated)
 
 
 async def delete_site(request: Request) -> Response:
@@ -94,7 +103,8 @@ async def delete_site(request: Request) -> Response:
     if "slot" in request.path_params:
         web.delete_slot(sub, rg, name, slot)
     else:
-        web.delete_site(sub, rg, name)
+        empty_plan = request.query_params.get("deleteEmptyServerFarm", "").lower() == "true"
+        web.delete_site(sub, rg, name, delete_empty_plan=empty_plan)
     return empty(200)
 
 

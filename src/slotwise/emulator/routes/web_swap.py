@@ -56,7 +56,8 @@ async def swap_result(request: Request) -> Response:
     op = web.swap_result(sub, rg, name, slot, request.path_params["operation"])
     if op.running:
         return _accepted(request, request.url.path.rsplit("/", 2)[0], op)
-    return arm_json(site_body(web.site(sub, rg, name), web.slot(sub, rg, name, slot)))
+    site, target = web.site(sub, rg, name), web.slot(sub, rg, name, slot)
+    return arm_json(site_body(site, target, web.plan_of(site, target)))
 
 
 async def apply_slot_config(request: Request) -> Response:
