@@ -16,12 +16,12 @@ import click
 def demo(speed: str) -> None:
     """Run the slotwise story on a local emulator of Azure: no Azure account needed.
 
-    Creates a function app with a staging slot, deploys build 1 to production and build 2 to
-    staging, swaps them, and shows that production runs build 2 while staging keeps build 1 as the
-    rollback.
+    Production runs build 1; build 2 is deployed to staging, smoke-tested and swapped live, so
+    staging holds build 1 as the rollback. Build 3 would destroy it: refused, parked, deployed, and
+    caught by its smoke checks before production. Build 4 goes live, and one command rolls back.
     """
     from slotwise.demo.story import run
     from slotwise.emulator import Speed
 
-    run(lambda line: click.echo(line), Speed.realistic() if speed == "realistic" else Speed.instant())
-    click.secho("demo finished", fg="green")
+    run(click.echo, Speed.realistic() if speed == "realistic" else Speed.instant())
+    click.secho("\ndemo finished: every step went as told", fg="green")

@@ -1,23 +1,24 @@
-"""The demo story, step by step, through the real Azure SDK clients against the embedded emulator.
+"""The demo: the deployment-slot story of the seed article, told with slotwise's own commands.
 
-For now (the foundation): create a function app with a staging slot, deploy build 1 to production
-and build 2 to staging, show each slot answering through its own host, swap staging into production
-with azure-mgmt-web's own long-running-operation poller, and show that production now runs build 2
-while staging holds build 1 as the rollback. Later work replaces the raw steps with slotwise's own
-slot operations.
+Against the embedded emulator (no Azure account): production runs build 1; build 2 is deployed to
+staging, smoke-tested there through its own URL and keys, and swapped into production, so staging
+holds build 1 as the rollback. Build 3 arrives: deploying it to staging would destroy that rollback,
+so the guard refuses; the held build is parked, build 3 is deployed, fails its smoke checks and never
+reaches production. Build 4 fixes it, goes live, and when production misbehaves one command rolls
+back. Each command is shown as a person would type it and runs in this process, against the
+emulator, exactly as it would against Azure.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import click
 import requests
-from azure.identity import ClientSecretCredential
-from azure.mgmt.web import WebSiteManagementClient
-from azure.mgmt.web.models import CsmSlotEntity
 
 from slotwise.demo.sample_app import build_package
 from slotwise.emulator import Emulator, Speed
@@ -25,104 +26,150 @@ from slotwise.emulator import Emulator, Speed
 Say = Callable[[str], None]
 GROUP, APP = "rg-orders", "func-orders"
 
+CHECKS = """\
+checks:
+  - name: health says ok
+    path: /api/health
+    expect:
+      status: 200
+      bodyContains: '"ok"'
+  - name: orders answers with its function key
+    function: orders
+    expect:
+      status: 200
+      latencyMs: 2000
+"""
+
+
+class Story:
+    """Runs ``slotwise`` commands in this process and narrates between them."""
+
+    def __init__(self, say: Say, emulator: Emulator, workdir: Path) -> None:
+        self.say = say
+        self.emulator = emulator
+        self.workdir = workdir
+        self.checks = workdir / "smoke.yaml"
+        self.checks.write_text(CHECKS)
+
+    def chapter(self, text: str) -> None:
+        self.say("")
+        self.say(click.style(f"## {text}", bold=True))
+
+    def run(self, *args: str, expect: int = 0) -> None:
+        """Run ``slotwise slot ARGS -g GROUP -n APP`` like a person would, and check its exit code."""
+        from slotwise.cli.main import cli
+
+        shown = " ".join(a if " " not in a else repr(a) for a in args)
+        self.say(click.style(f"$ slotwise slot {shown} -g {GROUP} -n {APP}", fg="cyan"))
+        try:
+            code = cli.main(
+                ["slot", *args, "-g", GROUP, "-n", APP], prog_name="slotwise", standalone_mode=False
+            )
+        except click.exceptions.Exit as stop:
+            code = stop.exit_code
+        code = code or 0
+        if code != expect:
+            raise click.ClickException(f"`slotwise slot {shown}` exited {code}, the demo expected {expect}")
+        if expect:
+            self.say(click.style(f"(exit code {code}, as intended)", fg="yellow"))
+
+    def package(self, build: str, *, broken: bool = False) -> str:
+        return str(build_package(self.workdir, build, broken=broken))
+
+    def serving(self) -> dict[str, str]:
+        """Which build each slot's own host serves right now (asked over HTTPS, like a browser)."""
+        served = {}
+        for slot in ("production", "staging", "park"):
+            host = self._host(slot)
+            if host is None:
+                continue
+            answer = requests.get(f"https://{host}/api/health", verify=str(self.emulator.ca_path), timeout=30)
+            served[slot] = str(answer.json().get("build")) if answer.status_code in (200, 500) else "-"
+        return served
+
+    def show(self) -> None:
+        self.say("   serving now: " + ", ".join(f"{slot} = build {b}" for slot, b in self.serving().items()))
+
+    def expect(self, **builds: str) -> None:
+        served = self.serving()
+        wrong = {slot: served.get(slot) for slot, build in builds.items() if served.get(slot) != build}
+        if wrong:
+            raise click.ClickException(f"the slots do not serve what the story says: {served}")
+        self.show()
+
+    def _host(self, slot: str) -> str | None:
+        sub = self.emulator.subscription_id
+
+        def find(b: object) -> str | None:
+            site = b.web.sites.get((sub, GROUP.lower(), APP.lower()))  # type: ignore[attr-defined]
+            found = site.slots.get(slot) if site else None
+            return found.host_name if found else None
+
+        return self.emulator.call(find)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Point this process at the emulator, as sourcing its env file would, and restore afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
 
 def run(say: Say, speed: Speed) -> None:
-    """Tell the story; raises on any step that does not go as told."""
+    """Tell the story; raises ``click.ClickException`` if any step does not go as told."""
     with Emulator(speed=speed) as emu, tempfile.TemporaryDirectory(prefix="slotwise-demo-") as tmp:
-        verify = str(emu.ca_path)
-        say(f"Started the Azure emulator: ARM at {emu.arm_url}, login at {emu.authority}")
+        say(f"Started the Azure emulator: ARM at {emu.arm_url}, Entra ID at {emu.authority}")
         emu.create_function_app(GROUP, APP, slots=("staging",))
-        credential = ClientSecretCredential(
-            emu.tenant_id,
-            emu.client_id,
-            emu.client_secret,
-            authority=emu.authority,
-            connection_verify=verify,
-            disable_instance_discovery=True,
-        )
-        web = WebSiteManagementClient(
-            credential, emu.subscription_id, base_url=emu.arm_url, connection_verify=verify
-        )
-        token = credential.get_token("https://management.azure.com/.default").token
-        say(f"Created function app {APP} in {GROUP} with a staging slot")
-        for slot in [web.web_apps.get(GROUP, APP), *web.web_apps.list_slots(GROUP, APP)]:
-            say(f"  {slot.name:<24} https://{slot.default_host_name}")
-
-        packages = Path(tmp)
-        _deploy(say, web, token, verify, "production", build_package(packages, "1"))
-        _deploy(say, web, token, verify, "staging", build_package(packages, "2"))
-        _show(say, web, verify)
-
-        say("Swapping staging into production (azure-mgmt-web's poller, 1 s between polls)")
-        started = time.monotonic()
-        poller = web.web_apps.begin_swap_slot(
-            GROUP,
-            APP,
-            "staging",
-            CsmSlotEntity(target_slot="production", preserve_vnet=True),
-            polling_interval=1,
-        )
-        while not poller.done():
-            poller.wait(1)
-            say(f"  swap {poller.status()} after {time.monotonic() - started:.0f} s")
-        poller.result()
-        status = web.web_apps.get(GROUP, APP).slot_swap_status
-        assert status is not None
-        say(f"Swap complete: {status.source_slot_name} -> {status.destination_slot_name}")
-        _show(say, web, verify)
-        production = _build_of(web, "production", verify)
-        staging = _build_of(web, "staging", verify)
-        if (production, staging) != ("2", "1"):
-            raise RuntimeError(f"after the swap production runs {production} and staging {staging}")
-        say("Production runs build 2; staging holds build 1, ready to swap back as a rollback.")
+        say(f"Created function app {APP} in {GROUP}, with a staging slot")
+        with _environment(emu.env()):
+            _tell(Story(say, emu, Path(tmp)))
 
 
-def _host(web: WebSiteManagementClient, slot: str) -> str:
-    site = web.web_apps.get(GROUP, APP) if slot == "production" else web.web_apps.get_slot(GROUP, APP, slot)
-    return str(site.default_host_name)
+def _tell(story: Story) -> None:
+    story.chapter("Production runs build 1")
+    story.run("deploy", "-s", "production", "--package", story.package("1"), "--build-number", "1")
+    story.expect(production="1")
 
+    story.chapter("Build 2: deploy to staging, test staging through its own URL and keys, swap it live")
+    story.run("deploy", "-s", "staging", "--package", story.package("2"), "--build-number", "2")
+    story.run("smoke", "-s", "staging", "--checks", str(story.checks))
+    story.run("swap", "-s", "staging", "--smoke-checks", str(story.checks), "--rollback-on-failure")
+    story.expect(production="2", staging="1")
+    story.say("   staging now holds build 1: production's previous build, the only instant rollback")
 
-def _scm_host(web: WebSiteManagementClient, slot: str) -> str:
-    site = web.web_apps.get(GROUP, APP) if slot == "production" else web.web_apps.get_slot(GROUP, APP, slot)
-    return next(
-        str(s.name)
-        for s in site.host_name_ssl_states or []
-        if str(s.host_type) in ("Repository", "HostType.REPOSITORY")
+    story.chapter("Build 3 arrives: deploying it to staging would destroy build 1, so slotwise refuses")
+    story.run(
+        "deploy",
+        "-s",
+        "staging",
+        "--package",
+        story.package("3", broken=True),
+        "--build-number",
+        "3",
+        expect=7,
     )
+    story.run("guard", "-s", "staging", "--mode", "park", "--create-park-slot")
+    story.expect(production="2", park="1")
+    story.run("deploy", "-s", "staging", "--package", story.package("3", broken=True), "--build-number", "3")
+    story.run("smoke", "-s", "staging", "--checks", str(story.checks), expect=8)
+    story.say("   build 3 fails its smoke checks in staging: it never reaches production")
+    story.expect(production="2", staging="3", park="1")
 
+    story.chapter("Build 4 fixes it and goes live")
+    story.run("deploy", "-s", "staging", "--package", story.package("4"), "--build-number", "4")
+    story.run("smoke", "-s", "staging", "--checks", str(story.checks))
+    story.run("swap", "-s", "staging")
+    story.expect(production="4", staging="2", park="1")
 
-def _deploy(
-    say: Say, web: WebSiteManagementClient, token: str, verify: str, slot: str, package: Path
-) -> None:
-    scm = _scm_host(web, slot)
-    say(f"Deploying {package.name} to {slot} through Kudu (zipdeploy)")
-    with package.open("rb") as body:
-        answer = requests.post(
-            f"https://{scm}/api/zipdeploy?isAsync=true",
-            data=body,
-            verify=verify,
-            timeout=60,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
-        )
-    answer.raise_for_status()
-    location = answer.headers["Location"]
-    while True:
-        status = requests.get(
-            location, headers={"Authorization": f"Bearer {token}"}, verify=verify, timeout=30
-        ).json()
-        if status["complete"]:
-            break
-        time.sleep(0.5)
-    if status["status"] != 4:
-        raise RuntimeError(f"deployment to {slot} failed: {status['status_text']}")
-    say(f"  deployed: deployment {status['id'][:8]} complete")
-
-
-def _build_of(web: WebSiteManagementClient, slot: str, verify: str) -> str:
-    answer = requests.get(f"https://{_host(web, slot)}/api/health", verify=verify, timeout=10)
-    return str(answer.json()["build"])
-
-
-def _show(say: Say, web: WebSiteManagementClient, verify: str) -> None:
-    for slot in ("production", "staging"):
-        say(f"  {slot:<11} https://{_host(web, slot)}/api/health -> build {_build_of(web, slot, verify)}")
+    story.chapter("Production misbehaves: one command rolls back to build 2")
+    story.run("rollback")
+    story.expect(production="2", staging="4")
+    story.run("status")

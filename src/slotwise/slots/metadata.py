@@ -16,6 +16,7 @@ the ``BUILD_*`` variables describe the primary artifact's build. GitHub Actions
 
 from __future__ import annotations
 
+import getpass
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,7 +63,15 @@ def from_environment(env: Mapping[str, str]) -> BuildInfo:
         return _azure_pipelines(env)
     if (_get(env, "GITHUB_ACTIONS") or "").lower() == "true":
         return _github_actions(env)
-    return BuildInfo(requested_by=_get(env, "USER", "USERNAME", "LOGNAME"))
+    return BuildInfo(requested_by=_get(env, "USER", "USERNAME", "LOGNAME") or _local_user())
+
+
+def _local_user() -> str | None:
+    """The account running slotwise, when the shell does not say (e.g. in a container)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def _azure_pipelines(env: Mapping[str, str]) -> BuildInfo:

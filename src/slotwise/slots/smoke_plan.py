@@ -89,9 +89,14 @@ class Check:
     expect: Expectation = field(default_factory=Expectation)
 
 
+NOT_READY = (429, 502, 503, 504)
+
+
 @dataclass(frozen=True)
 class Warmup:
-    """The first request, repeated until the slot answers; ``status`` empty: any status < 500 but 429."""
+    """The first request, repeated until the slot answers; ``status`` empty: any status but those a
+    front end gives while the app is starting or overloaded (429, 502, 503, 504). A 500 is an answer:
+    the app is up (and the checks will say whether it is right)."""
 
     target: Target = field(default_factory=lambda: Target(path="/"))
     status: tuple[int, ...] = ()
@@ -103,7 +108,7 @@ class Warmup:
         """Whether an answer with ``status`` means the slot is warm."""
         if self.status:
             return status in self.status
-        return status < 500 and status != 429
+        return status not in NOT_READY
 
 
 @dataclass(frozen=True)

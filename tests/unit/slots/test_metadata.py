@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import datetime, timezone
 
 from slotwise.slots.metadata import MAX_FIELD, BuildOverrides, build_info, from_environment
@@ -79,7 +80,8 @@ def test_a_local_shell_knows_only_the_user() -> None:
         requested_by="alice", deployed_at=NOW
     )
     assert from_environment({"USERNAME": "bob"}).requested_by == "bob"
-    assert from_environment({}) == BuildInfo()
+    # with no variable at all, the account running slotwise (as in a container without $USER)
+    assert from_environment({}) == BuildInfo(requested_by=getpass.getuser())
 
 
 def test_explicit_values_win_over_the_environment() -> None:
