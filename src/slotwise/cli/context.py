@@ -44,6 +44,30 @@ def slot_options(fn: F) -> F:
     return fn
 
 
+INFERRED_HOLD_HELP = (
+    "How long a hold slotwise did not record itself (a swap made in the portal or by another tool) "
+    "lasts after the swap, in days."
+)
+
+
+def hold_days_option(help_text: str) -> Callable[[F], F]:
+    """``--hold-days DAYS`` (default 7): how long a hold lasts; ``help_text`` says which hold."""
+    from slotwise.slots.holds import DEFAULT_HOLD_DAYS
+
+    return click.option(
+        "--hold-days", type=click.FloatRange(min=0), default=DEFAULT_HOLD_DAYS, show_default=True,
+        metavar="DAYS", help=help_text,
+    )  # fmt: skip
+
+
+def swap_timeout_option(fn: F) -> F:
+    """``--timeout SECONDS`` for commands that wait for a swap."""
+    return click.option(
+        "--timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True, metavar="SECONDS",
+        help="Give up waiting for the swap after this many seconds (it continues on Azure).",
+    )(fn)  # fmt: skip
+
+
 class CliReporter:
     """Prints progress for a person, on stderr, secrets masked; byte progress at most every 10%."""
 

@@ -11,7 +11,14 @@ import os
 import click
 
 from slotwise.azure.models import SlotRef, slot_name
-from slotwise.cli.context import CliReporter, emit, services, slot_options
+from slotwise.cli.context import (
+    INFERRED_HOLD_HELP,
+    CliReporter,
+    emit,
+    hold_days_option,
+    services,
+    slot_options,
+)
 from slotwise.slots.guard import (
     DEFAULT_PARK_SLOT,
     DEFAULT_POLL_INTERVAL,
@@ -23,21 +30,10 @@ from slotwise.slots.guard import (
     guard,
     when,
 )
-from slotwise.slots.holds import DEFAULT_HOLD_DAYS, ReleaseResult, release_hold
+from slotwise.slots.holds import ReleaseResult, release_hold
 from slotwise.slots.metadata import from_environment
 
 _BY_ENV = ["BUILD_REQUESTEDFOR", "RELEASE_REQUESTEDFOR", "GITHUB_ACTOR"]
-
-
-hold_days_option = click.option(
-    "--hold-days",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_HOLD_DAYS,
-    show_default=True,
-    metavar="DAYS",
-    help="How long a hold slotwise did not record itself (a swap made in the portal or by another "
-    "tool) lasts after the swap, in days.",
-)
 
 
 @click.command(name="guard")
@@ -77,7 +73,7 @@ hold_days_option = click.option(
     metavar="S",
     help="With --mode wait: seconds between checks.",
 )
-@hold_days_option
+@hold_days_option(INFERRED_HOLD_HELP)
 @click.pass_context
 def guard_command(
     ctx: click.Context,
@@ -156,7 +152,7 @@ def _guard_lines(result: GuardResult) -> list[str]:
     help="Who releases it, for the record (default: $BUILD_REQUESTEDFOR, $RELEASE_REQUESTEDFOR, "
     "$GITHUB_ACTOR, else your user name).",
 )
-@hold_days_option
+@hold_days_option(INFERRED_HOLD_HELP)
 @click.pass_context
 def release_hold_command(
     ctx: click.Context,

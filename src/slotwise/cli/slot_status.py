@@ -9,8 +9,7 @@ from datetime import datetime
 
 import click
 
-from slotwise.cli.context import emit, services, slot_options, table
-from slotwise.slots.holds import DEFAULT_HOLD_DAYS
+from slotwise.cli.context import INFERRED_HOLD_HELP, emit, hold_days_option, services, slot_options, table
 from slotwise.slots.model import Hold
 from slotwise.slots.status import AppStatus, SlotStatus, app_status
 
@@ -19,15 +18,7 @@ HEADERS = ["slot", "build", "deployed", "hold", "held by", "since", "expires", "
 
 @click.command()
 @slot_options
-@click.option(
-    "--hold-days",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_HOLD_DAYS,
-    show_default=True,
-    metavar="DAYS",
-    help="How long a hold slotwise did not record itself (a swap made in the portal or by another "
-    "tool) lasts after the swap, in days.",
-)
+@hold_days_option(INFERRED_HOLD_HELP)
 @click.pass_context
 def status(
     ctx: click.Context,

@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from slotwise.azure.models import PRODUCTION, SlotRef, slot_name
-from slotwise.cli.context import CliReporter, emit, services, slot_options, table
+from slotwise.cli.context import (
+    CliReporter,
+    emit,
+    hold_days_option,
+    services,
+    slot_options,
+    swap_timeout_option,
+    table,
+)
 from slotwise.errors import UsageError
 from slotwise.slots.metadata import from_environment
 from slotwise.slots.promote import PromoteOptions, promote
@@ -47,20 +55,8 @@ def _requested_by() -> str | None:
     help="After the swap, run these smoke checks (YAML or JSON) against the target.",
 )
 @click.option("--rollback-on-failure", is_flag=True, help="If the smoke checks fail, swap back at once.")
-@click.option(
-    "--hold-days",
-    type=click.FloatRange(min=0),
-    default=7.0,
-    show_default=True,
-    help="After a swap into production, protect the previous build in SLOT for this many days.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=1800.0,
-    show_default=True,
-    help="Give up waiting for the swap after this many seconds (it continues on Azure).",
-)
+@hold_days_option("After a swap into production, protect the previous build in SLOT for this many days.")
+@swap_timeout_option
 @click.pass_context
 def swap(
     ctx: click.Context,
@@ -134,13 +130,7 @@ def swap(
 
 @click.command(name="rollback")
 @slot_options
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=1800.0,
-    show_default=True,
-    help="Give up waiting for the swap after this many seconds (it continues on Azure).",
-)
+@swap_timeout_option
 @click.pass_context
 def rollback_command(
     ctx: click.Context, resource_group: str, app: str, subscription: str | None, output: str, timeout: float
