@@ -58,6 +58,7 @@ def emulator(port: int, state_dir: Path | None, env_file: Path | None, speed: st
         click.echo("slotwise emulator is running")
         click.echo(f"  ARM endpoint (SLOTWISE_ARM_ENDPOINT)   {emu.arm_url}")
         click.echo(f"  login authority (AZURE_AUTHORITY_HOST)  {emu.authority}")
+        click.echo(f"  Azure DevOps (collection URI base)      {emu.devops_url}")
         click.echo(f"  CA bundle (REQUESTS_CA_BUNDLE)          {emu.ca_path}")
         click.echo(f"  tenant {emu.tenant_id}  subscription {emu.subscription_id}")
         click.echo(f"  client id {emu.client_id}")

@@ -3,9 +3,9 @@
 For each request it: finds which service the ``Host`` serves (ARM, login, DevOps, a site's function
 host or its SCM site), finishes long operations whose time has come, applies a matching fault rule,
 checks the bearer token where the real service does (ARM and Kudu), canonicalises ARM's
-case-insensitive path segments (and drops its empty ones), calls that service's routes, logs the
-request (never its headers or body) and saves the state when asked to. Errors are rendered in the
-shape of the service that raised them.
+case-insensitive path segments (and drops its empty ones) and DevOps' ``/_apis/...`` (lower-cased),
+calls that service's routes, logs the request (never its headers or body) and saves the state when
+asked to. Errors are rendered in the shape of the service that raised them.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ _ARM_CANONICAL = (
     (re.compile(r"/providers/microsoft\.web$", re.IGNORECASE), "/providers/Microsoft.Web"),
 )
 _SUBSCRIPTION_IN_PATH = re.compile(r"^/subscriptions/([^/]+)")
+_DEVOPS_API = re.compile(r"/_apis(/.*)?$", re.IGNORECASE)
 _REPEATED_SLASHES = re.compile(r"//+")
 _UNAUTHENTICATED_ARM = ("/_emulator", "/metadata/endpoints")
 
@@ -81,7 +82,9 @@ def service_app(routes: list[BaseRoute], shape: Shape = "arm") -> Starlette:
                 f"The HTTP method '{request.method}' is not supported at this path.",
             )
         else:
-            code = "InvalidResourceType" if shape == "arm" else "NotFound"
+            code = {"arm": "InvalidResourceType", "devops": "VssResourceNotFoundException"}.get(
+                shape, "NotFound"
+            )
             message = f"The resource path '{request.url.path}' is not known to this service."
         return render(ServiceError(status, code, message, shape=shape))
 
@@ -176,6 +179,9 @@ class EmulatorApp:
         if binding.kind == "arm" and path.lower().startswith("/subscriptions"):
             for pattern, canonical in _ARM_CANONICAL:
                 path = pattern.sub(canonical, path, count=1)
+        if binding.kind == "devops":
+            # Azure DevOps' API paths ignore case (the Python client asks for `_apis/Release/...`).
+            path = _DEVOPS_API.sub(lambda m: m.group(0).lower(), path, count=1)
         return {
             **scope,
             "path": path,

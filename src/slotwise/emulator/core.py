@@ -4,6 +4,8 @@ Start it, use the URLs and credentials it reports (``env()``), stop it. State li
 (never global): two emulators in one process do not see each other. With ``state_dir`` the state,
 the CA and the ports survive a restart; without it everything is in a temporary directory removed on
 stop. Tests and the control plane change state through ``call``, which runs on the server's loop.
+``pipeline_job`` stands up an Azure DevOps organization, project, service connection and running job
+for tests and the demo of Azure Pipelines' workload identity federation.
 """
 
 from __future__ import annotations
@@ -20,10 +22,21 @@ from typing import TypeVar
 
 from slotwise.emulator.app import EmulatorApp, service_app
 from slotwise.emulator.backends import Backends
+from slotwise.emulator.backends.devops import SERVICE_PRINCIPAL, WORKLOAD_IDENTITY, DevOpsBackend
 from slotwise.emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise.emulator.backends.model import Site
 from slotwise.emulator.clock import Clock, Speed, SystemClock
-from slotwise.emulator.routes import control, functions, identity, kudu, resources, web
+from slotwise.emulator.pipeline import PipelineJob, ServiceConnectionInfo, describe_connection, describe_job
+from slotwise.emulator.routes import (
+    control,
+    control_devops,
+    devops,
+    functions,
+    identity,
+    kudu,
+    resources,
+    web,
+)
 from slotwise.emulator.server import HttpsServer
 from slotwise.emulator.tls import TlsFiles, ensure_tls
 from slotwise.errors import EmulatorError
@@ -44,7 +57,7 @@ class FunctionApp:
 
 
 class Emulator:
-    """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu and the Functions host."""
+    """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps."""
 
     def __init__(
         self,
@@ -64,6 +77,8 @@ class Emulator:
         self._tls: TlsFiles | None = None
         self.arm_url = ""
         self.authority = ""
+        # https://127.0.0.1:<port>/ : an Azure DevOps organization's collection URI is {devops_url}{org}/
+        self.devops_url = ""
 
     # ---- lifecycle --------------------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -79,11 +94,13 @@ class Emulator:
         if self._speed is not None:
             self._apply_speed(self._speed)
         services = {
-            "arm": service_app(control.routes() + resources.routes() + web.routes()),
+            "arm": service_app(
+                control.routes() + control_devops.routes() + resources.routes() + web.routes()
+            ),
             "login": service_app(identity.routes(), shape="aad"),
             "scm": service_app(kudu.routes(), shape="kudu"),
             "site": service_app(functions.routes(), shape="empty"),
-            "devops": service_app([], shape="kudu"),
+            "devops": service_app(devops.routes(), shape="devops"),
         }
         app = EmulatorApp(
             lambda: self.backends, services, on_change=self._save, extra_scope=self._scope_extras
@@ -92,6 +109,8 @@ class Emulator:
         try:
             if restored is not None:
                 restored.hosts.attach(self._server.open_port)
+                if not any(b.kind == "devops" for _, b in restored.hosts.service_hosts()):
+                    restored.hosts.register(f"{LOOPBACK}:{self._server.open_port(0)}", HostBinding("devops"))
             else:
                 self._bind_service_hosts(self._backends.hosts)
             self._server.start()
@@ -203,10 +222,70 @@ class Emulator:
         self._save()
         return FunctionApp(sub, resource_group, name)
 
+    def pipeline_job(
+        self, org: str = "contoso", project: str = "web", connection: str = "prod", *, hub: str = "build"
+    ) -> PipelineJob:
+        """A running Azure Pipelines job in ``org``/``project`` using the AzureRM service connection
+        ``connection``, made with ``service_connection`` (workload identity federation) if missing."""
+        chosen = self.service_connection(org, project, connection)
+
+        def make(b: Backends) -> PipelineJob:
+            job = b.devops.create_job(org, project, hub)
+            used = b.devops.connection(chosen.id)
+            return describe_job(b, job, used, arm_url=self.arm_url, authority=self.authority)
+
+        result = self.call(make)
+        self._save()
+        return result
+
+    def service_connection(
+        self,
+        org: str = "contoso",
+        project: str = "web",
+        name: str = "prod",
+        *,
+        scheme: str = WORKLOAD_IDENTITY,
+        client_id: str | None = None,
+        tenant_id: str | None = None,
+        subscription_id: str | None = None,
+    ) -> ServiceConnectionInfo:
+        """The AzureRM service connection ``name``, made with its organization and project if missing
+        (``scheme="ServicePrincipal"``: a secret, spnKey, connection). Defaults: the default service
+        principal, its tenant, the default subscription."""
+
+        def make(b: Backends) -> ServiceConnectionInfo:
+            b.devops.create_organization(org, tenant_id=b.seed["tenant_id"])
+            found = b.devops.create_project(org, project).connection_named(name)
+            chosen = found or control_devops.new_connection(
+                b, org, project, name, scheme, client_id, tenant_id, subscription_id
+            )
+            return describe_connection(b, chosen, arm_url=self.arm_url, authority=self.authority)
+
+        result = self.call(make)
+        self._save()
+        return result
+
+    def service_principal_env(self, connection_id: str) -> dict[str, str]:
+        """The ``ENDPOINT_*`` variables the agent sets for a ServicePrincipal (spnKey) connection."""
+
+        def describe(b: Backends) -> ServiceConnectionInfo:
+            found = b.devops.connection(connection_id)
+            if found is None:
+                raise EmulatorError(f"No service connection '{connection_id}'.")
+            if found.scheme != SERVICE_PRINCIPAL:
+                raise EmulatorError(
+                    f"Service connection '{found.name}' uses {found.scheme}, not {SERVICE_PRINCIPAL}.",
+                    hint="Use PipelineJob.agent_env() for a workload identity federation connection.",
+                )
+            return describe_connection(b, found, arm_url=self.arm_url, authority=self.authority)
+
+        return self.call(describe).endpoint_env()
+
     def reset(self) -> None:
         """Forget everything but the default tenant, subscription and service principal."""
         old = self.backends
         old.kudu.purge()
+        old.devops.clear()
         fresh = Backends(
             content_dir=old.content_dir, clock=self._clock, speed=old.speed, hosts=HostRegistry()
         )
@@ -219,6 +298,8 @@ class Emulator:
         fresh.resources = type(old.resources)(fresh.clock, fresh.identity)
         fresh.web = type(old.web)(fresh.clock, fresh.speed, fresh.hosts, fresh.resources)
         fresh.kudu = type(old.kudu)(fresh.clock, fresh.speed, fresh.web, fresh.content_dir)
+        fresh.devops = DevOpsBackend(fresh.clock, fresh.identity)
+        fresh.devops.base_url = old.devops.base_url
         fresh.resources.create_subscription(
             old.seed["subscription_id"], old.seed["tenant_id"], "slotwise emulator"
         )
@@ -243,7 +324,9 @@ class Emulator:
         arm_port = self._server.open_port(self._wanted_port)
         login_port = self._server.open_port(self._wanted_port + 1 if self._wanted_port else 0)
         hosts.register(f"{LOOPBACK}:{arm_port}", HostBinding("arm"))
+        devops_port = self._server.open_port(self._wanted_port + 2 if self._wanted_port else 0)
         hosts.register(f"{LOOPBACK}:{login_port}", HostBinding("login"))
+        hosts.register(f"{LOOPBACK}:{devops_port}", HostBinding("devops"))
         hosts.attach_quietly(self._server.open_port)
 
     def _refresh_urls(self) -> None:
@@ -252,7 +335,10 @@ class Emulator:
                 self.arm_url = f"https://{host}"
             elif binding.kind == "login":
                 self.authority = f"https://{host}"
+            elif binding.kind == "devops":
+                self.devops_url = f"https://{host}/"
         self.backends.identity.authority = self.authority
+        self.backends.devops.base_url = self.devops_url
 
     def _apply_speed(self, speed: Speed) -> None:
         target = self.backends.speed
@@ -282,6 +368,8 @@ class Emulator:
         if not isinstance(backends, Backends):
             raise EmulatorError(f"The state in {path} is not an emulator state.")
         backends.clock = self._clock
+        if "devops" not in vars(backends):  # a state saved before the DevOps backend existed
+            backends.devops = DevOpsBackend(backends.clock, backends.identity)
         return backends
 
     def _save(self) -> None:

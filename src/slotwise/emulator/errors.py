@@ -6,6 +6,8 @@ Backends raise ``ServiceError``; the routes turn it into a response with ``rende
 - ``appservice``: App Service's own, ``{"Code", "Message", "Target", "Details": [...], "Innererror"}``
 - ``aad``: Entra ID token endpoint, ``{"error", "error_description", "error_codes", ...}``
 - ``kudu``: the SCM site, a JSON ``{"Message": ...}`` like ASP.NET's HttpError
+- ``devops``: Azure DevOps, a serialized VSS exception ``{"$id", "innerException", "message",
+  "typeName", "typeKey", "errorCode", "eventId"}`` (``code`` is the ``typeKey``)
 - ``text``: a plain text body (the function host, and some front-end errors)
 - ``empty``: no body at all
 """
@@ -17,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-Shape = Literal["arm", "appservice", "aad", "kudu", "text", "empty"]
-SHAPES: tuple[Shape, ...] = ("arm", "appservice", "aad", "kudu", "text", "empty")
+Shape = Literal["arm", "appservice", "aad", "kudu", "devops", "text", "empty"]
+SHAPES: tuple[Shape, ...] = ("arm", "appservice", "aad", "kudu", "devops", "text", "empty")
 
 
 @dataclass
@@ -32,6 +34,7 @@ class ServiceError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
     extended_code: str | None = None  # App Service's ErrorEntity.ExtendedCode
     aad_codes: list[int] = field(default_factory=list)
+    type_name: str | None = None  # Azure DevOps: the exception's .NET type, "Namespace.Type, Assembly"
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -73,6 +76,17 @@ def body_for(error: ServiceError) -> Any:
         }
     if error.shape == "kudu":
         return {"Message": error.message}
+    if error.shape == "devops":
+        return {
+            "$id": "1",
+            "innerException": None,
+            "message": error.message,
+            "typeName": error.type_name
+            or f"Microsoft.VisualStudio.Services.WebApi.{error.code}, Microsoft.VisualStudio.Services.WebApi",
+            "typeKey": error.code,
+            "errorCode": 0,
+            "eventId": 3000,
+        }
     if error.shape == "text":
         return error.message
     return None
@@ -86,6 +100,11 @@ def arm_not_found(resource_type: str, name: str, group: str) -> ServiceError:
         f"The Resource '{resource_type}/{name}' under resource group '{group}' was not found. "
         "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
     )
+
+
+def devops_error(status: int, type_key: str, message: str, type_name: str | None = None) -> ServiceError:
+    """An Azure DevOps error: a VSS exception named by its ``typeKey`` (and .NET ``typeName``)."""
+    return ServiceError(status, type_key, message, shape="devops", type_name=type_name)
 
 
 def bad_request(message: str, code: str = "BadRequest", shape: Shape = "arm") -> ServiceError:

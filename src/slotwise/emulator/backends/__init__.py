@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slotwise.emulator.backends.devops import DevOpsBackend
 from slotwise.emulator.backends.faults import FaultBackend
 from slotwise.emulator.backends.hosts import HostRegistry
 from slotwise.emulator.backends.identity import IdentityBackend
@@ -32,6 +33,7 @@ class Backends:
     resources: ResourceBackend = field(init=False)
     web: WebBackend = field(init=False)
     kudu: KuduBackend = field(init=False)
+    devops: DevOpsBackend = field(init=False)
     faults: FaultBackend = field(init=False)
     log: RequestLog = field(init=False)
     seed: dict[str, str] = field(default_factory=dict)  # the default tenant, subscription and principal
@@ -42,6 +44,7 @@ class Backends:
         self.resources = ResourceBackend(self.clock, self.identity)
         self.web = WebBackend(self.clock, self.speed, self.hosts, self.resources)
         self.kudu = KuduBackend(self.clock, self.speed, self.web, self.content_dir)
+        self.devops = DevOpsBackend(self.clock, self.identity)
         self.faults = FaultBackend()
         self.log = RequestLog()
 

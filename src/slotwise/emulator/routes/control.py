@@ -2,8 +2,8 @@
 
 Tests, the demo and users drive the emulator here: reset it, create tenants, subscriptions, service
 principals, resource groups, apps and slots, inject faults, set how fast swaps and deployments run,
-read the request log and the secrets it issued. No authentication: it only listens on loopback.
-Every endpoint is described in docs/emulator.md.
+read the request log and the secrets it issued (Azure DevOps: ``control_devops.py``). No
+authentication: it only listens on loopback. Every endpoint is described in docs/emulator.md.
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ async def issued_secrets(request: Request) -> Response:
         {
             "clientSecrets": state.identity.client_secrets(),
             "keys": state.web.secrets(),
-            "tokens": list(state.identity.issued_tokens),
+            "tokens": list(dict.fromkeys([*state.identity.issued_tokens, *state.devops.access_tokens()])),
         }
     )
 
