@@ -113,6 +113,10 @@ class SmokeFailed(SlotwiseError):
     exit_code = 8
     default_hint = "Look at the failed checks above; fix the build or the checks, then run again."
 
+    def __init__(self, message: str, *, hint: str | None = None, report: object | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report  # the smoke report (slots.smoke_report.SmokeReport), when one exists
+
 
 class EmulatorError(SlotwiseError):
     """The local emulator could not start, or a client could not reach it."""

@@ -72,6 +72,7 @@ def promote(
             f"Smoke checks failed on {request.target_ref.slot} after the swap "
             f"({result.smoke.failed_count} failed).",
             hint="Roll back with `slotwise slot rollback`, or pass --rollback-on-failure to do it at once.",
+            report=result.smoke,
         )
     reporter.warning(f"smoke checks failed on {request.target_ref.slot}: swapping back")
     result.rolled_back = swap(services, request, reporter=reporter)
@@ -83,6 +84,7 @@ def promote(
         f"Smoke checks failed on {request.target_ref.slot} after the swap, so it was swapped back: "
         f"{request.target_ref.slot} runs what it ran before, {request.source.slot} has the failing build.",
         hint="Fix the build, deploy it again to the slot, and swap again.",
+        report=result.smoke,
     )
 
 

@@ -1,0 +1,332 @@
+"""Running the Node task shim the way the Azure Pipelines agent does, for tests and benchmarks.
+
+The agent runs ``node <taskDir>/shim.js`` with the job's working directory as cwd and INPUT_*,
+ENDPOINT_*, SYSTEM_*, AGENT_* variables in the environment. Here a task folder is staged in a
+temporary directory (shim.js, task.json, one wheel, requirements.lock, as ``scripts/package`` lays it
+out) and run with a small, explicit environment: no variable of the developer's shell leaks in, and
+pip reads no configuration file, so a bootstrap uses only the local wheelhouse it is given.
+
+Also here: building slotwise's wheel and the lock of its runtime dependencies (pinned to the versions
+installed in this virtual environment), a wheelhouse for them, and a tiny stand-in ``slotwise`` wheel
+whose ``slotwise.agent`` does what a test needs (exit with a code, dump its environment, trap signals).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIM = ROOT / "tasks" / "_shim" / "shim.js"
+NODE = shutil.which("node")
+NODE_MISSING = "node is not installed: the task shim runs on Node, as the Azure Pipelines agent runs it"
+AGENT_MAIN = ROOT / "src" / "slotwise" / "agent" / "__main__.py"
+TASK_NAME = "SlotwiseSmokeTest"
+TASK_COMMAND = "smoke-test"
+MARKER = ".slotwise-complete"
+STANDIN_VERSION = "0.0.1"
+
+
+def base_python() -> Path:
+    """The interpreter this virtual environment was made from (a venv's python is only a link)."""
+    return Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+
+
+def tool_cache_arch() -> str:
+    """The architecture folder the hosted tool cache uses on this machine (Node's os.arch())."""
+    machine = os.uname().machine.lower()
+    return {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+
+
+# ---- artifacts ------------------------------------------------------------------------------------
+
+
+def build_wheel(dest: Path) -> Path:
+    """slotwise's wheel built from this checkout (``pip wheel --no-deps``)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check"]
+    result = subprocess.run(
+        [*command, "-w", str(dest), str(ROOT)], capture_output=True, text=True, timeout=300
+    )
+    if result.returncode != 0:  # no index for setuptools: build with what this venv has
+        result = subprocess.run(
+            [*command, "--no-build-isolation", "-w", str(dest), str(ROOT)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if result.returncode != 0:
+        raise RuntimeError(f"could not build slotwise's wheel:\n{result.stdout}\n{result.stderr}")
+    (wheel,) = dest.glob("slotwise-*.whl")
+    return wheel
+
+
+def runtime_lock() -> str:
+    """requirements.lock: slotwise's runtime dependencies and theirs, pinned to the installed versions."""
+    pins: dict[str, str] = {}
+    todo: list[tuple[str, frozenset[str]]] = [("slotwise", frozenset())]
+    done: set[tuple[str, frozenset[str]]] = set()
+    while todo:
+        name, extras = todo.pop()
+        key = (canonicalize_name(name), extras)
+        if key in done:
+            continue
+        done.add(key)
+        dist = importlib.metadata.distribution(name)
+        if key[0] != "slotwise":
+            pins[key[0]] = dist.version
+        for spec in dist.requires or []:
+            requirement = Requirement(spec)
+            environments = [{"extra": extra} for extra in extras] or [{"extra": ""}]
+            if requirement.marker and not any(requirement.marker.evaluate(e) for e in environments):
+                continue
+            todo.append((requirement.name, frozenset(requirement.extras)))
+    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
+
+
+def build_wheelhouse(lock: Path, dest: Path) -> None:
+    """Wheels of everything in ``lock``, from the indexes this machine's pip is configured with."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+         "-w", str(dest), "-r", str(lock)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"pip wheel -r {lock.name} failed:\n{result.stdout}\n{result.stderr}")
+
+
+STANDIN_AGENT = '''\
+"""Stand-in for slotwise.agent in the shim's tests: does what STANDIN_MODE says, reports to STANDIN_REPORT.
+
+exit:N   exit with code N
+trap:K   record SIGINT/SIGTERM/SIGHUP; after the K-th, exit 128 + that signal's number
+ignore   ignore SIGINT/SIGTERM/SIGHUP and sleep
+"""
+import json
+import os
+import signal
+import sys
+import time
+
+STARTED = time.time()
+MODE = os.environ.get("STANDIN_MODE", "exit:0")
+REPORT = os.environ.get("STANDIN_REPORT")
+received = []
+
+
+def report(ready):
+    if not REPORT:
+        return
+    data = {
+        "argv": sys.argv, "cwd": os.getcwd(), "env": dict(os.environ), "executable": sys.executable,
+        "prefix": sys.prefix, "version": list(sys.version_info[:3]), "started": STARTED,
+        "signals": received, "ready": ready,
+    }
+    with open(REPORT + ".tmp", "w", encoding="utf-8") as out:
+        json.dump(data, out)
+    os.replace(REPORT + ".tmp", REPORT)
+
+
+print("stand-in slotwise.agent:", " ".join(sys.argv[1:2]), flush=True)
+kind, _, arg = MODE.partition(":")
+if kind == "exit":
+    report(True)
+    sys.exit(int(arg))
+signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+if kind == "ignore":
+    for sig in signals:
+        signal.signal(sig, signal.SIG_IGN)
+else:
+    def on_signal(number, frame):
+        received.append(signal.Signals(number).name)
+        report(True)
+        if len(received) >= int(arg):
+            sys.exit(128 + number)
+    for sig in signals:
+        signal.signal(sig, on_signal)
+report(True)
+deadline = time.time() + 60
+while time.time() < deadline:
+    time.sleep(0.05)
+sys.exit(99)
+'''
+
+
+def standin_wheel(dest: Path, agent_source: str = STANDIN_AGENT) -> Path:
+    """A minimal ``slotwise`` wheel (no dependencies) whose ``slotwise.agent`` is the stand-in above."""
+    dest.mkdir(parents=True, exist_ok=True)
+    info = f"slotwise-{STANDIN_VERSION}.dist-info"
+    files = {
+        "slotwise/__init__.py": b"",
+        "slotwise/agent/__init__.py": b"",
+        "slotwise/agent/__main__.py": agent_source.encode(),
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: slotwise\nVersion: {STANDIN_VERSION}\n".encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for name, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    wheel = dest / f"slotwise-{STANDIN_VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
+        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
+# ---- staging and running ------------------------------------------------------------------------
+
+
+def stage_task(task_dir: Path, wheel: Path, lock: str, name: str = TASK_NAME) -> Path:
+    """A task folder as the packaged extension has it: shim.js, task.json, one wheel, requirements.lock."""
+    task_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(SHIM, task_dir / "shim.js")
+    handler = {"target": "shim.js"}
+    task_json = {"id": "00000000-0000-4000-8000-000000000000", "name": name,
+                 "execution": {"Node20_1": handler, "Node24": handler}}  # fmt: skip
+    (task_dir / "task.json").write_text(json.dumps(task_json, indent=2))
+    shutil.copy2(wheel, task_dir / wheel.name)
+    (task_dir / "requirements.lock").write_text(lock)
+    return task_dir
+
+
+def fake_python(bin_dir: Path, name: str, version: str) -> Path:
+    """An executable ``name`` that answers the shim's version check with ``version`` (e.g. an old Python)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / name
+    script.write_text(f"#!/bin/sh\nprintf '{version}'\n")
+    script.chmod(0o755)
+    return script
+
+
+def python_bin(bin_dir: Path) -> Path:
+    """A PATH directory whose ``python3`` is the real base interpreter."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    link = bin_dir / "python3"
+    if not link.exists():
+        link.symlink_to(base_python())
+    return bin_dir
+
+
+@dataclass
+class Agent:
+    """What the agent gives a task process: directories and the base environment."""
+
+    root: Path
+    tools: Path
+    work: Path
+    wheelhouse: Path | None = None
+
+    @classmethod
+    def create(cls, root: Path, wheelhouse: Path | None = None, tools: Path | None = None) -> Agent:
+        work = root / "_work"
+        for sub in ("1/s", "_temp"):
+            (work / sub).mkdir(parents=True, exist_ok=True)
+        (root / "home").mkdir(parents=True, exist_ok=True)
+        tools = tools or work / "_tool"
+        tools.mkdir(parents=True, exist_ok=True)
+        return cls(root=root, tools=tools, work=work, wheelhouse=wheelhouse)
+
+    @property
+    def cwd(self) -> Path:
+        """System.DefaultWorkingDirectory: the agent's cwd for a Node task."""
+        return self.work / "1" / "s"
+
+    def env(self, path: str | None = None, **extra: str) -> dict[str, str]:
+        env = {
+            "PATH": path if path is not None else f"{python_bin(self.root / 'bin')}:/usr/bin:/bin",
+            "HOME": str(self.root / "home"),
+            "LANG": "C.UTF-8",
+            "AGENT_TOOLSDIRECTORY": str(self.tools),
+            "AGENT_TEMPDIRECTORY": str(self.work / "_temp"),
+            "AGENT_WORKFOLDER": str(self.work),
+            "AGENT_NAME": "local",
+            "AGENT_OS": "Linux",
+            "SYSTEM_DEFAULTWORKINGDIRECTORY": str(self.cwd),
+            "SYSTEM_HOSTTYPE": "release",
+            "SYSTEM_JOBID": "11111111-2222-3333-4444-555555555555",
+            # pip: no configuration file of this machine, no index: only the wheelhouse
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_NO_INDEX": "1",
+        }
+        if self.wheelhouse is not None:
+            env["PIP_FIND_LINKS"] = str(self.wheelhouse)
+        env.update(extra)
+        return env
+
+    def venv_dir(self, version: str, python: tuple[int, int] | None = None) -> Path:
+        major, minor = python or sys.version_info[:2]
+        return self.tools / "slotwise" / version / f"{major}.{minor}"
+
+
+def run_shim(
+    task_dir: Path, env: Mapping[str, str], cwd: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    assert NODE is not None, NODE_MISSING
+    return subprocess.run(
+        [NODE, str(task_dir / "shim.js")],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def start_shim(task_dir: Path, env: Mapping[str, str], cwd: Path) -> subprocess.Popen[str]:
+    assert NODE is not None, NODE_MISSING
+    return subprocess.Popen(
+        [NODE, str(task_dir / "shim.js")],
+        env=dict(env),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_report(report: Path, timeout: float = 60) -> dict[str, object]:
+    """The stand-in agent's report once it says it is ready (its signal handlers are installed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if report.exists():
+            data: dict[str, object] = json.loads(report.read_text())
+            if data.get("ready"):
+                return data
+        time.sleep(0.02)
+    raise AssertionError(f"the stand-in agent did not report within {timeout} s")
+
+
+def decode_vso(text: str) -> str:
+    """A logging command's message as the agent shows it (its escaping undone)."""
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%AZP25", "%")
+
+
+def shim_failure(stdout: str) -> str | None:
+    """The shim's own error message (not the agent's), if it reported one: the error issue it
+    writes just before ``task.complete result=Failed`` with "slotwise could not start"."""
+    lines = stdout.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("##vso[task.complete result=Failed;]slotwise could not start") and index > 0:
+            issue = lines[index - 1]
+            prefix = "##vso[task.logissue type=error]"
+            return decode_vso(issue[len(prefix) :]) if issue.startswith(prefix) else issue
+    return None
