@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from tests.benchmarks.emulator_child import SCRIPT as EMULATOR_CHILD
 from tests.packages import app_files
 
 MiB = 1024 * 1024
@@ -36,27 +37,6 @@ RSS_GOAL_MB = 150
 THROUGHPUT_GOAL = 0.9
 ROUNDS = 5  # the emulator is the slower side and noisy: compare medians and bests
 
-_EMULATOR = """
-import json, sys
-from pathlib import Path
-from azure.identity import ClientSecretCredential
-from slotwise.emulator import Emulator, Speed
-
-out = Path(sys.argv[1])
-with Emulator(speed=Speed.instant()) as emu:
-    emu.create_function_app("rg-bench", "func-bench", slots=("staging",))
-    sub = emu.subscription_id
-    scm = emu.call(lambda b: b.web.slot(sub, "rg-bench", "func-bench", "staging").scm_host_name)
-    credential = ClientSecretCredential(
-        emu.tenant_id, emu.client_id, emu.client_secret, authority=emu.authority,
-        connection_verify=str(emu.ca_path), disable_instance_discovery=True,
-    )
-    token = credential.get_token("https://management.azure.com/.default").token
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"env": emu.env(), "scm": scm, "token": token, "ca": str(emu.ca_path)}))
-    tmp.replace(out)
-    sys.stdin.read()  # serve until the parent closes stdin
-"""
 
 # Runs a command as its only child and reports the child's peak RSS (kB on Linux) and wall time.
 _MEASURE = """
@@ -122,7 +102,7 @@ class EmulatorProcess:
         info_path.unlink(missing_ok=True)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _EMULATOR, str(info_path)], stdin=subprocess.PIPE, env=env, cwd=workdir
+            [sys.executable, str(EMULATOR_CHILD), str(info_path)], stdin=subprocess.PIPE, env=env, cwd=workdir
         )
         deadline = time.monotonic() + 60
         while not info_path.exists():

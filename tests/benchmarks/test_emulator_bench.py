@@ -35,32 +35,11 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from slotwise.emulator import Emulator, Speed
+from tests.benchmarks.emulator_child import SCRIPT as EMULATOR_CHILD
 from tests.packages import app_files
 
 MiB = 1024 * 1024
 GROWTH_LIMIT_MB = 100
-
-_CHILD = """
-import json, sys
-from pathlib import Path
-from azure.identity import ClientSecretCredential
-from slotwise.emulator import Emulator, Speed
-
-out = Path(sys.argv[1])
-with Emulator(speed=Speed.instant()) as emu:
-    emu.create_function_app("rg-bench", "func-bench", slots=("staging",))
-    sub = emu.subscription_id
-    scm = emu.call(lambda b: b.web.slot(sub, "rg-bench", "func-bench", "staging").scm_host_name)
-    credential = ClientSecretCredential(
-        emu.tenant_id, emu.client_id, emu.client_secret, authority=emu.authority,
-        connection_verify=str(emu.ca_path), disable_instance_discovery=True,
-    )
-    token = credential.get_token("https://management.azure.com/.default").token
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"scm": scm, "token": token, "ca": str(emu.ca_path)}))
-    tmp.replace(out)
-    sys.stdin.read()  # serve until the parent closes stdin
-"""
 
 
 # ---- building packages -------------------------------------------------------------------------------------
@@ -84,7 +63,7 @@ class Child:
         info_path = workdir / "child.json"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(info_path)], stdin=subprocess.PIPE, env=env, cwd=workdir
+            [sys.executable, str(EMULATOR_CHILD), str(info_path)], stdin=subprocess.PIPE, env=env, cwd=workdir
         )
         deadline = time.monotonic() + 60
         while not info_path.exists():
