@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     command = args[0]
     task = cast(TaskFunction, importlib.import_module(COMMANDS[command]).run)
     task_dir = Path(args[1]) if len(args) > 1 else None
-    return run_task(command, task, task_dir, env=dict(os.environ), stream=out)
+    return run_task(command, task, task_dir, env=dict(os.environ), stream=out, last_in_process=argv is None)
 
 
 def _utf8_stdout() -> TextIO:

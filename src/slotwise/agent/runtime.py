@@ -166,30 +166,40 @@ def _stop_signals() -> tuple[signal.Signals, ...]:
 
 
 @contextmanager
-def cancellation() -> Iterator[Callable[[], None]]:
+def cancellation(*, restore: bool = True) -> Iterator[Callable[[], None]]:
     """SIGTERM (and SIGHUP) raise ``Terminated``, SIGINT ``KeyboardInterrupt``, while the task runs;
     the yielded function ignores them from then on (while the task reports how it ended). Restored
-    afterwards."""
+    afterwards, unless ``restore`` is False (a process that ends with the task keeps ignoring them,
+    so a late signal cannot interrupt its shutdown)."""
     if threading.current_thread() is not threading.main_thread():
         yield lambda: None
         return
 
-    def terminate(signum: int, frame: FrameType | None) -> None:
-        raise Terminated()
-
     previous = {sig: signal.getsignal(sig) for sig in _stop_signals()}
-    for sig in previous:
-        signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else terminate)
 
     def ignore() -> None:
         for sig in previous:
             signal.signal(sig, signal.SIG_IGN)
 
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # The first stop signal cancels; the agent's follow-up (SIGTERM after SIGINT) and a second
+        # Ctrl-C must not interrupt the cancellation while it reports where things stand.
+        ignore()
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated()
+
+    for sig in previous:
+        signal.signal(sig, stop)
+
     try:
         yield ignore
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if restore:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        else:
+            ignore()
 
 
 def run_task(
@@ -200,8 +210,10 @@ def run_task(
     env: Mapping[str, str],
     stream: TextIO,
     clock: Clock | None = None,
+    last_in_process: bool = False,
 ) -> int:
-    """Run ``task`` as the agent runs a task: 0 if it succeeded (with or without issues), else 1."""
+    """Run ``task`` as the agent runs a task: 0 if it succeeded (with or without issues), else 1.
+    ``last_in_process``: the process ends with this task, so stop signals stay ignored after it."""
     out = Vso(stream)
     endpoints.register_secrets(env, out.secrets)
     definition = TaskDefinition.load(task_dir)
@@ -209,7 +221,7 @@ def run_task(
     out.line(f"slotwise {__version__}: {command}")
     if definition.problem:
         out.line(f"(input labels unavailable: {definition.problem})")
-    with library_logs(out), cancellation() as stop_listening:
+    with library_logs(out), cancellation(restore=not last_in_process) as stop_listening:
         try:
             message = task(ctx)
             stop_listening()
