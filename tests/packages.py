@@ -13,6 +13,7 @@ by what ``/api/health`` answers (``version``) and how (a broken build answers 50
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -99,3 +100,32 @@ def invalid_zip(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"this is not a zip file\n" * 10)
     return path
+
+
+def large_build(path: Path, size: int) -> Path:
+    """A valid build of about ``size`` bytes (ZIP_STORED; a random 1 MiB block repeated, each copy
+    numbered), for memory and throughput benchmarks."""
+    mib = 1024 * 1024
+    block = os.urandom(mib)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, value in app_files("bench").items():
+            archive.writestr(name, value if isinstance(value, str) else json.dumps(value))
+        with archive.open("bin/payload.bin", "w", force_zip64=True) as payload:
+            for index in range(max(1, size // mib)):
+                payload.write(index.to_bytes(8, "little") + block[8:])
+    return path
+
+
+# Smoke checks every good build passes and a broken build fails (its health answers 500).
+SMOKE_CHECKS = """\
+checks:
+  - name: health answers healthy
+    path: /api/health
+    expect:
+      status: 200
+      bodyContains: healthy
+  - name: hello needs its function key
+    function: hello
+    expect:
+      status: 200
+"""

@@ -22,15 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.benchmarks.emulator_child import SCRIPT as EMULATOR_CHILD
-from tests.packages import app_files
+from tests.benchmarks.emulator_child import EmulatorProcess
+from tests.packages import large_build
 
 MiB = 1024 * 1024
 RSS_GOAL_MB = 150
@@ -80,53 +79,6 @@ seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 record = kudu.wait(location, timeout=600, poll_interval=0.2)
 print(json.dumps({"seconds": seconds, "cpu": cpu, "status": record.status}))
 """
-
-
-def build_package(path: Path, size: int) -> Path:
-    """A valid function-app zip of about ``size`` bytes (ZIP_STORED, a 1 MiB random block repeated)."""
-    block = os.urandom(MiB)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, value in app_files("bench").items():
-            archive.writestr(name, value if isinstance(value, str) else json.dumps(value))
-        with archive.open("bin/payload.bin", "w", force_zip64=True) as payload:
-            for index in range(max(1, size // MiB)):
-                payload.write(index.to_bytes(8, "little") + block[8:])
-    return path
-
-
-class EmulatorProcess:
-    """An emulator in its own process (so its work and memory are not the measured process's)."""
-
-    def __init__(self, workdir: Path) -> None:
-        info_path = workdir / "emulator.json"
-        info_path.unlink(missing_ok=True)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-        self.process = subprocess.Popen(
-            [sys.executable, str(EMULATOR_CHILD), str(info_path)], stdin=subprocess.PIPE, env=env, cwd=workdir
-        )
-        deadline = time.monotonic() + 60
-        while not info_path.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the emulator process did not start")
-            time.sleep(0.05)
-        info = json.loads(info_path.read_text())
-        self.env: dict[str, str] = info["env"]
-        self.scm: str = info["scm"]
-        self.token: str = info["token"]
-        self.ca: str = info["ca"]
-
-    def client_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "SLOTWISE_"))}
-        return {**env, **self.env, "PYTHONPATH": os.pathsep.join(sys.path)}
-
-    def stop(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def deploy_command(emulator: EmulatorProcess, package: Path) -> dict[str, Any]:
@@ -211,8 +163,8 @@ def emulator(workdir: Path) -> Iterator[EmulatorProcess]:
 
 
 def test_deploy_memory_is_flat_in_package_size(emulator: EmulatorProcess, workdir: Path) -> None:
-    small = build_package(workdir / "small.zip", 64 * MiB)
-    big = build_package(workdir / "big.zip", 1024 * MiB)
+    small = large_build(workdir / "small.zip", 64 * MiB)
+    big = large_build(workdir / "big.zip", 1024 * MiB)
     deploy_command(emulator, small)  # warm-up: the emulator's first requests
     runs = {"64 MiB": deploy_command(emulator, small), "1 GiB": deploy_command(emulator, big)}
 
@@ -227,7 +179,7 @@ def test_deploy_memory_is_flat_in_package_size(emulator: EmulatorProcess, workdi
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_upload_throughput_against_curl(emulator: EmulatorProcess, workdir: Path) -> None:
-    big = build_package(workdir / "big.zip", 1024 * MiB)
+    big = large_build(workdir / "big.zip", 1024 * MiB)
     size_mib = big.stat().st_size / MiB
     curl_upload(emulator, big)  # warm-up: page cache, the emulator's first large upload
     runs: dict[str, list[tuple[float, float]]] = {"slotwise": [], "stock": [], "curl": []}

@@ -12,16 +12,13 @@ different machines can be compared:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,57 +32,16 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from slotwise.emulator import Emulator, Speed
-from tests.benchmarks.emulator_child import SCRIPT as EMULATOR_CHILD
-from tests.packages import app_files
+from tests.benchmarks.emulator_child import EmulatorProcess
+from tests.packages import large_build
 
 MiB = 1024 * 1024
 GROWTH_LIMIT_MB = 100
 
 
-# ---- building packages -------------------------------------------------------------------------------------
-def build_package(path: Path, size: int) -> Path:
-    """A valid function-app zip of about ``size`` bytes (ZIP_STORED, random-ish payload in 1 MiB chunks)."""
-    block = os.urandom(MiB)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, value in app_files("bench").items():
-            archive.writestr(name, value if isinstance(value, str) else json.dumps(value))
-        with archive.open("bin/payload.bin", "w", force_zip64=True) as payload:
-            for index in range(max(1, size // MiB)):
-                payload.write(index.to_bytes(8, "little") + block[8:])
-    return path
-
-
 # ---- the emulator in a child process -----------------------------------------------------------------------
-class Child:
-    """An emulator in its own process, so its memory can be read from /proc."""
-
-    def __init__(self, workdir: Path) -> None:
-        info_path = workdir / "child.json"
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-        self.process = subprocess.Popen(
-            [sys.executable, str(EMULATOR_CHILD), str(info_path)], stdin=subprocess.PIPE, env=env, cwd=workdir
-        )
-        deadline = time.monotonic() + 60
-        while not info_path.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the emulator child process did not start")
-            time.sleep(0.05)
-        info = json.loads(info_path.read_text())
-        self.scm, self.token, self.ca = info["scm"], info["token"], info["ca"]
-
-    def status_kb(self, field: str) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-        raise KeyError(field)
-
-    def reset_peak(self) -> bool:
-        """Reset VmHWM to the current RSS (Linux ``clear_refs`` 5); False where that is not allowed."""
-        try:
-            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
-        except OSError:
-            return False
-        return True
+class Child(EmulatorProcess):
+    """The emulator in its own process, whose memory is read from /proc."""
 
     def wait_deployed(self, location: str) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -96,15 +52,6 @@ class Child:
             if record.get("complete"):
                 return record
             time.sleep(0.2)
-
-    def stop(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def upload_with_requests(child: Child, package: Path) -> str:
@@ -172,12 +119,12 @@ def workdir() -> Iterator[Path]:
 
 
 def test_zipdeploy_of_1_gib_keeps_the_emulator_memory_flat(workdir: Path) -> None:
-    small = build_package(workdir / "small.zip", MiB)
+    small = large_build(workdir / "small.zip", MiB)
     child = Child(workdir)
     try:
         measure(child, small, upload_with_requests)  # warm-up: first-request imports and caches
         small_growth, small_seconds = measure(child, small, upload_with_requests)
-        big = build_package(workdir / "big.zip", 1024 * MiB)
+        big = large_build(workdir / "big.zip", 1024 * MiB)
         size_mb = big.stat().st_size / MiB
         results = {"requests": measure(child, big, upload_with_requests)}
         if shutil.which("curl"):

@@ -81,7 +81,7 @@ def _sdk_default_swap(emulator: Emulator) -> float:
         connection_verify=str(emulator.ca_path),
     ) as web:
         web.web_apps.begin_swap_slot(
-            "rg-demo", "func-demo", "staging", CsmSlotEntity(target_slot="production")
+            "rg-demo", "func-demo", "staging", CsmSlotEntity(target_slot="production", preserve_vnet=True)
         ).result()
     reported = time.time()
     return reported - _finished_at(emulator)

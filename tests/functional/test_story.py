@@ -18,20 +18,9 @@ from click.testing import CliRunner, Result
 from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp
 from tests.functional.deploying import deploy_build, serving
-from tests.packages import broken_build, good_build
+from tests.packages import SMOKE_CHECKS, broken_build, good_build
 
-CHECKS = """\
-checks:
-  - name: health answers healthy
-    path: /api/health
-    expect:
-      status: 200
-      bodyContains: healthy
-  - name: hello needs its function key
-    function: hello
-    expect:
-      status: 200
-"""
+CHECKS = SMOKE_CHECKS
 
 
 class Story:

@@ -24,7 +24,7 @@ import pytest
 
 from slotwise.emulator import Emulator, FunctionApp, PipelineJob, Speed
 from tests.functional.deploying import deploy_build, serving
-from tests.packages import broken_build, good_build
+from tests.packages import SMOKE_CHECKS, broken_build, good_build
 from tests.tasks.agentkit import (
     Extension,
     PackagingUnavailable,
@@ -46,18 +46,7 @@ pytestmark = [
 ]
 
 APP = {"appName": "func-demo", "resourceGroupName": "rg-demo"}
-CHECKS = """\
-checks:
-  - name: health answers healthy
-    path: /api/health
-    expect:
-      status: 200
-      bodyContains: healthy
-  - name: hello needs its function key
-    function: hello
-    expect:
-      status: 200
-"""
+CHECKS = SMOKE_CHECKS
 UNKNOWN_CONNECTION = "00000000-1111-2222-3333-444444444444"
 FOLDERS = ["deploy-to-slot", "guard-against-overwrite", "slot-swap", "smoke-test"]
 
