@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/bench, or by hand (`source scripts/_az.sh`): provides the Azure CLI, unmodified, in
 # its OWN virtual environment .venv-az (about 730 MB; never the project's .venv), installed once with
 # the version pinned below (about a minute). Exports
@@ -15,20 +16,8 @@ _AZ_CONSTRAINTS='azure-cli==2.91.0'
 
 _AZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AZ_VENV="${SLOTWISE_AZ_VENV:-$_AZ_ROOT/.venv-az}"
-
-_az_python() {
-    local candidate
-    for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3.10 python3; do
-        [ -n "$candidate" ] || continue
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
-            echo "$candidate"
-            return 0
-        fi
-    done
-    echo "the Azure CLI venv needs Python 3.10 or newer; point PYTHON at one" >&2
-    return 1
-}
+# shellcheck source=scripts/_python.sh
+source "$_AZ_ROOT/scripts/_python.sh"
 
 _az_install() {
     local stamp="$AZ_VENV/.slotwise-az-installed" want started py constraints
@@ -43,7 +32,7 @@ _az_install() {
     started=$SECONDS
     echo "==> installing the Azure CLI ($_AZ_CONSTRAINTS) into $AZ_VENV (once; ~1 min, ~730 MB)" >&2
     if [ ! -x "$AZ_VENV/bin/python" ]; then
-        py="$(_az_python)" || return 1
+        py="$(find_python)" || return 1
         "$py" -m venv "$AZ_VENV" || return 1
     fi
     constraints="$(mktemp)" || return 1
@@ -74,9 +63,9 @@ if _az_install; then
     export AZURE_CORE_NO_COLOR=true
     # The emulator's Entra ID is no real authority: MSAL must not ask login.microsoftonline.com about it.
     export AZURE_CORE_INSTANCE_DISCOVERY=false
-    unset -f _az_python _az_install
+    unset -f _az_install
 else
-    unset -f _az_python _az_install
+    unset -f _az_install
     # shellcheck disable=SC2317  # `exit` is reached only when this file is executed, not sourced
     return 1 2>/dev/null || exit 1
 fi

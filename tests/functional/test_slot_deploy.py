@@ -34,7 +34,7 @@ from slotwise.errors import (
 from slotwise.factory import Services
 from slotwise.slots.deploy import DeployRequest, deploy
 from slotwise.slots.events import RecordingReporter
-from slotwise.slots.metadata import BuildOverrides, build_info
+from slotwise.slots.metadata import build_info
 from slotwise.slots.model import BuildInfo, GuardDecision, Hold
 from tests.fakes import FastClock
 from tests.packages import app_files, good_build, invalid_zip, malformed_build
@@ -493,7 +493,7 @@ def test_the_build_is_stamped_on_the_deployment(
         "RELEASE_REQUESTEDFOR": "Ada Lovelace & co + friends",
         "BUILD_DEFINITIONNAME": "func-demo-ci",
     }
-    build = build_info(env, now=services.clock.now(), overrides=BuildOverrides(commit="feedbeef"))
+    build = build_info(env, now=services.clock.now(), overrides=BuildInfo(commit="feedbeef"))
 
     deploy(
         services,

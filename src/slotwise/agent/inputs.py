@@ -103,21 +103,17 @@ class TaskInputs:
     def number(
         self, name: str, *, default: float, minimum: float | None = None, maximum: float | None = None
     ) -> float:
-        value = self.string(name)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number) or not _within(number, minimum, maximum):
-            expected = _range("a number", minimum, maximum)
-            raise UsageError(f"The input {self.describe(name)} must be {expected}, not '{value}'.")
-        return number
+        return self._numeric(name, default, minimum, maximum, whole=False)
 
     def integer(
         self, name: str, *, default: int, minimum: int | None = None, maximum: int | None = None
     ) -> int:
+        return int(self._numeric(name, default, minimum, maximum, whole=True))
+
+    def _numeric(
+        self, name: str, default: float, minimum: float | None, maximum: float | None, *, whole: bool
+    ) -> float:
+        """The input as a finite number within the range (a whole one if ``whole``), or ``default``."""
         value = self.string(name)
         if value is None:
             return default
@@ -125,12 +121,11 @@ class TaskInputs:
             number = float(value)
         except ValueError:
             number = math.nan
-        if not math.isfinite(number) or number != int(number) or not _within(number, minimum, maximum):
-            raise UsageError(
-                f"The input {self.describe(name)} must be {_range('a whole number', minimum, maximum)}, "
-                f"not '{value}'."
-            )
-        return int(number)
+        fits = math.isfinite(number) and (not whole or number == int(number))
+        if not fits or not _within(number, minimum, maximum):
+            expected = _range("a whole number" if whole else "a number", minimum, maximum)
+            raise UsageError(f"The input {self.describe(name)} must be {expected}, not '{value}'.")
+        return number
 
     def choice(self, name: str, allowed: Sequence[str], default: str | None = None) -> str:
         """One of ``allowed`` (compared case-insensitively; answered as spelled in ``allowed``)."""

@@ -243,7 +243,6 @@ class WebApps:
             self._patch_tags(ref, "Delete", dict.fromkeys(names, ""))
 
     def _patch_tags(self, ref: SlotRef, operation: str, tags: dict[str, str]) -> None:
-        info = self.get(ref)
         resource_id = self._resource_id(ref)
         request = HttpRequest(
             "PATCH",
@@ -251,7 +250,7 @@ class WebApps:
             params={"api-version": TAGS_API_VERSION},
             json={"operation": operation, "properties": {"tags": tags}},
         )
-        with boundary(f"writing tags on {info.ref}"):
+        with boundary(f"writing tags on {ref}"):
             response = self._client.send_request(request)
             response.raise_for_status()
 

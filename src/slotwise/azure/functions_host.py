@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from azure.core import PipelineClient
 from azure.core.exceptions import (
@@ -26,6 +25,7 @@ from azure.core.exceptions import (
 )
 from azure.core.rest import HttpRequest, HttpResponse
 
+from slotwise.azure.http import with_query
 from slotwise.errors import RemoteError
 from slotwise.timing import Clock
 
@@ -132,10 +132,7 @@ class FunctionsHost:
         typed = any(name.lower() == "content-type" for name in headers)
         if request.body is not None and request.content_type and not typed:
             headers["Content-Type"] = request.content_type
-        url = self._client.format_url(request.path)
-        if request.query:
-            # azure-core's ``params`` puts values in the URL unencoded ('+' would arrive as a space)
-            url = f"{url}{'&' if '?' in url else '?'}{urlencode(dict(request.query))}"
+        url = with_query(self._client.format_url(request.path), dict(request.query))
         return HttpRequest(request.method, url, headers=headers, content=request.body)
 
     def _describe(self, error: AzureError, request: HostRequest) -> str:

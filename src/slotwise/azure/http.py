@@ -12,8 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import requests
 from azure.core import PipelineClient
@@ -100,6 +101,14 @@ def retry_policy(
         retry_backoff_max=max_backoff,
         retry_on_methods=methods,
     )
+
+
+def with_query(url: str, params: Mapping[str, str]) -> str:
+    """``url`` with ``params`` appended, percent-encoded. azure-core's ``HttpRequest(params=...)`` puts
+    values in the URL unencoded, so a '+' arrives as a space and a '&' splits a value."""
+    if not params:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params, quote_via=quote)}"
 
 
 def logging_policy() -> HttpLoggingPolicy:

@@ -27,13 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any, Protocol
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from azure.core import PipelineClient
 from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest, HttpResponse
 
 from slotwise.azure.errors import service_error, translate
+from slotwise.azure.http import with_query
 from slotwise.azure.models import SlotInfo
 from slotwise.errors import ConflictError, NotFoundError, OperationTimeout, RemoteError, SlotwiseError
 from slotwise.slots.events import NullReporter, Reporter
@@ -248,11 +249,9 @@ class KuduClient:
             params["message"] = message or ""
             if metadata.requested_by:
                 params["author"] = metadata.requested_by
-        # azure-core puts ``params`` in the URL unencoded ('+', '&' in a message would corrupt it)
-        query = urlencode(params, quote_via=quote)
         request = HttpRequest(
             "POST",
-            self._on_scm_host(f"/api/zipdeploy?{query}"),
+            self._on_scm_host(with_query("/api/zipdeploy", params)),
             headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
             content=ProgressReader(body, size, progress or NullReporter()),
         )

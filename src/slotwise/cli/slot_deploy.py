@@ -19,8 +19,8 @@ from slotwise.cli.context import CliReporter, emit, services, slot_options
 from slotwise.factory import Services
 from slotwise.slots.deploy import DEFAULT_TIMEOUT, DeployRequest, DeployResult, Guard, deploy
 from slotwise.slots.events import Reporter
-from slotwise.slots.metadata import BuildOverrides, build_info
-from slotwise.slots.model import GuardDecision
+from slotwise.slots.metadata import build_info
+from slotwise.slots.model import BuildInfo, GuardDecision
 
 
 @click.command(name="deploy")
@@ -95,7 +95,7 @@ def deploy_command(
     """
     svc = services(ctx, subscription)
     reporter = CliReporter(svc.secrets)
-    overrides = BuildOverrides(build_id=build_id, build_number=build_number, release=release, commit=commit)
+    overrides = BuildInfo(build_id=build_id, build_number=build_number, release=release, commit=commit)
     request = DeployRequest(
         resource_group=resource_group,
         app=app,

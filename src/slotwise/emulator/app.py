@@ -199,6 +199,7 @@ class EmulatorApp:
         if binding.kind != "arm" or scope["path"].startswith(_UNAUTHENTICATED_ARM):
             return
         claims = backends.identity.validate_bearer(scope_header(scope, b"authorization") or None)
+        scope["slotwise.claims"] = claims  # routes read who is calling from here, not the header again
         match = _SUBSCRIPTION_IN_PATH.match(scope["path"])
         if match:
             sub = backends.resources.subscriptions.get(match.group(1).lower())

@@ -286,19 +286,15 @@ class Emulator:
         old = self.backends
         old.kudu.purge()
         old.devops.clear()
-        fresh = Backends(
-            content_dir=old.content_dir, clock=self._clock, speed=old.speed, hosts=HostRegistry()
-        )
+        old.identity.apps = {k: v for k, v in old.identity.apps.items() if k == old.seed["client_id"]}
+        hosts = HostRegistry()
         for host, binding in old.hosts.service_hosts():
-            fresh.hosts.register(host, binding)
-        fresh.hosts.attach_quietly(self._server.open_port if self._server else None)
-        fresh.identity = old.identity
-        old_apps = {k: v for k, v in old.identity.apps.items() if k == old.seed["client_id"]}
-        fresh.identity.apps = old_apps
-        fresh.resources = type(old.resources)(fresh.clock, fresh.identity)
-        fresh.web = type(old.web)(fresh.clock, fresh.speed, fresh.hosts, fresh.resources)
-        fresh.kudu = type(old.kudu)(fresh.clock, fresh.speed, fresh.web, fresh.content_dir)
-        fresh.devops = DevOpsBackend(fresh.clock, fresh.identity)
+            hosts.register(host, binding)
+        hosts.attach_quietly(self._server.open_port if self._server else None)
+        fresh = Backends(
+            content_dir=old.content_dir, clock=self._clock, speed=old.speed, hosts=hosts,
+            keep_identity=old.identity,
+        )  # fmt: skip
         fresh.devops.base_url = old.devops.base_url
         fresh.resources.create_subscription(
             old.seed["subscription_id"], old.seed["tenant_id"], "slotwise emulator"

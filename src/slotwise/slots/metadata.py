@@ -19,7 +19,6 @@ from __future__ import annotations
 import getpass
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from slotwise.slots.model import BuildInfo
@@ -28,24 +27,11 @@ MAX_FIELD = 200  # the stamp travels in a URL query and in Kudu's record: keep e
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
-class BuildOverrides:
-    """Values given explicitly (``--build-id`` ...): they win over anything the environment says."""
-
-    build_id: str | None = None
-    build_number: str | None = None
-    release: str | None = None
-    commit: str | None = None
-    requested_by: str | None = None
-    pipeline: str | None = None
-
-
-def build_info(
-    env: Mapping[str, str], *, now: datetime, overrides: BuildOverrides | None = None
-) -> BuildInfo:
-    """The build to stamp on a deployment made ``now``, from ``env`` and ``overrides``."""
+def build_info(env: Mapping[str, str], *, now: datetime, overrides: BuildInfo | None = None) -> BuildInfo:
+    """The build to stamp on a deployment made ``now``, from ``env`` and ``overrides`` (values given
+    explicitly, e.g. ``--build-id``: they win over anything the environment says)."""
     found = from_environment(env)
-    given = overrides or BuildOverrides()
+    given = overrides or BuildInfo()
     return BuildInfo(
         build_id=_clean(given.build_id) or found.build_id,
         build_number=_clean(given.build_number) or found.build_number,

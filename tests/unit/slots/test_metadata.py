@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from datetime import datetime, timezone
 
-from slotwise.slots.metadata import MAX_FIELD, BuildOverrides, build_info, from_environment
+from slotwise.slots.metadata import MAX_FIELD, build_info, from_environment
 from slotwise.slots.model import BuildInfo
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -85,7 +85,7 @@ def test_a_local_shell_knows_only_the_user() -> None:
 
 
 def test_explicit_values_win_over_the_environment() -> None:
-    overrides = BuildOverrides(
+    overrides = BuildInfo(
         build_id="7", build_number="1.0.7", release="R7", commit="abc1234", requested_by="me"
     )
     info = build_info(AZURE_RELEASE, now=NOW, overrides=overrides)
@@ -101,7 +101,7 @@ def test_explicit_values_win_over_the_environment() -> None:
 
 def test_empty_overrides_and_unexpanded_macros_count_as_nothing() -> None:
     env = {**AZURE_BUILD, "RELEASE_RELEASENAME": "$(Release.ReleaseName)"}
-    info = build_info(env, now=NOW, overrides=BuildOverrides(build_id="  ", commit=""))
+    info = build_info(env, now=NOW, overrides=BuildInfo(build_id="  ", commit=""))
     assert (info.build_id, info.commit, info.release) == ("1234", AZURE_BUILD["BUILD_SOURCEVERSION"], None)
 
 

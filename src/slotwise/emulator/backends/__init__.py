@@ -7,7 +7,7 @@ they raise. Everything here is picklable so ``--state-dir`` can save and restore
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 from slotwise.emulator.backends.devops import DevOpsBackend
@@ -37,10 +37,11 @@ class Backends:
     faults: FaultBackend = field(init=False)
     log: RequestLog = field(init=False)
     seed: dict[str, str] = field(default_factory=dict)  # the default tenant, subscription and principal
+    keep_identity: InitVar[IdentityBackend | None] = None  # a reset keeps the directory and signing key
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, keep_identity: IdentityBackend | None) -> None:
         self.content_dir.mkdir(parents=True, exist_ok=True)
-        self.identity = IdentityBackend(self.clock)
+        self.identity = keep_identity or IdentityBackend(self.clock)
         self.resources = ResourceBackend(self.clock, self.identity)
         self.web = WebBackend(self.clock, self.speed, self.hosts, self.resources)
         self.kudu = KuduBackend(self.clock, self.speed, self.web, self.content_dir)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from slotwise.emulator.backends.identity import TokenClaims
 from slotwise.emulator.backends.resources import ResourceGroup, Subscription
 from slotwise.emulator.routes._common import (
     arm_json,
@@ -24,7 +25,6 @@ from slotwise.emulator.routes._common import (
     empty,
     read_json,
     require_api_version,
-    scope_header,
 )
 
 
@@ -59,7 +59,8 @@ def _group_body(group: ResourceGroup) -> dict[str, Any]:
 
 
 def _tenant_of(request: Request) -> str:
-    claims = backends(request).identity.validate_bearer(scope_header(request.scope, b"authorization") or None)
+    """The caller's tenant, from the token the app already validated."""
+    claims: TokenClaims = request.scope["slotwise.claims"]
     return claims.tenant_id
 
 
