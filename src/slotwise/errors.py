@@ -13,7 +13,9 @@ the CLI prints ``message`` and ``hint`` and never a traceback for these.
     │   ├── NotFoundError           exit 4   the app, slot or resource does not exist
     │   └── ConflictError           exit 5   another operation is in progress on the target
     │       └── HeldSlotError       exit 7   the slot holds the rollback build: deploying would destroy it
+    │           └── HeldBuildDestroyed exit 7 a race destroyed the rollback build anyway: named, loudly
     ├── OperationTimeout            exit 6   a long-running operation did not finish in time
+    ├── OutcomeUnknown              exit 10  Azure accepted a change, but its outcome cannot be found out
     ├── SmokeFailed                 exit 8   smoke checks against a slot failed
     ├── EmulatorError               exit 9   the local emulator could not start or be reached
     └── Cancelled                   exit 130 the user or the pipeline cancelled the run
@@ -100,11 +102,31 @@ class HeldSlotError(ConflictError):
     )
 
 
+class HeldBuildDestroyed(HeldSlotError):
+    """A held build (production's previous one) was destroyed although the guard had let the command
+    through: another operation (a swap by another release) moved it into the slot while this command
+    was changing that slot. The message names the build that is gone."""
+
+    default_hint = (
+        "Production's previous build is no longer available for rollback. Redeploy it from its build "
+        "artifact if you need it, and serialise releases to this app (one stage at a time)."
+    )
+
+
 class OperationTimeout(SlotwiseError):
     """A long-running operation did not finish within the allowed time."""
 
     exit_code = 6
     default_hint = "Raise the timeout, or check the operation's state with `slotwise slot status`."
+
+
+class OutcomeUnknown(SlotwiseError):
+    """Azure accepted a change (a swap, a deployment), but slotwise could not find out how it ended:
+    neither the operation's status nor the slots' own state could be read. Nothing was retried and
+    nothing further was done; the message says what to look at."""
+
+    exit_code = 10
+    default_hint = "Look at the slots with `slotwise slot status` before doing anything else."
 
 
 class SmokeFailed(SlotwiseError):

@@ -115,6 +115,26 @@ def test_fault_that_drops_the_connection(emulator: Emulator, arm_token: str) -> 
     assert get(emulator, f"/subscriptions/{emulator.subscription_id}/resourceGroups?{API}", arm_token).ok
 
 
+def test_fault_that_drops_the_connection_after_the_service_acted(emulator: Emulator, arm_token: str) -> None:
+    rule = {"path": "resourcegroups/rg-late$", "method": "PUT", "drop_after": True}
+    control(emulator, "POST", "/faults", rule)
+    url = f"{emulator.arm_url}/subscriptions/{emulator.subscription_id}/resourcegroups/rg-late?{API}"
+    with pytest.raises(requests.ConnectionError):
+        requests.put(url, json={"location": "westeurope"}, headers={"Authorization": f"Bearer {arm_token}"},
+                     verify=str(emulator.ca_path), timeout=10)  # fmt: skip
+    group = f"/subscriptions/{emulator.subscription_id}/resourceGroups/rg-late?{API}"
+    created = get(emulator, group, arm_token)
+    assert created.status_code == 200  # the client never heard, but the group exists
+    logged = control(emulator, "GET", "/requests").json()["value"]
+    assert [r["status"] for r in logged if r["path"].endswith("/rg-late") and r["method"] == "PUT"] == [201]
+
+
+def test_drop_and_drop_after_exclude_each_other(emulator: Emulator) -> None:
+    response = control(emulator, "POST", "/faults", {"drop": True, "drop_after": True})
+    assert response.status_code == 400
+    assert "drop_after" in response.json()["Message"]
+
+
 def test_latency_only_fault_passes_the_request_through(emulator: Emulator, arm_token: str) -> None:
     control(emulator, "POST", "/faults", {"path": "resourceGroups", "latency_ms": 300, "passthrough": True})
     started = time.monotonic()

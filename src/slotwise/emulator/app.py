@@ -144,11 +144,14 @@ class EmulatorApp:
                 if rule.drop:
                     abort_current_connection()
                     return
-                if not rule.passthrough:
+                if not rule.passthrough and not rule.drop_after:
                     await render(rule.error())(scope, receive, send_logged)
                     return
             scope = {**self._prepare(scope, binding, backends), **self._extra_scope()}
             self._authenticate(scope, binding, backends)
+            if rule is not None and rule.drop_after:
+                await self._serve_then_drop(scope, receive, binding.kind, status)
+                return
             await self._services[binding.kind](scope, receive, send_logged)
         except ServiceError as error:
             await render(error)(scope, receive, send_logged)
@@ -168,6 +171,21 @@ class EmulatorApp:
             )
             if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
                 self._on_change()
+
+    async def _serve_then_drop(
+        self, scope: Scope, receive: Receive, kind: str, status: dict[str, int]
+    ) -> None:
+        """Serve the request in full (the service acts on it), then lose the connection instead of
+        sending the answer: the client cannot tell whether the service did anything."""
+
+        async def swallow(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+
+        try:
+            await self._services[kind](scope, receive, swallow)
+        finally:
+            abort_current_connection()
 
     @staticmethod
     def _prepare(scope: Scope, binding: HostBinding, backends: Backends) -> Scope:

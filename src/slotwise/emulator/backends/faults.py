@@ -2,8 +2,10 @@
 
 A rule matches on method, host kind (arm, login, devops, site, scm) and a regular expression searched
 in the path; it fires ``count`` times (None: until removed). A firing rule either answers with an
-error (status, body shape, code, message, optional Retry-After), drops the connection, or only adds
-latency and lets the request through. Rules are checked in the order they were added.
+error (status, body shape, code, message, optional Retry-After), drops the connection before the
+service sees the request (``drop``), serves the request and then drops the connection instead of
+answering (``drop_after``: the service acted, the client never hears of it), or only adds latency
+and lets the request through. Rules are checked in the order they were added.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class FaultRule:
     retry_after: float | None = None
     count: int | None = 1
     latency_ms: int = 0
-    drop: bool = False
+    drop: bool = False  # lose the connection before the service handles the request
+    drop_after: bool = False  # handle the request, then lose the connection instead of answering
     passthrough: bool = False  # only add latency_ms, then serve the request normally
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     hits: int = 0
@@ -66,6 +69,10 @@ def rule_from_dict(data: dict[str, Any]) -> FaultRule:
         raise ValueError("status must be an HTTP status between 100 and 599")
     if rule.count is not None and rule.count < 1:
         raise ValueError("count must be 1 or more, or null for a rule that fires until removed")
+    if rule.drop and rule.drop_after:
+        raise ValueError("drop and drop_after exclude each other: the connection is lost once")
+    if rule.latency_ms < 0 or rule.latency_ms > 600_000:
+        raise ValueError("latency_ms must be between 0 and 600000 (ten minutes)")
     rule.method = rule.method.upper()
     return rule
 
