@@ -81,6 +81,7 @@ def slot_info(ref: SlotRef, site: Site) -> SlotInfo:
         swap_status=_swap_status(site),
         target_swap_slot=site.target_swap_slot,
         tags=dict(site.tags or {}),
+        in_progress_operation_id=site.in_progress_operation_id,
     )
 
 
