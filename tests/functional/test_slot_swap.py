@@ -184,10 +184,13 @@ def test_rollback_swaps_back_the_last_swap(emulator: Emulator) -> None:
 
 
 @pytest.mark.usefixtures("function_app", "slot_env")
-def test_rollback_without_any_swap_is_refused() -> None:
+def test_rollback_without_any_swap_is_refused_as_nothing_to_roll_back() -> None:
     result = run("rollback")
-    assert result.exit_code == ConflictError.exit_code
+    assert result.exit_code == 2  # not "in progress" (5): nothing runs, and waiting changes nothing
+    assert "Nothing to roll back" in result.output
     assert "never been swapped" in result.output
+    assert "Wait for" not in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.usefixtures("two_builds")

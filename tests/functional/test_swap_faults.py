@@ -214,3 +214,82 @@ def test_an_invalid_checks_file_is_refused_before_the_swap(
     assert "expct" in result.output
     assert swaps_started(emulator) == 0
     assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+
+
+# ---- options that exclude each other are refused before anything is done ------------------------------
+@pytest.mark.usefixtures("builds")
+@pytest.mark.parametrize(
+    "flags", [("--preview", "--complete"), ("--complete", "--cancel"), ("--preview", "--cancel")]
+)
+def test_two_phases_of_a_swap_with_preview_at_once_are_refused(
+    emulator: Emulator, services: Services, flags: tuple[str, str]
+) -> None:
+    result = run(services, "swap", "-s", "staging", *flags)
+    assert result.exit_code == 2, result.output
+    assert f"{flags[0]} and {flags[1]} exclude each other" in result.output
+    assert swaps_started(emulator) == 0
+    assert services.web_apps.get(STAGING).target_swap_slot is None  # not prepared either
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+
+
+# ---- a swap already running is told as such -----------------------------------------------------------
+@pytest.mark.usefixtures("builds")
+def test_a_swap_refused_because_another_swap_runs_says_a_swap_is_in_progress(
+    emulator: Emulator, services: Services
+) -> None:
+    emulator.set_speed(Speed(swap_seconds=600))
+    services.web_apps.begin_swap(STAGING, "production")  # another release's swap, still running
+    result = run(services, "swap", "-s", "staging")
+    assert result.exit_code == 5, result.output
+    assert "a swap of slot 'staging' with 'production' is in progress" in result.output
+    assert "another operation is in progress" in result.output  # Azure's own words, kept
+    assert "deployment" not in result.output
+    assert "slotwise slot status -g rg-demo -n func-demo" in result.output
+    preview = run(services, "swap", "-s", "staging", "--preview")
+    assert preview.exit_code == 5, preview.output
+    assert "is in progress" in preview.output
+
+
+# ---- slot status shows what is in progress -------------------------------------------------------------
+@pytest.mark.usefixtures("builds")
+def test_slot_status_shows_a_running_swap(emulator: Emulator, services: Services) -> None:
+    emulator.set_speed(Speed(swap_seconds=600))
+    services.web_apps.begin_swap(STAGING, "production")
+    slots = status(services)
+    assert slots["staging"]["inProgress"]["swapWith"] == "production"
+    assert slots["production"]["inProgress"]["swapWith"] == "staging"
+    text = run(services, "status")
+    assert text.exit_code == 0, text.output
+    assert "swap with production running" in text.output
+
+
+@pytest.mark.usefixtures("builds")
+def test_slot_status_shows_a_prepared_swap_and_no_running_one(services: Services) -> None:
+    assert run(services, "swap", "-s", "staging", "--preview").exit_code == 0
+    staging = status(services)["staging"]["inProgress"]
+    assert staging["swapWith"] is None
+    assert staging["preparedSwapWith"] == "production"
+    assert "prepared to swap with production" in run(services, "status").output
+
+
+@pytest.mark.usefixtures("builds")
+def test_slot_status_shows_a_running_deployment(
+    emulator: Emulator, services: Services, arm_token: str, tmp_path: Path
+) -> None:
+    from tests.functional.deploying import slot_hosts
+    from tests.packages import good_build
+
+    emulator.set_speed(Speed(deploy_seconds=600))
+    _, scm = slot_hosts(emulator, "rg-demo", "func-demo", "staging")
+    with good_build(tmp_path / "v3.zip", "3").open("rb") as body:
+        answer = requests.post(f"https://{scm}/api/zipdeploy?isAsync=true", data=body, timeout=60,
+                               headers={"Authorization": f"Bearer {arm_token}"},
+                               verify=str(emulator.ca_path))  # fmt: skip
+    assert answer.status_code == 202, answer.text
+    slots = status(services)
+    running = slots["staging"]["inProgress"]["deployment"]
+    assert running is not None
+    assert running["status"] in ("Pending", "Building", "Deploying")
+    assert slots["production"]["inProgress"]["deployment"] is None
+    assert slots["staging"]["build"]["label"]  # still serving the previous build meanwhile
+    assert "deployment" in run(services, "status").output.split("\n")[-2]

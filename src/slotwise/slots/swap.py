@@ -106,6 +106,8 @@ def prepare(services: Services, request: SwapRequest, *, reporter: Reporter) -> 
     request.validate()
     web = services.web_apps
     source = web.get(request.source)
+    if source.in_progress_operation_id:
+        raise busy(services, request, None, doing="prepare a swap of")
     if source.target_swap_slot:
         raise ConflictError(
             f"Slot '{request.source.slot}' is already prepared for a swap with '{source.target_swap_slot}'.",
@@ -184,6 +186,12 @@ def cancel(services: Services, source: SlotRef, *, reporter: Reporter) -> SwapRe
 def _refuse_if_other_swap_prepared(source: SlotInfo, target: SlotInfo) -> None:
     for info, other in ((source, target), (target, source)):
         prepared = info.target_swap_slot
+        if prepared and slot_name(prepared) != other.ref.slot and info.in_progress_operation_id:
+            raise ConflictError(
+                f"A swap of slot '{info.ref.slot}' with '{slot_name(prepared)}' is in progress.",
+                hint=f"Wait until it has finished (`slotwise slot status -g {info.ref.resource_group} "
+                f"-n {info.ref.app}` shows it), then swap again.",
+            )
         if prepared and slot_name(prepared) != other.ref.slot:
             raise ConflictError(
                 f"Slot '{info.ref.slot}' is prepared for a swap with '{prepared}'.",

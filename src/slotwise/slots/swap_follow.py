@@ -210,7 +210,7 @@ def wait_for_end(
 
 
 def busy(
-    services: Services, request: SwapRequest, error: ConflictError, *, doing: str = "swap"
+    services: Services, request: SwapRequest, error: ConflictError | None, *, doing: str = "swap"
 ) -> ConflictError:
     """A 409 to a swap (or its preparation), told as what it is: a swap running, or prepared, on one
     of the slots (read from them), with Azure's words."""
@@ -229,9 +229,9 @@ def busy(
             break
     return ConflictError(
         f"Cannot {doing} {request.source.slot} with {request.target_ref.slot} of app '{request.source.app}' "
-        f"now: {what}. Azure said: {error.message}",
-        status=error.status,
-        code=error.code,
+        f"now: {what}." + (f" Azure said: {error.message}" if error else ""),
+        status=error.status if error else 409,
+        code=error.code if error else None,
         hint=f"Wait until it has finished (`slotwise slot status -g {request.source.resource_group} -n "
         f"{request.source.app}` shows swaps in progress), or complete or cancel a prepared swap "
         "(`slotwise slot swap --complete` / `--cancel`); then swap again.",
