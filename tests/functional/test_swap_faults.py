@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +71,10 @@ def checks(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def builds(emulator: Emulator, function_app: FunctionApp, arm_token: str, tmp_path: Path) -> Iterator[None]:
+def builds(emulator: Emulator, function_app: FunctionApp, arm_token: str, tmp_path: Path) -> None:
     """Build 1 in production, build 2 in staging."""
     deploy_build(emulator, arm_token, tmp_path, "production", "1")
     deploy_build(emulator, arm_token, tmp_path, "staging", "2")
-    yield
 
 
 @pytest.fixture
