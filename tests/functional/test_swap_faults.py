@@ -291,3 +291,94 @@ def test_slot_status_shows_a_running_deployment(
     assert slots["production"]["inProgress"]["deployment"] is None
     assert slots["staging"]["build"]["label"]  # still serving the previous build meanwhile
     assert "deployment" in run(services, "status").output.split("\n")[-2]
+
+
+# ---- every swap goes through the same follow-up: rollback and the guard's park -------------------------
+@pytest.mark.usefixtures("builds")
+def test_rollback_follows_its_swap_when_the_poll_fails(emulator: Emulator, services: Services) -> None:
+    assert run(services, "swap", "-s", "staging").exit_code == 0
+    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["409"])
+    result = run(services, "rollback")
+    assert result.exit_code == 0, result.output
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+    assert swaps_started(emulator) == 2
+
+
+@pytest.mark.usefixtures("builds")
+def test_park_follows_its_swap_when_the_poll_fails(emulator: Emulator, services: Services) -> None:
+    assert run(services, "swap", "-s", "staging").exit_code == 0  # staging holds build 1
+    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
+    result = run(services, "guard", "-s", "staging", "--mode", "park", "--create-park-slot")
+    assert result.exit_code == 0, result.output
+    assert serving(emulator, "park") == "1"
+    slots = status(services)
+    assert slots["park"]["hold"] is not None
+    assert slots["staging"]["hold"] is None
+
+
+# ---- a failure after the swap does not skip the checks or the swap-back -----------------------------------
+TAGS = "/providers/Microsoft.Resources/tags/default$"
+
+
+@pytest.mark.usefixtures("broken_staging")
+def test_a_hold_that_cannot_be_recorded_does_not_keep_a_failing_build_live(
+    emulator: Emulator, services: Services, checks: Path
+) -> None:
+    fault(emulator, path=TAGS, method="PATCH", status=403, code="AuthorizationFailed", count=None)
+    result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
+    assert result.exit_code == SmokeFailed.exit_code, result.output
+    assert "swapped back" in result.output
+    assert "recording the hold on staging failed" in result.output  # the warning
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+
+
+@pytest.mark.usefixtures("builds")
+def test_a_hold_that_cannot_be_recorded_fails_loudly_after_the_checks(
+    emulator: Emulator, services: Services, checks: Path
+) -> None:
+    fault(emulator, path=TAGS, method="PATCH", status=403, code="AuthorizationFailed", count=None)
+    result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
+    assert result.exit_code == 4, result.output
+    assert "The swap completed, but recording the hold on func-demo/staging failed" in result.output
+    assert "all 2 passed" not in result.stdout  # no success line
+    assert "Smoke testing" in result.output  # the checks ran first
+    assert serving(emulator, "production") == "2"
+
+
+@pytest.mark.usefixtures("builds")
+def test_checks_that_cannot_be_run_swap_back_with_rollback_on_failure(
+    emulator: Emulator, services: Services, checks: Path
+) -> None:
+    fault(emulator, path="/listkeys$", method="POST", status=403, code="AuthorizationFailed", count=None)
+    result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
+    assert result.exit_code == SmokeFailed.exit_code, result.output
+    assert "could not be run" in result.output
+    assert "swapped back" in result.output
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+
+
+@pytest.mark.usefixtures("builds")
+def test_completing_a_prepared_swap_is_followed_when_the_poll_fails(
+    emulator: Emulator, services: Services, checks: Path
+) -> None:
+    assert run(services, "swap", "-s", "staging", "--preview").exit_code == 0
+    emulator.set_speed(Speed(swap_seconds=1.0))  # prepared before, so only the running operation tells
+    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
+    result = run(services, "swap", "-s", "staging", "--complete", "--smoke-checks", str(checks))
+    assert result.exit_code == 0, result.output
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("2", "1")
+    assert status(services)["staging"]["hold"] is not None
+
+
+@pytest.mark.usefixtures("builds")
+def test_a_prepared_swap_that_fails_on_completion_is_a_refusal_when_the_poll_fails(
+    emulator: Emulator, services: Services
+) -> None:
+    assert run(services, "swap", "-s", "staging", "--preview").exit_code == 0
+    sub = emulator.subscription_id
+    emulator.call(lambda b: b.web.fail_next_swap(sub, "rg-demo", "func-demo", message="did not warm up"))
+    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
+    result = run(services, "swap", "-s", "staging", "--complete", "--timeout", "600")
+    assert result.exit_code == 4, result.output
+    assert "did not take place" in result.output
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
