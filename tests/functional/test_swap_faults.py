@@ -382,3 +382,18 @@ def test_a_prepared_swap_that_fails_on_completion_is_a_refusal_when_the_poll_fai
     assert result.exit_code == 4, result.output
     assert "did not take place" in result.output
     assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+
+
+@pytest.mark.usefixtures("broken_staging")
+def test_a_refused_swap_back_says_the_failing_build_is_live_and_not_to_swap_again(
+    emulator: Emulator, services: Services, checks: Path
+) -> None:
+    fault(emulator, path="/slotsswap$", method="POST", passthrough=True, count=1)  # the swap itself
+    fault(emulator, path="/slotsswap$", method="POST", **POLL_FAULTS["409"])
+    result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
+    assert result.exit_code == 5, result.output
+    assert "swapping back failed" in result.output
+    assert "Do not run the swap again" in result.output
+    assert "run the command again" not in result.output
+    assert "slotwise slot rollback -g rg-demo -n func-demo" in result.output
+    assert serving(emulator, "production") == "2"  # the truth: the failing build is live

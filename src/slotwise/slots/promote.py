@@ -69,7 +69,13 @@ def promote(
     if options.smoke_plan is not None:
         result.smoke = _check(services, request, options.smoke_plan, result, options, reporter)
     if unrecorded is not None:
-        raise _told(unrecorded, f"The swap completed, but recording the hold on {result.held} failed: ")
+        raise _told(
+            unrecorded,
+            f"The swap completed, but recording the hold on {result.held} failed: ",
+            hint=f"Do not run the swap again: it would swap back. {_where(request)} shows the hold anyway "
+            "(inferred from the swap); only who and which build are not recorded. Check that the "
+            "identity may write tags (Microsoft.Resources/tags/write).",
+        )
     return result
 
 
@@ -92,7 +98,11 @@ def _check(
     except SlotwiseError as error:
         if not options.rollback_on_failure:
             raise _told(
-                error, f"The swap completed, but the smoke checks on {target} could not be run: "
+                error,
+                f"The swap completed, but the smoke checks on {target} could not be run: ",
+                hint=f"Do not run the swap again: it would swap back. Run the checks with `slotwise slot "
+                f"smoke` once the cause is fixed, or roll back with `slotwise slot rollback "
+                f"{_group_app(request)}`.",
             ) from None
         reporter.warning(f"the smoke checks on {target} could not be run ({error.message}): swapping back")
         _swap_back(services, request, result, options, reporter, why="its smoke checks could not be run")
@@ -137,8 +147,11 @@ def _swap_back(
     except SlotwiseError as error:
         raise _told(
             error,
-            f"The build swapped into {request.target_ref.slot} is still live although {why}: swapping "
-            "back failed: ",
+            f"The build swapped into {request.target_ref.slot} may still be live although {why}: "
+            "swapping back failed: ",
+            hint=f"Look at the slots first ({_where(request)}); if {request.target_ref.slot} still runs "
+            f"that build, roll back with `slotwise slot rollback {_group_app(request)}`. Do not run the "
+            "swap again.",
         ) from None
     if result.held is None:
         return
@@ -151,11 +164,21 @@ def _swap_back(
         )
 
 
-def _told(error: SlotwiseError, prefix: str) -> SlotwiseError:
-    """``error`` (its class, exit code and hint kept) with what had happened before it said first."""
+def _told(error: SlotwiseError, prefix: str, *, hint: str) -> SlotwiseError:
+    """``error`` (its class and exit code kept) with what had happened before it said first, and a
+    hint that fits: after a completed swap, running the same swap again would swap back."""
     error.message = f"{prefix}{error.message}"
     error.args = (error.message,)
+    error.hint = hint
     return error
+
+
+def _group_app(request: SwapRequest) -> str:
+    return f"-g {request.source.resource_group} -n {request.source.app}"
+
+
+def _where(request: SwapRequest) -> str:
+    return f"`slotwise slot status {_group_app(request)}`"
 
 
 def _record_hold(
