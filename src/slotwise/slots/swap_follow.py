@@ -204,9 +204,11 @@ def wait_for_end(
             if read_error is not None:
                 raise unknown(request, read_error, accepted=accepted)
             raise timed_out(request)
+        if read_error is None:
+            pause = services.web_apps.poll_interval
         clock.sleep(min(pause, left))
-        interval = services.web_apps.poll_interval
-        pause = interval if read_error is None else min(pause * 2, MAX_READ_PAUSE)  # back off while blind
+        if read_error is not None:
+            pause = min(pause * 2, MAX_READ_PAUSE)  # back off while the slots cannot be read
 
 
 def busy(
