@@ -2,11 +2,20 @@
 
 A ``SlotwiseError`` prints its message and hint (never a traceback) and exits with its exit code;
 Ctrl-C exits 130 with a sentence saying so. Anything else is a bug and keeps its traceback.
+
+What the CLI prints may be read by the Azure Pipelines agent (a ``script:`` step running slotwise):
+an error's lines are printed through ``slotwise.text.neutral`` (remote words in them were already
+made safe where they entered, ``azure/errors.py``; this keeps any other quoted text inert too), and
+the libraries' own warnings are printed one safe line each, not raw by Python's last-resort handler;
+azure-identity's records of failures it raises are dropped (the error says it, once).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -14,6 +23,7 @@ import click
 from slotwise import __version__
 from slotwise.cli.lazy import LazyGroup
 from slotwise.errors import Cancelled, SlotwiseError
+from slotwise.text import neutral, remote
 
 
 class SlotwiseGroup(LazyGroup):
@@ -21,7 +31,8 @@ class SlotwiseGroup(LazyGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with library_logs():
+                return super().invoke(ctx)
         except SlotwiseError as error:
             report(error)
             raise click.exceptions.Exit(error.exit_code) from None
@@ -31,10 +42,43 @@ class SlotwiseGroup(LazyGroup):
 
 
 def report(error: SlotwiseError) -> None:
-    """Print an error for a person: what went wrong, then what to do."""
-    click.secho(f"error: {error.message}", fg="red", err=True)
+    """Print an error for a person: what went wrong, then what to do (each line inert)."""
+    click.secho(f"error: {_inert(error.message)}", fg="red", err=True)
     if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+        click.echo(f"hint: {_inert(error.hint)}", err=True)
+
+
+def _inert(text: str) -> str:
+    return "\n".join(neutral(line) for line in text.splitlines())
+
+
+class _LibraryWarnings(logging.Handler):
+    """Warnings of azure-core, azure-identity, urllib3... on stderr, one safe line each."""
+
+    def __init__(self, skip: Callable[[logging.LogRecord], bool]) -> None:
+        super().__init__(logging.WARNING)
+        self._skip = skip
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._skip(record):
+            return
+        try:
+            click.echo(f"warning: {record.name}: {remote(record.getMessage())}", err=True)
+        except Exception:  # a log line must never end the command
+            self.handleError(record)
+
+
+@contextmanager
+def library_logs() -> Iterator[None]:
+    """Route the libraries' warnings through ``_LibraryWarnings`` while a command runs."""
+    from slotwise.azure.credentials import reported_by_the_error  # here: `--help` needs no azure
+
+    root, handler = logging.getLogger(), _LibraryWarnings(reported_by_the_error)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 @click.group(
