@@ -33,6 +33,7 @@ from slotwise.agent.reporter import AgentReporter
 from slotwise.agent.summary import Summary, render, write
 from slotwise.agent.taskdef import TaskDefinition
 from slotwise.agent.vso import Vso
+from slotwise.azure.credentials import reported_by_the_error
 from slotwise.azure.models import SlotRef
 from slotwise.errors import AuthError, Cancelled, ConfigError, SlotwiseError, UsageError
 from slotwise.factory import Services, build_services
@@ -132,14 +133,17 @@ class TaskContext:
 
 
 class _LogToVso(logging.Handler):
-    """Library warnings (azure-core, azure-identity) into the log through ``Vso``, masked and
-    neutralised, instead of raw on stderr, which the agent reads for logging commands too."""
+    """Library warnings (azure-core, urllib3...) into the log through ``Vso``, masked and
+    neutralised, instead of raw on stderr, which the agent reads for logging commands too.
+    azure-identity's records of a failure it raises are dropped: the error reports it, once."""
 
     def __init__(self, out: Vso) -> None:
         super().__init__(logging.WARNING)
         self._out = out
 
     def emit(self, record: logging.LogRecord) -> None:
+        if reported_by_the_error(record):
+            return
         try:
             self._out.line(f"{record.levelname.lower()}: {record.name}: {record.getMessage()}")
         except Exception:  # a log line must never end the task
