@@ -5,6 +5,8 @@
   (a zip deploy's package) go out in 256 KiB blocks rather than urllib3's 16 KiB.
 - ``SlotwiseRetryPolicy``: azure-core's retry (exponential backoff, honours ``Retry-After``), also
   retrying throttled (429) requests of any method, since a throttled request was never processed.
+  ``READING_POST`` are the per-request options for a POST that only reads (ARM's ``listkeys``):
+  retried on a dropped connection or a failed read like a GET, on any client built with the policy.
 - ``build_client``: a ``PipelineClient`` for Kudu or a Functions host: retry, bearer auth for an ARM
   audience (or none, for function-key calls), user agent, and logging that redacts headers and
   query parameters (function keys travel as ``code``).
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -89,12 +92,16 @@ class SlotwiseRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
         return bool(super()._is_method_retryable(settings, request, response=response))
 
 
+REPEATABLE_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"})  # azure-core's
+READING_POST: Mapping[str, Any] = MappingProxyType({"retry_on_methods": REPEATABLE_METHODS | {"POST"}})
+
+
 def retry_policy(
     *, total: int = 6, backoff: float = 0.8, max_backoff: float = 30.0, post: bool = False
 ) -> SlotwiseRetryPolicy:
     """Retries with exponential backoff; ``post=True`` also retries POST on connection and read errors
     (only for operations that are safe to repeat, such as a zip deployment of the same package)."""
-    methods = {"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"} | ({"POST"} if post else set())
+    methods = REPEATABLE_METHODS | ({"POST"} if post else set())
     return SlotwiseRetryPolicy(
         retry_total=total,
         retry_backoff_factor=backoff,
