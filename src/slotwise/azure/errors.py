@@ -144,16 +144,27 @@ def _causes(error: BaseException) -> list[BaseException]:
     return seen
 
 
+def untrusted_certificate(error: BaseException) -> str | None:
+    """Why the server's certificate did not verify (as the TLS library said it, made safe), if that
+    is what ``error`` is; None otherwise. azure-identity's chained credentials keep only the words
+    of what failed, so the words are read too."""
+    if isinstance(error, HttpResponseError) and error.response is not None:
+        return None  # a server answered: TLS worked
+    causes = _causes(error)
+    said = next((match for cause in causes if (match := _UNTRUSTED.search(str(cause)))), None)
+    if said is not None:
+        return remote(said.group(1), 200).rstrip(". ") or "certificate verify failed"
+    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
+        return "certificate verify failed"
+    return None
+
+
 def _tls_problem(error: Exception, doing: str) -> SlotwiseError | None:
     """The error to report when TLS, not the service or the credentials, failed: a server
-    certificate that did not verify, or a CA bundle that is not there. None otherwise, and None for
-    anything a server answered (then TLS worked). azure-identity's chained credentials keep only the
-    words of what failed, so those are read too."""
+    certificate that did not verify, or a CA bundle that is not there. None otherwise."""
     if isinstance(error, HttpResponseError) and error.response is not None:
         return None
-    causes = _causes(error)
-    texts = [str(cause) for cause in causes]
-    missing = next((text for text in texts if _NO_BUNDLE in text), None)
+    missing = next((text for cause in _causes(error) if _NO_BUNDLE in (text := str(cause))), None)
     if missing is not None:
         where = (missing.partition("invalid path:")[2].strip().splitlines() or [""])[0]
         return ConfigError(
@@ -162,10 +173,9 @@ def _tls_problem(error: Exception, doing: str) -> SlotwiseError | None:
             hint=f"Point {CA_VARIABLE} (or SSL_CERT_FILE) at an existing PEM file, or unset it to use "
             "the default CA certificates.",
         )
-    untrusted = next((match for text in texts if (match := _UNTRUSTED.search(text))), None)
-    if untrusted is None and not any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
+    reason = untrusted_certificate(error)
+    if reason is None:
         return None
-    reason = remote(untrusted.group(1), 200).rstrip(". ") if untrusted else "certificate verify failed"
     who = "sign in" if isinstance(error, ClientAuthenticationError) else "reach Azure"
     return RemoteError(
         f"Could not {who} while {doing}: the server's TLS certificate was not trusted ({reason}).",

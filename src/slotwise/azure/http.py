@@ -35,6 +35,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from slotwise import __version__
+from slotwise.azure.errors import untrusted_certificate
 
 Sleep = Callable[[float], None]
 USER_AGENT = f"slotwise/{__version__}"
@@ -79,12 +80,20 @@ class SlotwiseRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
     """RetryPolicy that also retries 429 for POST and PATCH (the service did not process them), and
     takes ``retry_on_methods`` at construction (azure-core reads it only per request, so without
     this a policy built with POST in it would still never retry a POST after a dropped connection).
+    A server certificate that did not verify is not retried: it will not verify on the next try.
     """
 
     def __init__(self, *, retry_on_methods: Iterable[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if retry_on_methods is not None:
             self._method_whitelist = frozenset(m.upper() for m in retry_on_methods)
+
+    def increment(
+        self, settings: dict[str, Any], response: Any = None, error: Exception | None = None
+    ) -> bool:
+        if error is not None and untrusted_certificate(error) is not None:
+            return False
+        return bool(super().increment(settings, response=response, error=error))
 
     def _is_method_retryable(self, settings: dict[str, Any], request: Any, response: Any = None) -> bool:
         if response is not None and response.status_code == 429:
