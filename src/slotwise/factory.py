@@ -116,7 +116,8 @@ def check_ca_bundles(env: Mapping[str, str]) -> None:
             f"Point {name} at a PEM file of the CA certificates to trust, or unset it to trust the defaults."
         )
         if not path.is_file():
-            raise ConfigError(f"{name} names a CA bundle that is not there: {shown}.", hint=hint)
+            what = "is a folder, not a file" if path.exists() else "is not there"
+            raise ConfigError(f"{name} names a CA bundle that {what}: {shown}.", hint=hint)
         try:
             ssl.create_default_context(cafile=str(path))
         except (ssl.SSLError, OSError, ValueError):

@@ -42,14 +42,22 @@ class SlotwiseGroup(LazyGroup):
 
 
 def report(error: SlotwiseError) -> None:
-    """Print an error for a person: what went wrong, then what to do (each line inert)."""
+    """Print an error for a person: what went wrong, then what to do (masked, each line inert)."""
     click.secho(f"error: {_inert(error.message)}", fg="red", err=True)
     if error.hint:
         click.echo(f"hint: {_inert(error.hint)}", err=True)
 
 
+def _masked(text: str) -> str:
+    """``text`` with the secrets the command learned masked (the CLI's services, once built)."""
+    from slotwise.cli.context import known_secrets  # here: `--help` needs no azure
+
+    secrets = known_secrets()
+    return secrets.redact(text) if secrets is not None else text
+
+
 def _inert(text: str) -> str:
-    return "\n".join(neutral(line) for line in text.splitlines())
+    return "\n".join(neutral(line) for line in _masked(text).splitlines())
 
 
 class _LibraryWarnings(logging.Handler):
@@ -63,7 +71,7 @@ class _LibraryWarnings(logging.Handler):
         if self._skip(record):
             return
         try:
-            click.echo(f"warning: {record.name}: {remote(record.getMessage())}", err=True)
+            click.echo(f"warning: {record.name}: {remote(_masked(record.getMessage()))}", err=True)
         except Exception:  # a log line must never end the command
             self.handleError(record)
 
