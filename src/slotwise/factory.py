@@ -102,12 +102,14 @@ def checked_subscription(value: str, given_as: str, hint: str) -> str:
 
 
 def check_ca_bundles(env: Mapping[str, str]) -> None:
-    """A CA bundle variable (``CA_VARIABLES``) set to a path that is not there, or to a file holding
-    no certificate, is a ``ConfigError`` naming the variable and the path. requests also takes a
-    directory of certificates in ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``."""
-    for name in CA_VARIABLES:
-        value = env.get(name)
-        if not value:
+    """A CA bundle variable in effect set to a path that is not there, or to a file holding no
+    certificate, is a ``ConfigError`` naming the variable and the path. In effect: the one requests
+    uses (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``; a directory of certificates is fine there
+    too) and ``SSL_CERT_FILE`` (Python's ssl default)."""
+    for_requests = next((name for name in CA_VARIABLES[:2] if env.get(name)), None)
+    for name in (for_requests, "SSL_CERT_FILE"):
+        value = env.get(name) if name else None
+        if name is None or not value:
             continue
         path, shown = Path(value), remote(value, 300)
         if path.is_dir() and name != "SSL_CERT_FILE":

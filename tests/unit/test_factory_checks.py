@@ -71,9 +71,17 @@ def test_a_file_without_certificates_is_named(tmp_path: Path) -> None:
         check_ca_bundles({"SSL_CERT_FILE": str(empty)})
 
 
+def test_only_the_bundle_requests_uses_is_checked(tmp_path: Path) -> None:
+    stale = str(tmp_path / "stale.pem")
+    check_ca_bundles({"REQUESTS_CA_BUNDLE": certifi.where(), "CURL_CA_BUNDLE": stale})  # not used
+    with pytest.raises(ConfigError, match="CURL_CA_BUNDLE names a CA bundle that is not there"):
+        check_ca_bundles({"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": stale})
+
+
 def test_real_bundles_and_certificate_folders_pass(tmp_path: Path) -> None:
     check_ca_bundles({"REQUESTS_CA_BUNDLE": certifi.where(), "SSL_CERT_FILE": certifi.where()})
-    check_ca_bundles({"REQUESTS_CA_BUNDLE": str(tmp_path), "CURL_CA_BUNDLE": str(tmp_path)})
+    check_ca_bundles({"REQUESTS_CA_BUNDLE": str(tmp_path)})
+    check_ca_bundles({"CURL_CA_BUNDLE": str(tmp_path)})
     check_ca_bundles({"REQUESTS_CA_BUNDLE": ""})  # unset in effect
     with pytest.raises(ConfigError, match="SSL_CERT_FILE names a CA bundle that is a folder, not a file"):
         check_ca_bundles({"SSL_CERT_FILE": str(tmp_path)})  # Python's ssl wants a file there
