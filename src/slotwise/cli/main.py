@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -50,7 +50,7 @@ def report(error: SlotwiseError) -> None:
 
 def _masked(text: str) -> str:
     """``text`` with the secrets the command learned masked (the CLI's services, once built)."""
-    from slotwise.cli.context import known_secrets  # here: `--help` needs no azure
+    from slotwise.cli.context import known_secrets  # here: a CLI start needs no azure
 
     secrets = known_secrets()
     return secrets.redact(text) if secrets is not None else text
@@ -63,12 +63,13 @@ def _inert(text: str) -> str:
 class _LibraryWarnings(logging.Handler):
     """Warnings of azure-core, azure-identity, urllib3... on stderr, one safe line each."""
 
-    def __init__(self, skip: Callable[[logging.LogRecord], bool]) -> None:
+    def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self._skip = skip
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self._skip(record):
+        from slotwise.azure.credentials import reported_by_the_error  # here: a CLI start needs no azure
+
+        if reported_by_the_error(record):
             return
         try:
             click.echo(f"warning: {record.name}: {remote(_masked(record.getMessage()))}", err=True)
@@ -79,9 +80,7 @@ class _LibraryWarnings(logging.Handler):
 @contextmanager
 def library_logs() -> Iterator[None]:
     """Route the libraries' warnings through ``_LibraryWarnings`` while a command runs."""
-    from slotwise.azure.credentials import reported_by_the_error  # here: `--help` needs no azure
-
-    root, handler = logging.getLogger(), _LibraryWarnings(reported_by_the_error)
+    root, handler = logging.getLogger(), _LibraryWarnings()
     root.addHandler(handler)
     try:
         yield
