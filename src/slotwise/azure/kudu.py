@@ -39,6 +39,7 @@ from slotwise.azure.models import SlotInfo
 from slotwise.errors import ConflictError, NotFoundError, OperationTimeout, RemoteError, SlotwiseError
 from slotwise.slots.events import NullReporter, Reporter
 from slotwise.slots.model import BuildInfo
+from slotwise.text import remote
 from slotwise.timing import Clock
 
 # Kudu's DeployStatus (projectkudu/kudu Kudu.Core/Deployment/DeployStatus.cs)
@@ -57,10 +58,7 @@ _TIME = re.compile(r"^(?P<base>[^.]+?)(?:\.(?P<fraction>\d+))?(?P<zone>Z|[+-]\d\
 def neutral(text: str | None) -> str:
     """Remote text made safe to print: no control characters (terminal escapes, carriage returns,
     bidi overrides), one line, and no Azure Pipelines logging command (``##vso[``) left intact."""
-    if not text:
-        return ""
-    flat = " ".join(_CONTROL.sub("", part).strip() for part in text.splitlines())
-    return flat.replace("##vso[", "# #vso[").replace("##[", "# #[").strip()
+    return remote(text)  # the shared rules (slotwise.text), as for every remote text
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -110,14 +110,24 @@ def _size(count: int) -> str:
 
 
 def services(ctx: click.Context, subscription: str | None) -> Services:
-    """The services for this command, built once and closed when the command ends."""
-    obj = ctx.ensure_object(dict)
+    """The services for this command, built once and closed when the command ends. Kept on the root
+    context, so the error report after the command can still mask the secrets it learned."""
+    obj = ctx.find_root().ensure_object(dict)
     if "services" not in obj:
         built = build_services(settings_from_env(os.environ, subscription=subscription))
         obj["services"] = built
         ctx.call_on_close(built.close)
     result: Services = obj["services"]
     return result
+
+
+def known_secrets() -> SecretRegistry | None:
+    """The secrets the running command has learned so far, if it built its services (for output
+    printed outside a command's own code: errors, library warnings)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_root().obj if ctx is not None else None
+    built = found.get("services") if isinstance(found, dict) else None
+    return built.secrets if isinstance(built, Services) else None
 
 
 def emit(services: Services, output: str, data: dict[str, Any], text: Callable[[], list[str]]) -> None:
