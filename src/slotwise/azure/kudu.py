@@ -45,6 +45,7 @@ from azure.core.rest import HttpRequest, HttpResponse
 from slotwise.azure.errors import service_error, translate
 from slotwise.azure.http import with_query
 from slotwise.azure.models import SlotInfo
+from slotwise.azure.progress import ProgressReader
 from slotwise.errors import (
     ConflictError,
     NotFoundError,
@@ -65,7 +66,6 @@ DEPLOYER = "slotwise"
 SWAP_IN_PROGRESS = "SwapInProgress"  # ConflictError.code: a swap locks the slot
 DEPLOYMENT_RUNNING = "DeploymentRunning"  # ConflictError.code: Kudu runs another deployment
 LATEST = "/api/deployments/latest"
-PROGRESS_STEP = 4 * 1024 * 1024  # report bytes sent at most every 4 MiB (and at the end)
 _MAX_MISSING_POLLS = 3  # a status URL that 404s right after the upload: tolerated this many times
 _UPLOAD_ATTEMPTS = 3  # an upload whose answer was lost and that Kudu's records show it did not take
 # App Service's 409s while a swap runs on a slot, or while a swap with preview is prepared on it
@@ -166,50 +166,6 @@ class KuduDeployment:
 
 def _opt(value: Any) -> str | None:
     return None if value in (None, "", "N/A") else str(value)
-
-
-class ProgressReader:
-    """A file object that counts what is read from it and tells a ``Reporter`` (every few MiB).
-
-    It passes ``read``/``seek``/``tell`` through, so azure-core can rewind it for a retry (progress
-    then starts again from where it was rewound to), and has a length, so requests sends a
-    ``Content-Length`` instead of chunked encoding. It never buffers: memory stays flat for any size.
-    """
-
-    def __init__(self, raw: IO[bytes], size: int, reporter: Reporter) -> None:
-        self._raw = raw
-        self._size = size
-        self._reporter = reporter
-        self._reported = -1
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._raw.read(size)
-        done = self._raw.tell()
-        if done - self._reported >= PROGRESS_STEP or (done >= self._size and done != self._reported):
-            self._reported = done
-            self._reporter.progress(done, self._size)
-        return chunk
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        position = self._raw.seek(offset, whence)
-        self._reported = min(self._reported, position - 1)
-        return position
-
-    def tell(self) -> int:
-        return self._raw.tell()
-
-    def __len__(self) -> int:
-        return self._size
-
-    def __iter__(self) -> Iterator[bytes]:
-        while chunk := self.read(PROGRESS_STEP):
-            yield chunk
-
-    def close(self) -> None:
-        """The caller owns the file; the HTTP stack must not close it between retries."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> ProgressReader:
-        return self  # azure-core copies a request for its retry history: a stream is not copied
 
 
 class ScmServices(Protocol):
