@@ -454,3 +454,44 @@ def test_ctrl_c_after_the_whole_package_went_out_says_kudu_may_have_it(
     assert "whole package" in error.message
     assert "may have received it" in error.message
     assert "slot status" in error.hint
+
+
+@pytest.mark.usefixtures("released")
+def test_a_slot_that_cannot_be_read_after_the_deployment_is_an_unknown_outcome_not_a_silent_success(
+    emulator: Emulator, services: Services, tmp_path: Path
+) -> None:
+    hold_upload(emulator, 1)
+
+    def arm_refuses_reading_staging() -> None:
+        add_fault(emulator, path="/slots/staging$", method="GET", kind="arm", status=403, count=None)
+
+    with when_upload_arrives(emulator, arm_refuses_reading_staging):
+        result = run_cli(
+            "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging",
+            "--package", str(good_build(tmp_path / "v3.zip", "3")), "--build-number", "20260101.3",
+        )  # fmt: skip
+
+    assert result.exit_code == 10, result.output
+    assert "build 20260101.3 was deployed to func-demo/staging" in result.output
+    assert "cannot be told" in result.output
+    assert serving(emulator, "staging") == "3"
+
+
+def test_create_slot_checks_the_package_before_creating_anything(
+    emulator: Emulator,
+    function_app: FunctionApp,
+    slot_env: dict[str, str],
+    services: Services,
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("not an app\n")
+
+    result = run_cli(
+        "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "qa", "--create-slot", "--package", str(folder)
+    )
+
+    assert result.exit_code == 2, result.output
+    assert "host.json is missing" in result.output
+    assert not services.web_apps.exists(STAGING.other("qa"))

@@ -42,7 +42,13 @@ from slotwise.slots.deploy_race import Guard
 from slotwise.slots.events import Reporter
 from slotwise.slots.guard import describe, held_error
 from slotwise.slots.model import BuildInfo
-from slotwise.slots.package import Package, check_function_app, check_package, prepared_package
+from slotwise.slots.package import (
+    Package,
+    PackageSource,
+    check_function_app,
+    check_package,
+    prepared_package,
+)
 
 DEFAULT_TIMEOUT = 20 * 60.0  # waiting for Kudu after the upload; big Python/Node builds take minutes
 DEFAULT_POLL_INTERVAL = 2.0
@@ -143,9 +149,7 @@ def deploy(
         else replace(request.build, deployed_at=services.clock.now())
     )
     started = services.clock.monotonic()
-    info, created = _resolve_slot(services, ref, create=request.create_slot, reporter=reporter)
-    if FUNCTION_APP in info.kind.lower():
-        check_function_app(source)
+    info, created = _resolve_slot(services, ref, source, create=request.create_slot, reporter=reporter)
     check = _Check(guard, request.allow_overwrite, reporter)
     warned = check(ref)
     kudu = KuduClient.for_slot(services, info)
@@ -176,26 +180,42 @@ def deploy(
 
 
 def _resolve_slot(
-    services: Services, ref: SlotRef, *, create: bool, reporter: Reporter
+    services: Services, ref: SlotRef, source: PackageSource, *, create: bool, reporter: Reporter
 ) -> tuple[SlotInfo, bool]:
-    """The slot's ARM record; a missing slot is created if asked, else a ``NotFoundError`` saying how."""
+    """The slot's ARM record; a missing slot is created if asked, else a ``NotFoundError`` saying how.
+    The package is checked against what the app is (``_check_content``) before anything changes."""
     reporter.step(f"Checking {ref} (resource group {ref.resource_group})")
     try:
-        return services.web_apps.get(ref), False
+        info = services.web_apps.get(ref)
     except NotFoundError:
-        if ref.is_production or not services.web_apps.exists(SlotRef(ref.resource_group, ref.app)):
-            raise NotFoundError(
-                f"App '{ref.app}' was not found in resource group '{ref.resource_group}'.",
-                hint="Check -g and -n, and the subscription (--subscription or AZURE_SUBSCRIPTION_ID).",
-            ) from None
-        if not create:
-            raise NotFoundError(
-                f"App '{ref.app}' has no slot '{ref.slot}'.",
-                hint=f"Pass --create-slot to create it (like production: same plan), or pick an existing "
-                f"slot (`slotwise slot status -g {ref.resource_group} -n {ref.app}` lists them).",
-            ) from None
+        pass
+    else:
+        _check_content(info, source)
+        return info, False
+    try:
+        production = None if ref.is_production else services.web_apps.get(ref.other(PRODUCTION))
+    except NotFoundError:
+        production = None
+    if production is None:
+        raise NotFoundError(
+            f"App '{ref.app}' was not found in resource group '{ref.resource_group}'.",
+            hint="Check -g and -n, and the subscription (--subscription or AZURE_SUBSCRIPTION_ID).",
+        )
+    if not create:
+        raise NotFoundError(
+            f"App '{ref.app}' has no slot '{ref.slot}'.",
+            hint=f"Pass --create-slot to create it (like production: same plan), or pick an existing "
+            f"slot (`slotwise slot status -g {ref.resource_group} -n {ref.app}` lists them).",
+        )
+    _check_content(production, source)  # a slot is made like production: the same kind of app
     reporter.step(f"Creating slot '{ref.slot}' of {ref.app}")
     return services.web_apps.create_slot(ref), True
+
+
+def _check_content(info: SlotInfo, source: PackageSource) -> None:
+    """A function app's package must be one (``host.json`` at its root); App Service apps take any."""
+    if FUNCTION_APP in info.kind.lower():
+        check_function_app(source)
 
 
 @dataclass(frozen=True)

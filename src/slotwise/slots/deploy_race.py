@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from slotwise.azure.kudu import SWAP_IN_PROGRESS, KuduClient, KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, SwapStatus
-from slotwise.errors import ConflictError, HeldBuildDestroyed
+from slotwise.errors import ConflictError, HeldBuildDestroyed, OutcomeUnknown, SlotwiseError
 from slotwise.factory import Services
 from slotwise.slots.events import Reporter
 from slotwise.slots.guard import when
@@ -97,8 +97,13 @@ class Race:
         return now if swap_state(now) != swap_state(self.seen) else None
 
     def on_accepted(self) -> None:
-        """Kudu took the upload: a swap since the last check is said at once."""
-        now = self._swapped()
+        """Kudu took the upload: a swap since the last check is said at once (if the slot cannot be
+        read now, the check after the deployment still decides)."""
+        try:
+            now = self._swapped()
+        except SlotwiseError as error:
+            self.reporter.detail(f"could not read {self.ref} after the upload ({error.message})")
+            return
         if now is None or now.swap_status is None:
             return
         partner = _partner(self.ref, now.swap_status)
@@ -114,13 +119,31 @@ class Race:
 
     def lost_deployment(self) -> None:
         """Kudu no longer knows the deployment it took: if a swap moved it away, say where it went."""
-        now = self._swapped()
+        try:
+            now = self._swapped()
+        except SlotwiseError:
+            return  # the caller's error stands
         if now is not None and now.swap_status is not None:
             raise self._moved(now.swap_status)
 
     def after_deployment(self, deployment: KuduDeployment) -> str | None:
         """After a successful deployment: the label of the held build it destroyed with the user's
-        agreement (or None); ``HeldBuildDestroyed`` if it destroyed one without it."""
+        agreement (or None); ``HeldBuildDestroyed`` if it destroyed one without it; ``OutcomeUnknown``
+        if the slot cannot be read to tell."""
+        try:
+            return self._judge(deployment)
+        except ConflictError:
+            raise  # a verdict (HeldBuildDestroyed is one), not a failure to read
+        except SlotwiseError as error:
+            raise OutcomeUnknown(
+                f"{self.build.label} was deployed to {self.ref} (Kudu deployment {deployment.id}), but the "
+                f"slot could not be read afterwards ({error.message}): whether a swap meanwhile brought "
+                "production's previous build into the slot, and this deployment replaced it, cannot be told.",
+                hint="Look at the slots with `slotwise slot status` (what each runs, its last swap) before "
+                "swapping or rolling back.",
+            ) from error
+
+    def _judge(self, deployment: KuduDeployment) -> str | None:
         now = self._swapped()
         if now is None:
             return self.warned
