@@ -291,7 +291,7 @@ def test_allow_overwrite_reports_the_race_as_the_agreed_overwrite_only_for_the_w
     with when_upload_arrives(emulator, lambda: (swap_with_production(web), swap_with_production(web))):
         agreed = deploy(services, request("3"), guard=guard, reporter=reporter)
     assert agreed.overwrote == HELD
-    assert any("the build --allow-overwrite was warned about" in w for w in reporter.texts("warning"))
+    assert any("the build the overwrite was allowed for" in w for w in reporter.texts("warning"))
 
     # staging runs .3 now (held nothing when checked); swapped once while uploading: production's .2
     # came in and was destroyed, a build --allow-overwrite never warned about: a loud failure

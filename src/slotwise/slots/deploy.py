@@ -23,7 +23,8 @@ into the slot meanwhile and the deployment replaced it, ``HeldBuildDestroyed`` n
 same build the user allowed with ``allow_overwrite`` is reported as that overwrite instead).
 
 Does not: decide holds (the ``guard`` callable does), swap, smoke test, read the environment or the
-wall clock (``BuildInfo`` comes in made; time comes from ``services.clock``), or print.
+wall clock (``BuildInfo`` comes in made; time, also the stamp's ``deployed_at`` when missing, comes
+from ``services.clock``), or print.
 """
 
 from __future__ import annotations

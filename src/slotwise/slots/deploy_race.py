@@ -169,7 +169,7 @@ class Race:
         if self.allow_overwrite and destroyed == self.warned:
             self.reporter.warning(
                 f"{self.ref} was swapped with production during the deployment ({_swap(swap)}); "
-                f"{self.build.label} replaced {destroyed}, the build --allow-overwrite was warned about."
+                f"{self.build.label} replaced {destroyed}, the build the overwrite was allowed for."
             )
             return destroyed
         raise _destroyed(self.ref, destroyed, self.build, swap)
