@@ -8,6 +8,7 @@ production through the unmodified azure-mgmt-web client while it is in flight.
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,26 @@ def test_a_lost_answer_to_the_task_s_upload_is_followed_not_sent_twice(
     assert zipdeploys(emulator) == before + 1
     assert serving(emulator, "staging") == "7"
     assert run.outputs["OverwroteBuild"] == ""
+
+
+def test_sigterm_during_the_upload_says_where_things_stand(agent: Agent, emulator: Emulator) -> None:
+    good_build(agent.work / "drop" / "func-demo.zip", "7")
+    add_fault(emulator, path="^/api/zipdeploy$", kind="scm", latency_ms=5000, passthrough=True, count=1)
+
+    process = agent.start("deploy-to-slot")
+    deadline = time.monotonic() + 60
+    while not no_faults_left(emulator):  # the whole (small) package went out; Kudu has not answered
+        assert time.monotonic() < deadline, "the upload never arrived"
+        time.sleep(0.02)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    run = Run("deploy-to-slot", process.returncode, stdout, stderr)
+
+    run.assert_no_secret(emulator)
+    assert run.exit_code == 1
+    assert run.result == "Failed"
+    (error,) = run.errors()
+    assert error.startswith("Cancelled after the whole package")
+    assert "may have received it" in error
+    assert "slot status" in error
