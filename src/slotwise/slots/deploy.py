@@ -266,8 +266,8 @@ def _upload_and_wait(
         )
     except KeyboardInterrupt:
         raise Cancelled(
-            f"Cancelled while Kudu was deploying {build.label} to {kudu.target}: the upload is complete "
-            "and Kudu goes on deploying without slotwise.",
+            f"Cancelled while Kudu was deploying to {kudu.target}: the upload of {build.label} is "
+            "complete and Kudu goes on deploying without slotwise.",
             hint="See how it ended with `slotwise slot status` (what the slot runs).",
         ) from None
     except NotFoundError:
