@@ -173,6 +173,11 @@ def test_a_swap_during_the_upload_that_destroys_the_rollback_is_a_loud_failure_n
     slots = {s["slot"]: s for s in json.loads(status.stdout)["slots"]}
     assert slots["staging"]["build"]["label"] == "build 20260101.3"
     assert slots["staging"]["hold"] is None  # nothing to roll back to any more: status does not pretend
+    rollback = run_cli("rollback", "-g", "rg-demo", "-n", "func-demo")
+    assert rollback.exit_code != 0, rollback.output  # swapping back would put build .3 live, not build .1
+    assert "Cannot roll back" in rollback.output
+    assert "redeployed" in rollback.output
+    assert serving(emulator, "production") == "2"
 
 
 @pytest.mark.usefixtures("released")
