@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from slotwise.azure.kudu import PROGRESS_STEP, KuduDeployment, ProgressReader, neutral, parse_time
+from slotwise.azure.kudu import KuduDeployment, neutral, parse_time
 from slotwise.azure.models import SlotRef
+from slotwise.azure.progress import PROGRESS_STEP, ProgressReader
 from slotwise.errors import ConflictError, HeldSlotError, RemoteError, UsageError
 from slotwise.slots.deploy import DeployRequest
 from slotwise.slots.events import RecordingReporter
