@@ -7,9 +7,10 @@ agent) come through here, so an operation never reads ``os.environ`` and never b
 Environment variables read:
 
 - ``AZURE_SUBSCRIPTION_ID``: the subscription (or ``--subscription``); a GUID, checked here
-- ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``, ``SSL_CERT_FILE``: the CA certificates to trust (read by
-  requests and Python's ssl); a path that is not there, or holds no certificate, is refused here,
-  naming the variable, before anything is asked of Azure (it would look like a sign-in failure)
+- ``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``: the CA certificates to trust (read by requests,
+  which every slotwise connection goes through); a path that is not there, or holds no certificate,
+  is refused here, naming the variable, before anything is asked of Azure (it would look like a
+  sign-in failure)
 - ``SLOTWISE_CLOUD``: ``AzureCloud`` (default), ``AzureUSGovernment``, ``AzureChinaCloud``
 - ``SLOTWISE_ARM_ENDPOINT``: the ARM endpoint, for other clouds (and the local emulator)
 - ``AZURE_AUTHORITY_HOST``: the Entra ID authority (azure-identity reads it too)
@@ -43,7 +44,7 @@ from slotwise.timing import Clock, SystemClock
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
-CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 @dataclass(frozen=True)
@@ -105,28 +106,25 @@ def check_ca_bundles(env: Mapping[str, str]) -> None:
     """A CA bundle variable in effect set to a path that is not there, or to a file holding no
     certificate, is a ``ConfigError`` naming the variable and the path. In effect: the one requests
     uses (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``; a directory of certificates is fine there
-    too) and ``SSL_CERT_FILE`` (Python's ssl default)."""
-    for_requests = next((name for name in CA_VARIABLES[:2] if env.get(name)), None)
-    for name in (for_requests, "SSL_CERT_FILE"):
-        value = env.get(name) if name else None
-        if name is None or not value:
-            continue
-        path, shown = Path(value), remote(value, 300)
-        if path.is_dir() and name != "SSL_CERT_FILE":
-            continue
-        hint = (
-            f"Point {name} at a PEM file of the CA certificates to trust, or unset it to trust the defaults."
-        )
-        if not path.is_file():
-            what = "is a folder, not a file" if path.exists() else "is not there"
-            raise ConfigError(f"{name} names a CA bundle that {what}: {shown}.", hint=hint)
-        try:
-            ssl.create_default_context(cafile=str(path))
-        except (ssl.SSLError, OSError, ValueError):
-            raise ConfigError(
-                f"{name} names a file that holds no CA certificate (PEM) Python can read: {shown}.",
-                hint=hint,
-            ) from None
+    too). ``SSL_CERT_FILE`` is not checked: every slotwise connection goes through requests, which
+    never reads it, so a stale value there harms nothing slotwise does."""
+    name = next((name for name in CA_VARIABLES if env.get(name)), None)
+    if name is None:
+        return
+    path, shown = Path(env[name]), remote(env[name], 300)
+    if path.is_dir():
+        return
+    hint = f"Point {name} at a PEM file of the CA certificates to trust, or unset it to trust the defaults."
+    if not path.is_file():
+        what = "is a folder, not a file" if path.exists() else "is not there"
+        raise ConfigError(f"{name} names a CA bundle that {what}: {shown}.", hint=hint)
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        raise ConfigError(
+            f"{name} names a file that holds no CA certificate (PEM) Python can read: {shown}.",
+            hint=hint,
+        ) from None
 
 
 @dataclass

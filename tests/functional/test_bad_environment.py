@@ -101,11 +101,12 @@ def test_a_service_connection_whose_subscription_is_not_a_guid_fails_the_task_cl
 
 # ---- the CA bundle: not there ---------------------------------------------------------------------------
 @pytest.mark.usefixtures("slot_env", "function_app")
-@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"])
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_a_ca_bundle_that_is_not_there_is_named_with_its_path(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str
 ) -> None:
     missing = tmp_path / "no-such-ca.pem"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")  # requests reads CURL_CA_BUNDLE only without it
     monkeypatch.setenv(variable, str(missing))
     result = status()
     assert result.exit_code == 2, result.output

@@ -55,7 +55,7 @@ def test_the_option_is_named_before_the_variable() -> None:
     )
 
 
-@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"])
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_a_ca_bundle_that_is_not_there_is_named(variable: str, tmp_path: Path) -> None:
     missing = tmp_path / "nope.pem"
     with pytest.raises(ConfigError) as raised:
@@ -67,8 +67,8 @@ def test_a_ca_bundle_that_is_not_there_is_named(variable: str, tmp_path: Path) -
 def test_a_file_without_certificates_is_named(tmp_path: Path) -> None:
     empty = tmp_path / "empty.pem"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(ConfigError, match="SSL_CERT_FILE names a file that holds no CA certificate"):
-        check_ca_bundles({"SSL_CERT_FILE": str(empty)})
+    with pytest.raises(ConfigError, match="REQUESTS_CA_BUNDLE names a file that holds no CA certificate"):
+        check_ca_bundles({"REQUESTS_CA_BUNDLE": str(empty)})
 
 
 def test_only_the_bundle_requests_uses_is_checked(tmp_path: Path) -> None:
@@ -83,5 +83,8 @@ def test_real_bundles_and_certificate_folders_pass(tmp_path: Path) -> None:
     check_ca_bundles({"REQUESTS_CA_BUNDLE": str(tmp_path)})
     check_ca_bundles({"CURL_CA_BUNDLE": str(tmp_path)})
     check_ca_bundles({"REQUESTS_CA_BUNDLE": ""})  # unset in effect
-    with pytest.raises(ConfigError, match="SSL_CERT_FILE names a CA bundle that is a folder, not a file"):
-        check_ca_bundles({"SSL_CERT_FILE": str(tmp_path)})  # Python's ssl wants a file there
+    check_ca_bundles({"REQUESTS_CA_BUNDLE": certifi.where(), "SSL_CERT_FILE": str(tmp_path / "stale")})
+
+
+def test_ssl_cert_file_is_not_checked_since_requests_never_reads_it(tmp_path: Path) -> None:
+    check_ca_bundles({"SSL_CERT_FILE": str(tmp_path / "stale.pem")})

@@ -170,7 +170,7 @@ def _tls_problem(error: Exception, doing: str) -> SlotwiseError | None:
         return ConfigError(
             f"The CA bundle to verify servers with is not there{f' ({remote(where, 300)})' if where else ''}"
             f" (while {doing}).",
-            hint=f"Point {CA_VARIABLE} (or SSL_CERT_FILE) at an existing PEM file, or unset it to use "
+            hint=f"Point {CA_VARIABLE} at an existing PEM file, or unset it to use "
             "the default CA certificates.",
         )
     reason = untrusted_certificate(error)
