@@ -37,6 +37,8 @@ from slotwise.slots.model import BuildInfo
 T = TypeVar("T")
 START = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
+PRODUCTION_SLOT = SlotRef("rg-demo", "func-demo", PRODUCTION)
+STAGING = PRODUCTION_SLOT.other("staging")
 
 
 class ManualClock:
@@ -46,6 +48,7 @@ class ManualClock:
         self.start = start
         self.elapsed = 0.0
         self.sleeps: list[float] = []
+        self._scheduled: list[tuple[float, Callable[[], None]]] = []
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=self.elapsed)
@@ -59,6 +62,14 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.elapsed += seconds
+        due = [item for item in self._scheduled if item[0] <= self.elapsed]
+        self._scheduled = [item for item in self._scheduled if item[0] > self.elapsed]
+        for _, action in due:
+            action()
+
+    def after(self, seconds: float, action: Callable[[], None]) -> None:
+        """Run ``action`` (someone else's doing) once the clock has moved ``seconds`` from now."""
+        self._scheduled.append((self.elapsed + seconds, action))
 
 
 # ---- what a slot is made of ------------------------------------------------------------------------------
@@ -154,8 +165,9 @@ class FakeSwapPoller:
         self.wait(timeout)
         if self.operation.state == "running":
             raise RemoteError("the swap is still running")  # as azure-core after its own timeout
-        if self.operation.state == "failed":
-            raise RemoteError(str(self.operation.fail), status=200, code="SwapFailed")
+        if self.operation.state == "failed":  # as azure-core's poller: a foreign error, translated above
+            body = {"error": {"code": "SwapFailed", "message": self.operation.fail}}
+            raise HttpResponseError(response=FakeResponse(500, body, "operationresults"))
 
 
 class FakeWebApps:
@@ -230,6 +242,10 @@ class FakeWebApps:
 
     def inject(self, method: str, error: Exception, *, after: bool = False, slot: str | None = None) -> None:
         self.faults.append(Fault(method, error, after, slot))
+
+    def swap_now(self, source: SlotRef, target: str = PRODUCTION) -> None:
+        """A swap made by someone else (the portal, az CLI), run to its end."""
+        self.begin_swap(source, target).result()
 
     def count(self, method: str, slot: str | None = None) -> int:
         return sum(1 for m, s in self.calls if m == method and (slot is None or s == slot))
