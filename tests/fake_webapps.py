@@ -108,7 +108,9 @@ class FakeSlot:
         suffix = "" if self.ref.is_production else f"-{self.ref.slot}"
         return f"{self.ref.app}{suffix}.scm.azurewebsites.test"
 
-    def info(self) -> SlotInfo:
+    def info(self, operation: str | None = None) -> SlotInfo:
+        # inProgressOperationId, where this slotwise's SlotInfo reads it
+        running = {"in_progress_operation_id": operation} if _READS_OPERATION else {}
         return SlotInfo(
             ref=self.ref,
             kind=self.kind,
@@ -120,7 +122,11 @@ class FakeSlot:
             swap_status=self.swap_status,
             target_swap_slot=self.target_swap_slot,
             tags=dict(self.tags),
+            **running,
         )
+
+
+_READS_OPERATION = "in_progress_operation_id" in SlotInfo.__dataclass_fields__
 
 
 @dataclass
@@ -133,6 +139,7 @@ class Fault:
 
 @dataclass
 class SwapOperation:
+    id: str
     source: FakeSlot
     target: FakeSlot
     due: float  # on the clock's monotonic time
@@ -149,7 +156,7 @@ class FakeSwapPoller:
 
     def done(self) -> bool:
         self._web.tick()
-        return self.operation.state != "running"
+        return self.operation.state != "running" or self._web.poll_error is not None
 
     def status(self) -> str:
         self._web.tick()
@@ -160,6 +167,8 @@ class FakeSwapPoller:
         if self.operation.state == "running" and remaining > 0:
             self._web.clock.advance(remaining if timeout is None else min(timeout, remaining))
         self._web.tick()
+        if self._web.poll_error is not None:  # the status poll failed; the swap goes on regardless
+            raise self._web.poll_error
 
     def result(self, timeout: float | None = None) -> None:
         self.wait(timeout)
@@ -183,6 +192,7 @@ class FakeWebApps:
         self.faults: list[Fault] = []
         self.calls: list[tuple[str, str]] = []
         self.fail_next_swap: str | None = None
+        self.poll_error: Exception | None = None  # every status poll of a swap fails with this
         self._deployments = 0
 
     # ---- arranging (tests) ---------------------------------------------------------------------------
@@ -255,12 +265,12 @@ class FakeWebApps:
         pass
 
     def get(self, ref: SlotRef) -> SlotInfo:
-        return self._call("get", ref, lambda: self._existing(ref).info())
+        return self._call("get", ref, lambda: self._existing(ref).info(self._operation_on(ref)))
 
     def list_slots(self, resource_group: str, app: str) -> list[SlotInfo]:
         production = self.get(SlotRef(resource_group, app, PRODUCTION))
         others = [
-            s.info()
+            s.info(self._operation_on(s.ref))
             for s in self.slots.values()
             if (s.ref.resource_group, s.ref.app) == (resource_group, app) and not s.ref.is_production
         ]
@@ -310,7 +320,8 @@ class FakeWebApps:
             if not prepared:
                 self._prepare(first, second)
             fail, self.fail_next_swap = self.fail_next_swap, None
-            operation = SwapOperation(first, second, self.clock.monotonic() + self.swap_seconds, fail)
+            due = self.clock.monotonic() + self.swap_seconds
+            operation = SwapOperation(f"op-{len(self.operations) + 1}", first, second, due, fail)
             self.operations.append(operation)
             return FakeSwapPoller(self, operation)
 
@@ -365,6 +376,10 @@ class FakeWebApps:
         for operation in self.operations:
             if operation.state == "running" and operation.due <= self.clock.monotonic():
                 self._finish(operation)
+
+    def _operation_on(self, ref: SlotRef) -> str | None:
+        slot = self._existing(ref)
+        return next((op.id for op in self.running() if slot in (op.source, op.target)), None)
 
     def running(self) -> list[SwapOperation]:
         self.tick()

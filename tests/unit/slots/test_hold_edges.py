@@ -15,13 +15,16 @@ from slotwise.slots.events import RecordingReporter
 from slotwise.slots.holds import (
     HOLD_TAG,
     RELEASED_TAG,
+    TAG_VALUE_LIMIT,
     Content,
     HoldRecord,
     ReleaseMark,
+    _shortened,
     assess,
     find_hold,
     format_time,
     inspect_slot,
+    parse_time,
     record_hold,
     release_hold,
     same_swap,
@@ -283,3 +286,32 @@ def test_a_swap_with_production_is_told_apart_from_other_swaps() -> None:
         (SwapStatus(T, "qa", "production"), False),
     ):
         assert (assess(slot(swap=status), deployed(BEFORE), now=NOW).hold is not None) is held
+
+
+# ---- the tag format at its edges -------------------------------------------------------------------------
+def test_a_time_without_a_zone_is_read_as_utc_and_what_is_no_time_is_refused() -> None:
+    assert parse_time("2025-03-01T12:00:00.123") == T
+    assert parse_time(" 2025-03-01T14:00:00.123+02:00 ") == T
+    with pytest.raises(ValueError, match=r"^not a time: 5$"):
+        parse_time(5)
+
+
+def test_text_is_shortened_to_exactly_the_length_with_a_mark() -> None:
+    assert _shortened("abcdefgh", 8) == "abcdefgh"
+    assert _shortened("abcdefghi", 8) == "abcdefg~"
+    assert _shortened("abc", 1) == "a~"
+
+
+@pytest.mark.parametrize("length", [500, 501])
+def test_a_shortened_record_uses_every_character_arm_allows(length: int) -> None:
+    encoded = ReleaseMark(T, NOW, by="b" * length).encode()
+    assert len(encoded) == TAG_VALUE_LIMIT
+    by = ReleaseMark.decode(encoded).by
+    assert by is not None
+    assert by.endswith("~")
+
+
+def test_a_record_that_fits_exactly_is_not_shortened() -> None:
+    base = len(ReleaseMark(T, NOW, by="b").encode())
+    fits = "b" * (TAG_VALUE_LIMIT - base + 1)
+    assert ReleaseMark.decode(ReleaseMark(T, NOW, by=fits).encode()).by == fits
