@@ -193,6 +193,8 @@ class FakeWebApps:
         self.calls: list[tuple[str, str]] = []
         self.fail_next_swap: str | None = None
         self.poll_error: Exception | None = None  # every status poll of a swap fails with this
+        self.preserve_vnet: list[bool] = []  # as each swap and swap preview asked
+        self.host_requests: list[str] = []  # "METHOD url" of every Kudu and Functions host request
         self._deployments = 0
 
     # ---- arranging (tests) ---------------------------------------------------------------------------
@@ -312,6 +314,7 @@ class FakeWebApps:
 
     def begin_swap(self, source: SlotRef, target: str, *, preserve_vnet: bool = True) -> FakeSwapPoller:
         def start() -> FakeSwapPoller:
+            self.preserve_vnet.append(preserve_vnet)
             first, second = self._pair(source, target)
             self._refuse_running(first, second)
             prepared = self._prepared_pair(first, second)
@@ -329,6 +332,7 @@ class FakeWebApps:
 
     def apply_swap_preview(self, source: SlotRef, target: str, *, preserve_vnet: bool = True) -> None:
         def apply() -> None:
+            self.preserve_vnet.append(preserve_vnet)
             first, second = self._pair(source, target)
             self._refuse_running(first, second)
             if first.target_swap_slot or second.target_swap_slot:
@@ -520,6 +524,7 @@ class FakeHostClient:
     def send_request(self, request: Any, **_: Any) -> FakeResponse:
         url: str = request.url
         self.requests.append(f"{request.method} {url}")
+        self._web.host_requests.append(f"{request.method} {url}")
         for slot in self._web.slots.values():
             if self._host == slot.scm_host:
                 if request.method == "GET" and url.split("?")[0].endswith("/api/deployments"):

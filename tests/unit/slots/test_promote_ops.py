@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from slotwise.errors import SmokeFailed
+from slotwise.errors import ConflictError, SmokeFailed
 from slotwise.slots.events import RecordingReporter
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, HoldRecord, ReleaseMark, find_hold
 from slotwise.slots.model import BuildInfo
@@ -61,6 +61,7 @@ def test_a_swap_into_production_records_who_left_which_build_where(tmp_path: Pat
     opts = options(tmp_path, requested_by="alice", hold_days=3)
     result = promote(services, SwapRequest(STAGING), opts, reporter=reporter)
     assert serving(services) == ("build 41", "build 40")
+    assert reporter.texts("step")[0] == "Swapping staging with production on app 'func-demo'"
     assert (result.held, result.held_build, result.smoke, result.rolled_back) == (
         STAGING,
         "build 40",
@@ -119,6 +120,7 @@ def test_a_swap_between_two_deployment_slots_holds_nothing(tmp_path: Path) -> No
     result = promote(services, SwapRequest(STAGING, "qa"), options(tmp_path), reporter=RecordingReporter())
     assert (result.held, result.held_build) == (None, None)
     assert result.as_dict()["hold"] is None
+    assert services.fake.host_requests == []  # no Kudu history read: there is no hold to label
     assert all(not slot.tags for slot in services.fake.slots.values())
     assert services.fake.slot(QA).content.name == "build 41"
 
@@ -182,6 +184,14 @@ def test_failing_checks_between_deployment_slots_swap_back_without_a_hold(tmp_pa
         promote(services, SwapRequest(STAGING, "qa"), opts, reporter=RecordingReporter())
     assert services.fake.slot(QA).content.name == "build 39"
     assert all(not slot.tags for slot in services.fake.slots.values())
+
+
+def test_a_plain_swap_still_refuses_a_slot_prepared_for_another(tmp_path: Path) -> None:
+    services = ready(slots=("staging", "qa"))
+    prepare(services, SwapRequest(STAGING, "qa"), reporter=RecordingReporter())
+    with pytest.raises(ConflictError, match=r"^Slot 'staging' is prepared for a swap with 'qa'\.$"):
+        promote(services, SwapRequest(STAGING), options(tmp_path), reporter=RecordingReporter())
+    assert serving(services) == ("build 40", "build 41")
 
 
 def test_completing_a_prepared_swap_goes_through_the_second_phase(tmp_path: Path) -> None:

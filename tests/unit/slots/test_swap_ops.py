@@ -59,6 +59,16 @@ def test_a_swap_exchanges_the_builds_and_reports_the_services_time() -> None:
     assert web.count("begin_swap") == 1
 
 
+def test_the_vnet_choice_goes_with_every_swap_and_preview() -> None:
+    services = ready()
+    prepare(services, SwapRequest(STAGING, preserve_vnet=False), reporter=RecordingReporter())
+    complete(services, SwapRequest(STAGING, preserve_vnet=False), reporter=RecordingReporter())
+    swap(services, SwapRequest(STAGING), reporter=RecordingReporter())
+    services.fake.inject("begin_swap", RemoteError("Connection refused."))
+    swap(services, SwapRequest(STAGING, preserve_vnet=False), reporter=RecordingReporter())
+    assert services.fake.preserve_vnet == [False, False, True, False]  # the lost first one never got there
+
+
 def test_a_long_swap_says_it_is_in_progress_every_five_seconds() -> None:
     services = ready()
     services.fake.swap_seconds = 12
@@ -158,7 +168,10 @@ def test_preview_complete_swaps_with_productions_settings_applied_first() -> Non
     web = services.fake
     reporter = RecordingReporter()
     prepared = prepare(services, SwapRequest(STAGING), reporter=reporter)
-    assert (prepared.phase, prepared.target, prepared.completed_at) == ("prepared", PRODUCTION_SLOT, None)
+    assert (prepared.phase, prepared.source, prepared.target) == ("prepared", STAGING, PRODUCTION_SLOT)
+    assert (prepared.started, prepared.finished, prepared.completed_at) == (services.clock.now(),) * 2 + (
+        None,
+    )
     assert web.slot(STAGING).app_settings == {"SLOT_NAME": "production", "FEATURE": "new"}
     assert serving(services) == ("build 40", "build 41")
     assert reporter.texts("step") == ["Preparing the swap of staging with production (swap with preview)"]
@@ -169,6 +182,7 @@ def test_preview_complete_swaps_with_productions_settings_applied_first() -> Non
     reporter = RecordingReporter()
     done = complete(services, SwapRequest(STAGING), reporter=reporter)
     assert (done.phase, done.source, done.target) == ("swapped", STAGING, PRODUCTION_SLOT)
+    assert (done.seconds, done.finished) == (5.0, services.clock.now())
     assert done.completed_at == web.slot(PRODUCTION_SLOT).swap_status.timestamp  # type: ignore[union-attr]
     assert serving(services) == ("build 41", "build 40")
     assert web.slot(PRODUCTION_SLOT).app_settings == {"SLOT_NAME": "production", "FEATURE": "new"}
@@ -189,6 +203,7 @@ def test_cancel_gives_the_slot_its_own_settings_back() -> None:
     )
     assert services.fake.slot(STAGING).app_settings == {"SLOT_NAME": "staging", "FEATURE": "new"}
     assert services.fake.slot(STAGING).target_swap_slot is None
+    assert (result.started, result.finished) == (services.clock.now(), services.clock.now())
     assert reporter.texts("step") == ["Cancelling the prepared swap of staging with production"]
 
 
@@ -228,6 +243,7 @@ def test_cancelling_what_is_not_prepared_is_refused() -> None:
     with pytest.raises(ConflictError) as caught:
         cancel(services, STAGING, reporter=RecordingReporter())
     assert caught.value.message == "Slot 'staging' is not prepared for a swap: nothing to cancel."
+    assert caught.value.hint == ""  # not the default "wait for the other operation": there is none
     assert services.fake.count("reset_swap_preview") == 0
 
 
