@@ -135,6 +135,7 @@ class Fault:
     error: Exception
     after: bool = False  # the fake acts first, then the answer is lost
     slot: str | None = None  # only calls about this slot (None: any)
+    skip: int = 0  # matching calls let through before this one fails
 
 
 @dataclass
@@ -252,8 +253,11 @@ class FakeWebApps:
             target.content.deployments.append(record)
         return deployment_id
 
-    def inject(self, method: str, error: Exception, *, after: bool = False, slot: str | None = None) -> None:
-        self.faults.append(Fault(method, error, after, slot))
+    def inject(
+        self, method: str, error: Exception, *, after: bool = False, slot: str | None = None, skip: int = 0
+    ) -> None:
+        """The next call of ``method`` (about ``slot``; after ``skip`` good ones) raises ``error``."""
+        self.faults.append(Fault(method, error, after, slot, skip))
 
     def swap_now(self, source: SlotRef, target: str = PRODUCTION) -> None:
         """A swap made by someone else (the portal, az CLI), run to its end."""
@@ -415,7 +419,10 @@ class FakeWebApps:
         self.calls.append((method, ref.slot))
         self.tick()
         fault = next((f for f in self.faults if f.method == method and f.slot in (None, ref.slot)), None)
-        if fault is not None:
+        if fault is not None and fault.skip > 0:
+            fault.skip -= 1
+            fault = None
+        elif fault is not None:
             self.faults.remove(fault)
             if not fault.after:
                 raise fault.error
