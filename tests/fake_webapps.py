@@ -196,6 +196,7 @@ class FakeWebApps:
         self.poll_error: Exception | None = None  # every status poll of a swap fails with this
         self.preserve_vnet: list[bool] = []  # as each swap and swap preview asked
         self.host_requests: list[str] = []  # "METHOD url" of every Kudu and Functions host request
+        self._before: dict[str, Callable[[], None]] = {}
         self._deployments = 0
 
     # ---- arranging (tests) ---------------------------------------------------------------------------
@@ -258,6 +259,11 @@ class FakeWebApps:
     ) -> None:
         """The next call of ``method`` (about ``slot``; after ``skip`` good ones) raises ``error``."""
         self.faults.append(Fault(method, error, after, slot, skip))
+
+    def before_next(self, method: str, action: Callable[[], None]) -> None:
+        """Run ``action`` (someone else's doing, or a request that arrives late) just before the next
+        call of ``method`` reaches the fake."""
+        self._before[method] = action
 
     def swap_now(self, source: SlotRef, target: str = PRODUCTION) -> None:
         """A swap made by someone else (the portal, az CLI), run to its end."""
@@ -416,6 +422,9 @@ class FakeWebApps:
 
     # ---- plumbing ------------------------------------------------------------------------------------
     def _call(self, method: str, ref: SlotRef, action: Callable[[], T]) -> T:
+        before = self._before.pop(method, None)
+        if before is not None:
+            before()
         self.calls.append((method, ref.slot))
         self.tick()
         fault = next((f for f in self.faults if f.method == method and f.slot in (None, ref.slot)), None)

@@ -147,3 +147,19 @@ def test_a_hold_that_cannot_be_ended_after_the_swap_back_is_a_warning() -> None:
         text.startswith("swapped back, but ending the hold on staging failed")
         for text in reporter.texts("warning")
     )
+
+
+def test_a_resend_refused_because_the_lost_start_landed_late_follows_that_swap() -> None:
+    services = ready()
+    web = services.fake
+    web.inject("begin_swap", RemoteError("Connection aborted."))  # the start is lost on its way...
+
+    def arrives_late() -> None:  # ... and reaches Azure just before slotwise sends it again
+        web.begin_swap(STAGING, "production")
+
+    web.before_next("begin_swap", lambda: web.before_next("begin_swap", arrives_late))
+    result = promote(services, SwapRequest(STAGING), PromoteOptions(), reporter=RecordingReporter())
+    assert web.count("begin_swap") == 3  # lost, arrived late, the resend refused with a 409
+    assert serving(services) == ("build 41", "build 40")  # swapped once, not swapped back
+    assert result.held == STAGING
+    assert find_hold(services, STAGING) is not None
