@@ -109,8 +109,6 @@ class FakeSlot:
         return f"{self.ref.app}{suffix}.scm.azurewebsites.test"
 
     def info(self, operation: str | None = None) -> SlotInfo:
-        # inProgressOperationId, where this slotwise's SlotInfo reads it
-        running = {"in_progress_operation_id": operation} if _READS_OPERATION else {}
         return SlotInfo(
             ref=self.ref,
             kind=self.kind,
@@ -122,11 +120,8 @@ class FakeSlot:
             swap_status=self.swap_status,
             target_swap_slot=self.target_swap_slot,
             tags=dict(self.tags),
-            **running,
+            in_progress_operation_id=operation,
         )
-
-
-_READS_OPERATION = "in_progress_operation_id" in SlotInfo.__dataclass_fields__
 
 
 @dataclass

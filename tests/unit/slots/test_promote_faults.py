@@ -1,17 +1,11 @@
 """Promote when something fails after Azure accepted the swap (issue 7, defect 1), on the in-memory
 Azure: a failing status poll, a hold that cannot be recorded, checks that cannot be run, a swap-back
 that fails. The outcome is found out and every later step still runs; what failed is said last.
-
-These need the swap follow-up of ``slots.swap_follow`` (branch swap); until that is merged here the
-module skips. Remove the ``importorskip`` line once it is.
 """
 
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("slotwise.slots.swap_follow", reason="needs the swap follow-up (branch swap)")
-
 from azure.core.exceptions import HttpResponseError
 
 from slotwise.errors import ConflictError, RemoteError, SlotwiseError, SmokeFailed

@@ -3,7 +3,6 @@ which hold is recorded or released, and which error says so."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,19 +25,13 @@ checks:
   - name: health
     path: /api/health
 """
-_TAKES_PLAN = "smoke_plan" in {f.name for f in fields(PromoteOptions)}
 
 
 def options(tmp_path: Path, checks: str | None = None, **changes: Any) -> PromoteOptions:
-    """Options with the smoke checks ``checks`` (YAML): parsed, as ``PromoteOptions`` takes them, or
-    as a file where it still takes a path (before the smoke plan was parsed ahead of the swap)."""
+    """Options with the smoke checks ``checks`` (YAML), parsed as ``PromoteOptions`` takes them."""
     if checks is None:
         return PromoteOptions(**changes)
-    if _TAKES_PLAN:
-        return PromoteOptions(smoke_plan=parse_checks(checks), **changes)  # type: ignore[call-arg]
-    path = tmp_path / "checks.yaml"
-    path.write_text(checks, encoding="utf-8")
-    return PromoteOptions(smoke_checks=path, **changes)  # type: ignore[call-arg]
+    return PromoteOptions(smoke_plan=parse_checks(checks), **changes)
 
 
 def ready(*, staging_status: int = 200, slots: tuple[str, ...] = ("staging",)) -> FakeServices:
