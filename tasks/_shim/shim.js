@@ -16,7 +16,10 @@
  *      shipped in the task folder (pip's own PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX are
  *      honoured because the environment is passed through). Two jobs starting at once are safe: a
  *      lock directory serialises the work, the venv is built in a temporary sibling and renamed into
- *      place with its completion marker inside, so a half-built venv is never used;
+ *      place with its completion marker inside, so a half-built venv is never used. Before the marker
+ *      is written, the new venv's Python proves slotwise imports and lists one file of every installed
+ *      distribution (its METADATA and a module); every run checks those files still exist (a few dozen
+ *      stat calls), so a venv damaged after it was marked complete is rebuilt, not run;
  *   4. runs `<venv python> -m slotwise.agent <command> <taskDir>` with the environment untouched,
  *      forwards SIGINT/SIGTERM/SIGHUP to it (SIGKILL after a grace period) and exits with its code.
  *
@@ -368,6 +371,28 @@ function installRoot(env) {
   throw new ShimError(`No writable directory to set slotwise up in (tried ${tried}).`);
 }
 
+// Run by the new venv's Python before the marker is written: slotwise must import, and every
+// installed distribution names one METADATA file and one module file, relative to the venv, that
+// later runs check for (a damaged venv is set up again instead of failing with a traceback).
+const VERIFY_SCRIPT = [
+  'import importlib.metadata as md, importlib.util, json, os, sys',
+  'import slotwise.agent',
+  'if importlib.util.find_spec("slotwise.agent.__main__") is None: sys.exit("slotwise.agent.__main__ is missing")',
+  'out = []',
+  'for dist in md.distributions():',
+  '    files = [f for f in dist.files or [] if not str(f).startswith("..")]',
+  '    meta = [f for f in files if f.name == "METADATA"][:1]',
+  '    code = [f for f in files if f.suffix == ".py" and ".dist-info" not in str(f)][:1]',
+  '    out += [os.path.relpath(str(f.locate()), sys.prefix) for f in meta + code]',
+  'sys.stdout.write(json.dumps(sorted(set(out))))',
+].join('\n');
+
+/** The first file `marker.verify` lists that is missing from the venv ('' if none is). */
+function missingFile(venvDir, marker) {
+  const files = Array.isArray(marker.verify) ? marker.verify : [];
+  return files.find((file) => typeof file === 'string' && !fs.existsSync(path.join(venvDir, file))) || '';
+}
+
 /** Is `venvDir` a finished venv for exactly this wheel and lock? Returns '' if so, else why not. */
 function notReadyReason(venvDir, expected) {
   let marker;
@@ -379,7 +404,9 @@ function notReadyReason(venvDir, expected) {
   if (marker.wheel_sha256 !== expected.wheel_sha256 || marker.lock_sha256 !== expected.lock_sha256) {
     return 'it was built from a different slotwise wheel or lock file';
   }
-  if (!fs.existsSync(venvPython(venvDir))) return 'its Python is missing';
+  if (!fs.existsSync(venvPython(venvDir))) return 'it is damaged: its Python is missing';
+  const missing = missingFile(venvDir, marker);
+  if (missing) return `it is damaged: ${missing} is missing`;
   // A venv links to its base interpreter; on a self-hosted agent that one may have been removed.
   let cfg = '';
   try {
@@ -497,17 +524,27 @@ function breakLock(lockDir, holder) {
   fs.rmSync(aside, { recursive: true, force: true });
 }
 
-/** Run a set-up step, its output captured (streamed with system.debug); a ShimError if it fails. */
-function runStep(what, cmd, args, hint) {
+/**
+ * Run a set-up step, its output captured (streamed with system.debug, except the stdout of an
+ * `answer` step, which is what it answers); resolves to its stdout; a ShimError if it fails.
+ */
+function runStep(what, cmd, args, hint, { answer = false } = {}) {
   return new Promise((resolve, reject) => {
+    const shown = debugEnabled ? 'inherit' : 'pipe';
     const child = childProcess.spawn(cmd, args, {
       env: process.env,
-      stdio: ['ignore', debugEnabled ? 'inherit' : 'pipe', debugEnabled ? 'inherit' : 'pipe'],
+      stdio: ['ignore', answer ? 'pipe' : shown, shown],
       windowsHide: true,
     });
     state.child = child;
     const output = [];
-    if (child.stdout) child.stdout.on('data', (chunk) => output.push(chunk));
+    const stdout = [];
+    if (child.stdout) {
+      child.stdout.on('data', (chunk) => {
+        output.push(chunk);
+        stdout.push(chunk);
+      });
+    }
     if (child.stderr) child.stderr.on('data', (chunk) => output.push(chunk));
     child.on('error', (err) => {
       state.child = null;
@@ -516,7 +553,7 @@ function runStep(what, cmd, args, hint) {
     child.on('close', (code, signal) => {
       state.child = null;
       if (state.cancelledBy) return reject(new Cancelled(state.cancelledBy));
-      if (code === 0) return resolve();
+      if (code === 0) return resolve(Buffer.concat(stdout).toString('utf8'));
       const text = Buffer.concat(output).toString('utf8').trimEnd();
       if (text) info(`${what} said:\n${neutralise(text)}`);
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -588,8 +625,11 @@ async function buildVenv(task, python, venvDir, expected, why) {
       'If this agent cannot reach pypi.org, give pip a package index or a wheelhouse through the pipeline ' +
         'variables PIP_INDEX_URL, or PIP_FIND_LINKS with PIP_NO_INDEX=true.');
     debug(`dependencies installed in ${seconds(pipStarted)}`);
+    const verify = JSON.parse(await runStep('checking the new environment', venvPython(tmpDir),
+      ['-c', VERIFY_SCRIPT], 'The installed packages do not import: the wheel or the lock file is wrong.',
+      { answer: true }));
     const created = new Date().toISOString();
-    const marker = { ...expected, slotwise: task.version, python: pyVersion, created };
+    const marker = { ...expected, slotwise: task.version, python: pyVersion, created, verify };
     fs.writeFileSync(path.join(tmpDir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     fs.chmodSync(tmpDir, 0o755); // mkdtemp made it owner-only; a venv is readable like any tool
     moveIntoPlace(tmpDir, venvDir, expected);
