@@ -9,7 +9,8 @@ teardown, in
 - what the test saw in Python: every ``CliRunner.invoke`` result (output, stderr, exception) and the
   output of every ``subprocess.run`` / ``Popen.communicate`` (the CLI, the agent, the shim);
 - the failure's own text (exception messages) when the test failed;
-- every file under the test's ``tmp_path``: JUnit XML, markdown summaries, logs.
+- every file under the test's ``tmp_path``: JUnit XML, markdown summaries, logs (except files only
+  their owner may read: an env file written 0600 is where a secret is kept on purpose).
 
 ``##vso[task.setsecret]`` lines (and ``task.setvariable`` with ``issecret=true``) are how a task tells
 the agent what to mask: they are left out. A secret found fails the test, naming where it appeared
@@ -181,7 +182,10 @@ def _variants(secret: str) -> set[bytes]:
 def _files(root: Path) -> list[tuple[str, str | bytes]]:
     out: list[tuple[str, str | bytes]] = []
     for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_FILE:
+        if not path.is_file() or path.is_symlink():
+            continue
+        info = path.stat()
+        if info.st_size <= MAX_FILE and info.st_mode & 0o077:  # owner-only files keep secrets on purpose
             out.append((f"the file {path.relative_to(root)} (in tmp_path)", path.read_bytes()))
     return out
 
