@@ -372,19 +372,25 @@ function installRoot(env) {
 }
 
 // Run by the new venv's Python before the marker is written: slotwise must import, and every
-// installed distribution names one METADATA file and one module file, relative to the venv, that
-// later runs check for (a damaged venv is set up again instead of failing with a traceback).
+// installed distribution names one METADATA file and one module file that exist inside the venv
+// (relative to it), which later runs check for: a damaged venv is set up again instead of failing
+// with a traceback. Files outside the venv (an editable install) or missing already are not listed.
 const VERIFY_SCRIPT = [
   'import importlib.metadata as md, importlib.util, json, os, sys',
   'import slotwise.agent',
   'if importlib.util.find_spec("slotwise.agent.__main__") is None: sys.exit("slotwise.agent.__main__ is missing")',
-  'out = []',
+  'out = set()',
   'for dist in md.distributions():',
-  '    files = [f for f in dist.files or [] if not str(f).startswith("..")]',
-  '    meta = [f for f in files if f.name == "METADATA"][:1]',
-  '    code = [f for f in files if f.suffix == ".py" and ".dist-info" not in str(f)][:1]',
-  '    out += [os.path.relpath(str(f.locate()), sys.prefix) for f in meta + code]',
-  'sys.stdout.write(json.dumps(sorted(set(out))))',
+  '    found = {}',
+  '    for f in dist.files or []:',
+  '        kind = "meta" if f.name == "METADATA" else "code" if f.suffix == ".py" else None',
+  '        if kind is None or kind in found or (kind == "code" and ".dist-info" in str(f)):',
+  '            continue',
+  '        rel = os.path.relpath(str(f.locate()), sys.prefix)',
+  '        if not rel.startswith("..") and os.path.isfile(os.path.join(sys.prefix, rel)):',
+  '            found[kind] = rel',
+  '    out.update(found.values())',
+  'sys.stdout.write(json.dumps(sorted(out)))',
 ].join('\n');
 
 /** The first file `marker.verify` lists that is missing from the venv ('' if none is). */
