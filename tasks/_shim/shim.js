@@ -22,6 +22,9 @@
  *      stat calls), so a venv damaged after it was marked complete is rebuilt, not run;
  *   4. runs `<venv python> -m slotwise.agent <command> <taskDir>` with the environment untouched,
  *      forwards SIGINT/SIGTERM/SIGHUP to it (SIGKILL after a grace period) and exits with its code.
+ *      Should slotwise fail to import (a raw import traceback on stderr, which the agent never writes
+ *      once it runs: it reports a task's errors itself), the venv is set up again and the agent run
+ *      once more: the task had not started.
  *
  * It must never load azure-pipelines-task-lib: that library moves INPUT_* and ENDPOINT_* variables
  * out of process.env, and the Python side reads them from the environment. It has no npm
@@ -673,25 +676,77 @@ async function ensureVenv(task, python, env) {
 
 // ---- running the agent -------------------------------------------------------------------------
 
-/** Run `python -m slotwise.agent <command> <taskDir>`, env and cwd untouched; resolves to its exit code. */
+// What Python writes when slotwise itself cannot be imported (a damaged venv): `python -m` not
+// finding the module, or a raw traceback ending in an import error. The agent reports every error
+// of a task itself (on stdout, as logging commands), so a raw import traceback on stderr can only
+// come from starting it: before the task did anything.
+const IMPORT_FAILURE = /Error while finding module specification for|^(ModuleNotFoundError|ImportError): /m;
+const STDERR_KEPT = 64 * 1024; // the start of the agent's stderr, kept to recognise an import failure
+
+/**
+ * Run `python -m slotwise.agent <command> <taskDir>`, env and cwd untouched, its stderr passed
+ * through as it comes; resolves to {code, importFailed}.
+ */
 function runAgent(python, command, taskDir) {
   return new Promise((resolve) => {
     let done = false;
+    const kept = [];
+    let keptBytes = 0;
     const finish = (code) => {
       if (done) return;
       done = true;
       state.child = null;
       if (state.killTimer) clearTimeout(state.killTimer);
-      resolve(code);
+      const stderr = Buffer.concat(kept).toString('utf8');
+      const importFailed = code === 1 && !state.cancelledBy && IMPORT_FAILURE.test(stderr);
+      resolve({ code, importFailed, said: importFailed ? lastLine(stderr) : '' });
     };
     const child = childProcess.spawn(python, ['-m', 'slotwise.agent', command, taskDir], {
       env: process.env,
-      stdio: 'inherit',
+      stdio: ['inherit', 'inherit', 'pipe'],
     });
     state.child = child;
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      if (keptBytes < STDERR_KEPT) {
+        kept.push(chunk);
+        keptBytes += chunk.length;
+      }
+    });
     child.on('error', (err) => finish(reportFailure(`Could not start ${python}: ${err.message}.`)));
-    child.on('exit', (code, signal) => finish(code === null ? signalExitCode(signal) : code));
+    child.on('close', (code, signal) => finish(code === null ? signalExitCode(signal) : code));
   });
+}
+
+function lastLine(text) {
+  return text.trim().split('\n').pop().trim();
+}
+
+/**
+ * Run the agent; if slotwise cannot even be imported from the venv (damaged in a way the marker's
+ * file list does not show), set the venv up again and run the agent once more: nothing was done yet.
+ */
+async function runAgentOnce(task, python, venvPy, taskDir) {
+  const first = await runAgent(venvPy, task.command, taskDir);
+  if (!first.importFailed) return first.code;
+  const venvDir = path.dirname(path.dirname(venvPy));
+  info(`slotwise cannot be imported from ${venvDir} (${first.said}): the environment is damaged; ` +
+    'setting it up again.');
+  discardVenv(venvDir);
+  const rebuilt = await ensureVenv(task, python, process.env);
+  throwIfCancelled();
+  return (await runAgent(rebuilt, task.command, taskDir)).code;
+}
+
+/** Move a damaged venv aside (atomic: no job ever sees it half-removed), then delete it. */
+function discardVenv(venvDir) {
+  const aside = `${venvDir}.old-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(venvDir, aside);
+  } catch {
+    return; // another job replaced it already
+  }
+  fs.rmSync(aside, { recursive: true, force: true, maxRetries: 3 });
 }
 
 async function main(taskDir = __dirname) {
@@ -702,7 +757,7 @@ async function main(taskDir = __dirname) {
     debug(`using ${python.label}, Python ${python.version.join('.')}`);
     const venvPy = await ensureVenv(task, python, process.env);
     throwIfCancelled();
-    return await runAgent(venvPy, task.command, taskDir);
+    return await runAgentOnce(task, python, venvPy, taskDir);
   } catch (err) {
     if (err instanceof Cancelled) {
       info(`Cancelled (${err.message}) while setting up slotwise.`);

@@ -364,6 +364,40 @@ def test_a_venv_damaged_after_it_was_marked_complete_is_set_up_again(
     assert "stand-in slotwise.agent: smoke-test" in third.stdout
 
 
+def test_a_venv_slotwise_cannot_be_imported_from_is_set_up_again_and_the_task_run_once(
+    tmp_path: Path, standin: Path
+) -> None:
+    """Damage the marker's file list does not show (a module of the package broken): the first run's
+    import fails before the task starts, so the shim sets the venv up again and runs the agent."""
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", standin, "")
+    assert run_shim(task, agent.env(), agent.cwd).returncode == 0
+    venv = agent.venv_dir(STANDIN_VERSION)
+    (_site_packages(venv) / "slotwise" / "agent" / "__main__.py").write_text("import not_a_module_zz\n")
+
+    rerun = run_shim(task, agent.env(), agent.cwd)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "slotwise cannot be imported from" in rerun.stdout
+    assert "No module named 'not_a_module_zz'" in rerun.stdout  # why, in one line
+    assert "Setting up slotwise" in rerun.stdout
+    assert rerun.stdout.count("stand-in slotwise.agent: smoke-test") == 1  # the task ran once
+    assert leftovers(venv) == []
+    warm = run_shim(task, agent.env(), agent.cwd)
+    assert "Setting up" not in warm.stdout
+    assert "cannot be imported" not in warm.stdout
+
+
+def test_an_agent_that_keeps_failing_to_import_is_set_up_again_only_once(tmp_path: Path) -> None:
+    broken = standin_wheel(tmp_path / "wheel", "import not_a_module_zz\n")
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", broken, "")
+    result = run_shim(task, agent.env(), agent.cwd)
+    assert result.returncode == 1
+    assert result.stdout.count("slotwise cannot be imported from") == 1
+    assert result.stdout.count("Setting up slotwise") == 2  # the first set-up, and one again
+    assert result.stderr.count("No module named 'not_a_module_zz'") == 2  # Python's own words, shown
+
+
 def test_the_marker_lists_files_that_prove_the_venv_whole(tmp_path: Path, standin: Path) -> None:
     agent = Agent.create(tmp_path)
     task = stage_task(tmp_path / "task", standin, "")
