@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from slotwise.azure.kudu import KuduDeployment
+from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import SlotInfo, SlotRef, SwapStatus
 from slotwise.slots.deploy_race import replaced_build, swap_state
 from slotwise.slots.holds import HOLD_TAG, UNLABELLED, HoldRecord
