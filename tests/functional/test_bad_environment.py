@@ -11,7 +11,6 @@ from typing import Any
 
 import certifi
 import pytest
-import requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.web import WebSiteManagementClient
 from click.testing import CliRunner, Result
@@ -22,6 +21,7 @@ from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp
 from slotwise.errors import RemoteError
+from tests.functional.control import logged_requests
 from tests.functional.test_agent_tasks import CONNECTION, Agent
 from tests.functional.test_remote_text import issued_secrets
 
@@ -34,8 +34,7 @@ def status(*extra: str) -> Result:
 
 def asked_azure(emulator: Emulator) -> list[dict[str, Any]]:
     """Requests that reached ARM or the token endpoint (the emulator's control plane left out)."""
-    log = requests.get(f"{emulator.arm_url}/_emulator/requests", verify=str(emulator.ca_path), timeout=10)
-    return [e for e in log.json()["value"] if not e["path"].startswith("/_emulator")]
+    return [e for e in logged_requests(emulator) if not e["path"].startswith("/_emulator")]
 
 
 def assert_clean(emulator: Emulator, result: Result) -> None:

@@ -17,10 +17,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity
 from click.testing import CliRunner, Result
@@ -35,8 +33,9 @@ from slotwise.slots.deploy import DeployRequest, deploy
 from slotwise.slots.events import RecordingReporter
 from slotwise.slots.guard import check
 from slotwise.slots.model import BuildInfo, GuardDecision
+from tests.functional.control import add_fault, faults, uploads
 from tests.functional.deploying import serving
-from tests.packages import good_build
+from tests.packages import NOT_AN_APP, good_build, not_an_app, write_zip
 
 STAGING = SlotRef("rg-demo", "func-demo", "staging")
 PRODUCTION = SlotRef("rg-demo", "func-demo", "production")
@@ -44,25 +43,6 @@ HELD = "build 20260101.1"  # production's build before the race: the rollback th
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
-def add_fault(emulator: Emulator, **rule: Any) -> None:
-    response = requests.post(
-        f"{emulator.arm_url}/_emulator/faults", json=rule, verify=str(emulator.ca_path), timeout=10
-    )
-    response.raise_for_status()
-
-
-def faults(emulator: Emulator) -> list[dict[str, Any]]:
-    answer = requests.get(f"{emulator.arm_url}/_emulator/faults", verify=str(emulator.ca_path), timeout=10)
-    answer.raise_for_status()
-    found: list[dict[str, Any]] = answer.json()["value"]
-    return found
-
-
-def zipdeploy_requests(emulator: Emulator) -> list[dict[str, Any]]:
-    log = requests.get(f"{emulator.arm_url}/_emulator/requests", verify=str(emulator.ca_path), timeout=10)
-    return [entry for entry in log.json()["value"] if entry["path"] == "/api/zipdeploy"]
-
-
 def kudu(services: Services, ref: SlotRef) -> KuduClient:
     return KuduClient.for_slot(services, services.web_apps.get(ref))
 
@@ -127,6 +107,25 @@ def run_cli(*args: str) -> Result:
     return CliRunner().invoke(cli, ["slot", *args])
 
 
+def deploy_cli(package: Path, *options: str) -> Result:
+    """``slotwise slot deploy`` of ``package`` to staging of func-demo."""
+    return run_cli(
+        "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging", "--package", str(package), *options
+    )
+
+
+def build_3(tmp_path: Path) -> Path:
+    """The next release's package: version 3 of the app."""
+    return good_build(tmp_path / "v3.zip", "3")
+
+
+def request_3(tmp_path: Path) -> DeployRequest:
+    """Deploying build 20260101.3 (version 3) to staging, as the library is asked."""
+    return DeployRequest(
+        "rg-demo", "func-demo", "staging", build_3(tmp_path), build=BuildInfo(build_number="20260101.3")
+    )
+
+
 @pytest.fixture
 def web(web_client: WebSiteManagementClient) -> WebSiteManagementClient:
     return web_client
@@ -151,14 +150,10 @@ def released(
 def test_a_swap_during_the_upload_that_destroys_the_rollback_is_a_loud_failure_naming_it(
     emulator: Emulator, services: Services, web: WebSiteManagementClient, tmp_path: Path
 ) -> None:
-    package = good_build(tmp_path / "v3.zip", "3")
     hold_upload(emulator, 3)
 
     with when_upload_arrives(emulator, lambda: swap_with_production(web)):
-        result = run_cli(
-            "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging", "--package", str(package),
-            "--build-number", "20260101.3",
-        )  # fmt: skip
+        result = deploy_cli(build_3(tmp_path), "--build-number", "20260101.3")
 
     assert result.exit_code == 7, result.output
     assert HELD in result.output
@@ -184,10 +179,7 @@ def test_the_library_raises_held_build_destroyed_with_the_label(
     emulator: Emulator, services: Services, web: WebSiteManagementClient, tmp_path: Path
 ) -> None:
     reporter = RecordingReporter()
-    request = DeployRequest(
-        "rg-demo", "func-demo", "staging", good_build(tmp_path / "v3.zip", "3"),
-        build=BuildInfo(build_number="20260101.3"),
-    )  # fmt: skip
+    request = request_3(tmp_path)
     hold_upload(emulator, 3)
 
     with (
@@ -214,10 +206,7 @@ def test_a_swap_still_running_when_the_upload_arrives_is_said_as_a_swap(
         emulator.call(lambda b: b.web.start_swap(sub, "rg-demo", "func-demo", "staging", "production"))
 
     with when_upload_arrives(emulator, start_swap):
-        result = run_cli(
-            "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging",
-            "--package", str(good_build(tmp_path / "v3.zip", "3")),
-        )  # fmt: skip
+        result = deploy_cli(build_3(tmp_path))
 
     assert result.exit_code == 5, result.output
     assert "A swap is in progress on func-demo/staging" in result.output
@@ -233,17 +222,14 @@ def test_a_swap_running_before_the_upload_is_refused_without_sending_the_package
     sub = emulator.subscription_id
     emulator.set_speed(Speed(swap_seconds=600))
     emulator.call(lambda b: b.web.start_swap(sub, "rg-demo", "func-demo", "staging", "production"))
-    before = len(zipdeploy_requests(emulator))
+    before = uploads(emulator)
 
-    result = run_cli(
-        "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging",
-        "--package", str(good_build(tmp_path / "v3.zip", "3")),
-    )  # fmt: skip
+    result = deploy_cli(build_3(tmp_path))
 
     assert result.exit_code == 5, result.output
     assert "A swap of func-demo/staging with slot 'production' is in progress" in result.output
     assert "nothing was uploaded" in result.output
-    assert len(zipdeploy_requests(emulator)) == before
+    assert uploads(emulator) == before
 
 
 @pytest.mark.usefixtures("released")
@@ -260,8 +246,8 @@ def test_a_swap_right_after_the_guard_checked_makes_it_check_again_and_refuse(
             swap_with_production(web)  # another release swaps the moment after the check
         return decision
 
-    before = len(zipdeploy_requests(emulator))
-    request = DeployRequest("rg-demo", "func-demo", "staging", good_build(tmp_path / "v3.zip", "3"))
+    before = uploads(emulator)
+    request = DeployRequest("rg-demo", "func-demo", "staging", build_3(tmp_path))
 
     with pytest.raises(HeldSlotError) as caught:
         deploy(services, request, guard=guard, reporter=reporter)
@@ -269,7 +255,7 @@ def test_a_swap_right_after_the_guard_checked_makes_it_check_again_and_refuse(
     assert not isinstance(caught.value, HeldBuildDestroyed)  # refused in time: nothing was destroyed
     assert [d.hold is None for d in calls] == [True, False]
     assert HELD in caught.value.message
-    assert len(zipdeploy_requests(emulator)) == before
+    assert uploads(emulator) == before
     assert serving(emulator, "staging") == "1"  # the rollback is still there
     assert any("was swapped since it was checked" in s for s in reporter.texts("step"))
 
@@ -315,26 +301,20 @@ def test_allow_overwrite_reports_the_race_as_the_agreed_overwrite_only_for_the_w
 def test_a_package_without_host_json_is_refused_before_the_upload(
     emulator: Emulator, services: Services, tmp_path: Path, kind: str
 ) -> None:
-    folder = tmp_path / "site"
-    folder.mkdir()
-    (folder / "readme.txt").write_text("not an app\n")
-    package = folder
     if kind == "zip":
-        import zipfile
+        package = write_zip(tmp_path / "readme.zip", NOT_AN_APP)
+    else:
+        package = not_an_app(tmp_path / "site")
+    before = uploads(emulator)
 
-        package = tmp_path / "readme.zip"
-        with zipfile.ZipFile(package, "w") as archive:
-            archive.write(folder / "readme.txt", "readme.txt")
-    before = len(zipdeploy_requests(emulator))
-
-    result = run_cli("deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging", "--package", str(package))
+    result = deploy_cli(package)
 
     assert result.exit_code == 2, result.output
     assert "host.json" in result.output
     assert str(package) in result.output
     assert "is not a function app" in result.output
     assert "Traceback" not in result.output
-    assert len(zipdeploy_requests(emulator)) == before
+    assert uploads(emulator) == before
     assert serving(emulator, "staging") == "2"
 
 
@@ -349,7 +329,7 @@ def test_an_app_service_app_takes_a_package_without_host_json(
     result = run_cli("deploy", "-g", "rg-demo", "-n", "web-demo", "-s", "staging", "--package", str(folder))
 
     assert result.exit_code == 0, result.output
-    assert len(zipdeploy_requests(emulator)) == 1
+    assert uploads(emulator) == 1
 
 
 # ---- item 6: a lost answer, a dropped connection, Ctrl-C ----------------------------------------------
@@ -360,15 +340,12 @@ def test_an_upload_whose_answer_was_lost_is_followed_not_sent_twice(
 ) -> None:
     emulator.set_speed(Speed(deploy_seconds=deploy_seconds))
     add_fault(emulator, path="^/api/zipdeploy$", kind="scm", drop_after=True, count=1)
-    before = len(zipdeploy_requests(emulator))
-    request = DeployRequest(
-        "rg-demo", "func-demo", "staging", good_build(tmp_path / "v3.zip", "3"),
-        build=BuildInfo(build_number="20260101.3"),
-    )  # fmt: skip
+    before = uploads(emulator)
+    request = request_3(tmp_path)
 
     result = deploy(services, request, guard=None, reporter=RecordingReporter())
 
-    assert len(zipdeploy_requests(emulator)) == before + 1  # the service took it once; never sent again
+    assert uploads(emulator) == before + 1  # the service took it once; never sent again
     assert stamps(services, STAGING) == ["build 20260101.3", "build 20260101.2"]
     assert kudu(services, STAGING).latest().id == result.deployment_id  # type: ignore[union-attr]
     assert serving(emulator, "staging") == "3"
@@ -379,22 +356,19 @@ def test_a_lost_answer_that_cannot_be_checked_exits_10_and_says_what_to_look_at(
     emulator: Emulator, services: Services, tmp_path: Path
 ) -> None:
     add_fault(emulator, path="^/api/zipdeploy$", kind="scm", drop_after=True, latency_ms=1000, count=1)
-    before = len(zipdeploy_requests(emulator))
+    before = uploads(emulator)
 
     def kudu_unreadable() -> None:  # from the moment the upload arrived: the guard could read it before
         add_fault(emulator, path="^/api/deployments$", kind="scm", status=403, shape="kudu", count=None)
 
     with when_upload_arrives(emulator, kudu_unreadable):
-        result = run_cli(
-            "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging",
-            "--package", str(good_build(tmp_path / "v3.zip", "3")),
-        )  # fmt: skip
+        result = deploy_cli(build_3(tmp_path))
 
     assert result.exit_code == 10, result.output
     assert "may have taken the package" in result.output
     assert "slot status" in result.output
     assert "Traceback" not in result.output
-    assert len(zipdeploy_requests(emulator)) == before + 1
+    assert uploads(emulator) == before + 1
 
 
 def cancelled(run: Callable[[], object]) -> Cancelled:
@@ -450,7 +424,7 @@ def test_ctrl_c_after_the_whole_package_went_out_says_kudu_may_have_it(
     emulator: Emulator, services: Services, tmp_path: Path
 ) -> None:
     hold_upload(emulator, 5)
-    request = DeployRequest("rg-demo", "func-demo", "staging", good_build(tmp_path / "v3.zip", "3"))
+    request = DeployRequest("rg-demo", "func-demo", "staging", build_3(tmp_path))
 
     with when_upload_arrives(emulator, lambda: (time.sleep(0.3), _thread.interrupt_main())):
         error = cancelled(lambda: deploy(services, request, guard=None, reporter=RecordingReporter()))
@@ -470,10 +444,7 @@ def test_a_slot_that_cannot_be_read_after_the_deployment_is_an_unknown_outcome_n
         add_fault(emulator, path="/slots/staging$", method="GET", kind="arm", status=403, count=None)
 
     with when_upload_arrives(emulator, arm_refuses_reading_staging):
-        result = run_cli(
-            "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "staging",
-            "--package", str(good_build(tmp_path / "v3.zip", "3")), "--build-number", "20260101.3",
-        )  # fmt: skip
+        result = deploy_cli(build_3(tmp_path), "--build-number", "20260101.3")
 
     assert result.exit_code == 10, result.output
     assert "build 20260101.3 was deployed to func-demo/staging" in result.output
@@ -488,9 +459,7 @@ def test_create_slot_checks_the_package_before_creating_anything(
     services: Services,
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "site"
-    folder.mkdir()
-    (folder / "readme.txt").write_text("not an app\n")
+    folder = not_an_app(tmp_path / "site")
 
     result = run_cli(
         "deploy", "-g", "rg-demo", "-n", "func-demo", "-s", "qa", "--create-slot", "--package", str(folder)

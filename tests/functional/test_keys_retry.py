@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 from click.testing import CliRunner
 
 from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp
+from tests.functional.control import add_fault, faults
 from tests.functional.deploying import deploy_build
 
 CHECKS = """\
@@ -42,12 +42,9 @@ def test_a_dropped_listkeys_is_retried(
     checks = tmp_path / "checks.yaml"
     checks.write_text(CHECKS, encoding="utf-8")
     rule = {"path": path, "method": "POST", "kind": "arm", drop: True, "count": 1}
-    requests.post(
-        f"{emulator.arm_url}/_emulator/faults", json=rule, verify=str(emulator.ca_path), timeout=10
-    ).raise_for_status()
+    add_fault(emulator, **rule)
     result = CliRunner().invoke(
         cli, ["slot", "smoke", "-g", "rg-demo", "-n", "func-demo", "-s", "staging", "--checks", str(checks)]
     )
     assert result.exit_code == 0, result.output
-    fired = requests.get(f"{emulator.arm_url}/_emulator/faults", verify=str(emulator.ca_path), timeout=10)
-    assert fired.json()["value"] == []  # the drop happened (a count-1 rule is gone once it fired)
+    assert faults(emulator) == []  # the drop happened (a count-1 rule is gone once it fired)

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp
 from tests import vso
+from tests.functional.control import add_fault
 from tests.functional.test_agent_tasks import Agent
 
 INJECTED = "##vso[task.setvariable variable=pwned]yes"
@@ -37,14 +38,6 @@ FAULTS: dict[str, dict[str, Any]] = {
                       "message": f"AADSTS7000215: {READABLE}.\n{INJECTED}\n##[error]fake"},
 }  # fmt: skip
 EXIT_CODES = {"arm shape": 4, "app service shape": 4, "sign-in error": 3}
-
-
-def add_fault(emulator: Emulator, rule: dict[str, Any]) -> None:
-    answer = requests.post(
-        f"{emulator.arm_url}/_emulator/faults", json={**rule, "count": None}, verify=str(emulator.ca_path),
-        timeout=10,
-    )  # fmt: skip
-    answer.raise_for_status()
 
 
 def issued_secrets(emulator: Emulator) -> list[str]:
@@ -67,7 +60,7 @@ def assert_inert(output: str) -> None:
 @pytest.mark.usefixtures("slot_env", "function_app")
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_the_cli_prints_remote_error_text_inert(emulator: Emulator, fault: str) -> None:
-    add_fault(emulator, FAULTS[fault])
+    add_fault(emulator, **FAULTS[fault], count=None)
     result = CliRunner().invoke(cli, ["slot", "status", "-g", "rg-demo", "-n", "func-demo"])
     assert result.exit_code == EXIT_CODES[fault], result.output
     assert_inert(result.output)
@@ -81,7 +74,7 @@ def test_the_cli_prints_remote_error_text_inert(emulator: Emulator, fault: str) 
 def test_a_task_prints_remote_error_text_inert(
     emulator: Emulator, function_app: FunctionApp, tmp_path: Path, fault: str
 ) -> None:
-    add_fault(emulator, FAULTS[fault])
+    add_fault(emulator, **FAULTS[fault], count=None)
     run = Agent(emulator, tmp_path).run("guard-against-overwrite")  # asserts no secret was printed
     assert run.exit_code == 1, run.stdout
     assert run.result == "Failed"

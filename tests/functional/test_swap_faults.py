@@ -22,6 +22,7 @@ from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.errors import OutcomeUnknown, SmokeFailed
 from slotwise.factory import Services
+from tests.functional.control import add_fault
 from tests.functional.deploying import deploy_build, serving
 from tests.packages import SMOKE_CHECKS
 
@@ -37,13 +38,6 @@ POLL_FAULTS: dict[str, dict[str, Any]] = {
             "message": "Cannot modify this site because another operation is in progress."},
     "dropped": {"drop": True, "count": None},
 }  # fmt: skip
-
-
-def fault(emulator: Emulator, **rule: Any) -> None:
-    answer = requests.post(
-        f"{emulator.arm_url}/_emulator/faults", json=rule, verify=str(emulator.ca_path), timeout=10
-    )
-    assert answer.status_code == 201, answer.text
 
 
 def run(services: Services, *args: str) -> Result:
@@ -90,7 +84,7 @@ def broken_staging(emulator: Emulator, function_app: FunctionApp, arm_token: str
 def test_a_failing_poll_of_a_completed_swap_still_records_the_hold_and_runs_the_checks(
     emulator: Emulator, services: Services, checks: Path, rule: dict[str, Any]
 ) -> None:
-    fault(emulator, path=POLL, method="GET", **rule)
+    add_fault(emulator, path=POLL, method="GET", **rule)
     result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
     assert result.exit_code == 0, result.output
     assert (serving(emulator, "production"), serving(emulator, "staging")) == ("2", "1")
@@ -107,7 +101,7 @@ def test_a_failing_poll_of_a_slow_swap_follows_it_by_reading_the_slots(
     emulator: Emulator, services: Services
 ) -> None:
     emulator.set_speed(Speed(swap_seconds=1.5))
-    fault(emulator, path=POLL, method="GET", status=404, code="NotFound", count=None)
+    add_fault(emulator, path=POLL, method="GET", status=404, code="NotFound", count=None)
     result = run(services, "swap", "-s", "staging")
     assert result.exit_code == 0, result.output
     assert serving(emulator, "production") == "2"
@@ -120,7 +114,7 @@ def test_a_failing_poll_of_a_slow_swap_follows_it_by_reading_the_slots(
 def test_a_failing_poll_does_not_keep_a_build_that_fails_its_checks_live(
     emulator: Emulator, services: Services, checks: Path, name: str
 ) -> None:
-    fault(emulator, path=POLL, method="GET", **POLL_FAULTS[name])
+    add_fault(emulator, path=POLL, method="GET", **POLL_FAULTS[name])
     result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
     assert result.exit_code == SmokeFailed.exit_code, result.output
     assert "swapped back" in result.output
@@ -135,7 +129,7 @@ def test_a_swap_that_fails_on_the_service_is_a_refusal_even_when_its_poll_fails(
 ) -> None:
     sub = emulator.subscription_id
     emulator.call(lambda b: b.web.fail_next_swap(sub, "rg-demo", "func-demo", message="did not warm up"))
-    fault(emulator, path=POLL, method="GET", status=404, code="NotFound", count=None)
+    add_fault(emulator, path=POLL, method="GET", status=404, code="NotFound", count=None)
     result = run(services, "swap", "-s", "staging")
     assert result.exit_code == 4, result.output
     assert "did not take place" in result.output
@@ -150,7 +144,7 @@ def test_a_start_whose_answer_is_lost_is_followed_not_started_twice(
     emulator: Emulator, services: Services, checks: Path, seconds: float
 ) -> None:
     emulator.set_speed(Speed(swap_seconds=seconds))
-    fault(emulator, path="/slotsswap$", method="POST", drop_after=True, count=1)
+    add_fault(emulator, path="/slotsswap$", method="POST", drop_after=True, count=1)
     result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks))
     assert result.exit_code == 0, result.output
     assert swaps_started(emulator) == 1
@@ -163,13 +157,13 @@ def test_a_start_whose_answer_is_lost_is_followed_not_started_twice(
 def _blind_after_first_poll(emulator: Emulator) -> threading.Thread:
     """Once the first poll arrives (it is answered 404 half a second later), every read of the slots
     fails too (403), so neither the operation nor the slots can tell how the swap ended."""
-    fault(emulator, path=POLL, method="GET", status=404, code="NotFound", latency_ms=500, count=None)
+    add_fault(emulator, path=POLL, method="GET", status=404, code="NotFound", latency_ms=500, count=None)
 
     def watch() -> None:
         for _ in range(2000):
             hits = emulator.call(lambda b: sum(r.hits for r in b.faults.rules if r.path == POLL))
             if hits:
-                fault(emulator, path=SITE_READS, method="GET", status=403, code="AuthorizationFailed",
+                add_fault(emulator, path=SITE_READS, method="GET", status=403, code="AuthorizationFailed",
                       message="No access.", count=None)  # fmt: skip
                 return
             threading.Event().wait(0.005)
@@ -297,7 +291,7 @@ def test_slot_status_shows_a_running_deployment(
 @pytest.mark.usefixtures("builds")
 def test_rollback_follows_its_swap_when_the_poll_fails(emulator: Emulator, services: Services) -> None:
     assert run(services, "swap", "-s", "staging").exit_code == 0
-    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["409"])
+    add_fault(emulator, path=POLL, method="GET", **POLL_FAULTS["409"])
     result = run(services, "rollback")
     assert result.exit_code == 0, result.output
     assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
@@ -307,7 +301,7 @@ def test_rollback_follows_its_swap_when_the_poll_fails(emulator: Emulator, servi
 @pytest.mark.usefixtures("builds")
 def test_park_follows_its_swap_when_the_poll_fails(emulator: Emulator, services: Services) -> None:
     assert run(services, "swap", "-s", "staging").exit_code == 0  # staging holds build 1
-    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
+    add_fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
     result = run(services, "guard", "-s", "staging", "--mode", "park", "--create-park-slot")
     assert result.exit_code == 0, result.output
     assert serving(emulator, "park") == "1"
@@ -324,7 +318,7 @@ TAGS = "/providers/Microsoft.Resources/tags/default$"
 def test_a_hold_that_cannot_be_recorded_does_not_keep_a_failing_build_live(
     emulator: Emulator, services: Services, checks: Path
 ) -> None:
-    fault(emulator, path=TAGS, method="PATCH", status=403, code="AuthorizationFailed", count=None)
+    add_fault(emulator, path=TAGS, method="PATCH", status=403, code="AuthorizationFailed", count=None)
     result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
     assert result.exit_code == SmokeFailed.exit_code, result.output
     assert "swapped back" in result.output
@@ -336,7 +330,7 @@ def test_a_hold_that_cannot_be_recorded_does_not_keep_a_failing_build_live(
 def test_a_hold_that_cannot_be_recorded_fails_loudly_after_the_checks(
     emulator: Emulator, services: Services, checks: Path
 ) -> None:
-    fault(emulator, path=TAGS, method="PATCH", status=403, code="AuthorizationFailed", count=None)
+    add_fault(emulator, path=TAGS, method="PATCH", status=403, code="AuthorizationFailed", count=None)
     result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
     assert result.exit_code == 4, result.output
     assert "The swap completed, but recording the hold on func-demo/staging failed" in result.output
@@ -349,7 +343,7 @@ def test_a_hold_that_cannot_be_recorded_fails_loudly_after_the_checks(
 def test_checks_that_cannot_be_run_swap_back_with_rollback_on_failure(
     emulator: Emulator, services: Services, checks: Path
 ) -> None:
-    fault(emulator, path="/listkeys$", method="POST", status=403, code="AuthorizationFailed", count=None)
+    add_fault(emulator, path="/listkeys$", method="POST", status=403, code="AuthorizationFailed", count=None)
     result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
     assert result.exit_code == SmokeFailed.exit_code, result.output
     assert "could not be run" in result.output
@@ -363,7 +357,7 @@ def test_completing_a_prepared_swap_is_followed_when_the_poll_fails(
 ) -> None:
     assert run(services, "swap", "-s", "staging", "--preview").exit_code == 0
     emulator.set_speed(Speed(swap_seconds=1.0))  # prepared before, so only the running operation tells
-    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
+    add_fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
     result = run(services, "swap", "-s", "staging", "--complete", "--smoke-checks", str(checks))
     assert result.exit_code == 0, result.output
     assert (serving(emulator, "production"), serving(emulator, "staging")) == ("2", "1")
@@ -377,7 +371,7 @@ def test_a_prepared_swap_that_fails_on_completion_is_a_refusal_when_the_poll_fai
     assert run(services, "swap", "-s", "staging", "--preview").exit_code == 0
     sub = emulator.subscription_id
     emulator.call(lambda b: b.web.fail_next_swap(sub, "rg-demo", "func-demo", message="did not warm up"))
-    fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
+    add_fault(emulator, path=POLL, method="GET", **POLL_FAULTS["404"])
     result = run(services, "swap", "-s", "staging", "--complete", "--timeout", "600")
     assert result.exit_code == 4, result.output
     assert "did not take place" in result.output
@@ -388,8 +382,8 @@ def test_a_prepared_swap_that_fails_on_completion_is_a_refusal_when_the_poll_fai
 def test_a_refused_swap_back_says_the_failing_build_is_live_and_not_to_swap_again(
     emulator: Emulator, services: Services, checks: Path
 ) -> None:
-    fault(emulator, path="/slotsswap$", method="POST", passthrough=True, count=1)  # the swap itself
-    fault(emulator, path="/slotsswap$", method="POST", **POLL_FAULTS["409"])
+    add_fault(emulator, path="/slotsswap$", method="POST", passthrough=True, count=1)  # the swap itself
+    add_fault(emulator, path="/slotsswap$", method="POST", **POLL_FAULTS["409"])
     result = run(services, "swap", "-s", "staging", "--smoke-checks", str(checks), "--rollback-on-failure")
     assert result.exit_code == 5, result.output
     assert "swapping back failed" in result.output

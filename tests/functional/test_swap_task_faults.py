@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from slotwise.emulator import Emulator, FunctionApp
 from tests import vso
+from tests.functional.control import add_fault
 from tests.functional.deploying import deploy_build, serving
 from tests.functional.test_agent_tasks import HEALTH_CHECKS, Agent, agent
 
@@ -24,13 +24,6 @@ __all__ = ["agent"]  # the fixture, shared with test_agent_tasks
 
 POLL = "/operationresults/"
 SITE_READS = r"/sites/func-demo(/slots/[a-z]+)?$"
-
-
-def fault(emulator: Emulator, **rule: Any) -> None:
-    answer = requests.post(
-        f"{emulator.arm_url}/_emulator/faults", json=rule, verify=str(emulator.ca_path), timeout=10
-    )
-    assert answer.status_code == 201, answer.text
 
 
 def swaps_started(emulator: Emulator) -> int:
@@ -59,7 +52,7 @@ def broken_staging(emulator: Emulator, function_app: FunctionApp, arm_token: str
 def test_a_failing_poll_still_checks_and_holds(
     agent: Agent, emulator: Emulator, rule: dict[str, Any]
 ) -> None:
-    fault(emulator, path=POLL, method="GET", count=None, **rule)
+    add_fault(emulator, path=POLL, method="GET", count=None, **rule)
     run = agent.run("slot-swap", smokeChecks="inline", smokeChecksInline=HEALTH_CHECKS)
     assert run.exit_code == 0, run.stdout
     assert run.result == "SucceededWithIssues"  # done; the warning says the poll failed, the slots told
@@ -74,7 +67,7 @@ def test_a_failing_poll_still_checks_and_holds(
 
 @pytest.mark.usefixtures("broken_staging")
 def test_a_failing_poll_still_swaps_a_failing_build_back(agent: Agent, emulator: Emulator) -> None:
-    fault(emulator, path=POLL, method="GET", status=409, code="Conflict", shape="appservice", count=None)
+    add_fault(emulator, path=POLL, method="GET", status=409, code="Conflict", shape="appservice", count=None)
     run = agent.run("slot-swap", smokeChecks="inline", smokeChecksInline=HEALTH_CHECKS)
     assert run.exit_code == 1, run.stdout
     assert run.result == "Failed"
@@ -103,12 +96,12 @@ def test_when_nothing_can_be_read_the_task_says_the_outcome_is_unknown(
     agent: Agent, emulator: Emulator
 ) -> None:
     """Runs about a minute: the task's clock is real, and its shortest timeout is one minute."""
-    fault(emulator, path=POLL, method="GET", status=404, code="NotFound", latency_ms=500, count=None)
+    add_fault(emulator, path=POLL, method="GET", status=404, code="NotFound", latency_ms=500, count=None)
 
     def watch() -> None:  # once the first poll is in, every read of the slots fails too
         for _ in range(20000):
             if emulator.call(lambda b: sum(r.hits for r in b.faults.rules if r.path == POLL)):
-                fault(emulator, path=SITE_READS, method="GET", status=403, code="AuthorizationFailed",
+                add_fault(emulator, path=SITE_READS, method="GET", status=403, code="AuthorizationFailed",
                       count=None)  # fmt: skip
                 return
             threading.Event().wait(0.005)

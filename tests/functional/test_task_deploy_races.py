@@ -11,10 +11,8 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity
 
@@ -23,26 +21,10 @@ from slotwise.factory import Services
 from slotwise.slots.deploy import DeployRequest, deploy
 from slotwise.slots.events import NullReporter
 from slotwise.slots.model import BuildInfo
+from tests.functional.control import add_fault, faults, uploads
 from tests.functional.deploying import serving
 from tests.functional.test_agent_tasks import BUILD_NUMBER, Agent, Run
-from tests.packages import good_build
-
-
-def add_fault(emulator: Emulator, **rule: Any) -> None:
-    response = requests.post(
-        f"{emulator.arm_url}/_emulator/faults", json=rule, verify=str(emulator.ca_path), timeout=10
-    )
-    response.raise_for_status()
-
-
-def no_faults_left(emulator: Emulator) -> bool:
-    answer = requests.get(f"{emulator.arm_url}/_emulator/faults", verify=str(emulator.ca_path), timeout=10)
-    return answer.json()["value"] == []
-
-
-def zipdeploys(emulator: Emulator) -> int:
-    log = requests.get(f"{emulator.arm_url}/_emulator/requests", verify=str(emulator.ca_path), timeout=10)
-    return sum(1 for entry in log.json()["value"] if entry["path"] == "/api/zipdeploy")
+from tests.packages import good_build, not_an_app
 
 
 @pytest.fixture
@@ -70,7 +52,7 @@ def test_a_swap_racing_the_task_s_upload_fails_it_and_names_the_destroyed_build(
 
     process = agent.start("deploy-to-slot")
     deadline = time.monotonic() + 60
-    while not no_faults_left(emulator):  # the upload has arrived and is held up
+    while faults(emulator):  # the upload has arrived and is held up
         assert time.monotonic() < deadline, "the upload never arrived"
         time.sleep(0.02)
     web_client.web_apps.begin_swap_slot(
@@ -93,10 +75,8 @@ def test_a_swap_racing_the_task_s_upload_fails_it_and_names_the_destroyed_build(
 def test_a_folder_without_host_json_fails_the_task_before_any_upload(
     agent: Agent, emulator: Emulator
 ) -> None:
-    site = agent.work / "drop" / "site"
-    site.mkdir(parents=True)
-    (site / "readme.txt").write_text("not an app\n")
-    before = zipdeploys(emulator)
+    site = not_an_app(agent.work / "drop" / "site")
+    before = uploads(emulator)
 
     run = agent.run("deploy-to-slot", package="drop/site")
 
@@ -105,7 +85,7 @@ def test_a_folder_without_host_json_fails_the_task_before_any_upload(
     (error,) = run.errors()
     assert "host.json is missing at its root" in error
     assert str(site) in error
-    assert zipdeploys(emulator) == before
+    assert uploads(emulator) == before
     assert serving(emulator, "staging") == "2"
 
 
@@ -114,13 +94,13 @@ def test_a_lost_answer_to_the_task_s_upload_is_followed_not_sent_twice(
 ) -> None:
     good_build(agent.work / "drop" / "func-demo.zip", "7")
     add_fault(emulator, path="^/api/zipdeploy$", kind="scm", drop_after=True, count=1)
-    before = zipdeploys(emulator)
+    before = uploads(emulator)
 
     run = agent.run("deploy-to-slot")
 
     assert run.exit_code == 0, run.stdout
     assert run.result == "Succeeded"
-    assert zipdeploys(emulator) == before + 1
+    assert uploads(emulator) == before + 1
     assert serving(emulator, "staging") == "7"
     assert run.outputs["OverwroteBuild"] == ""
 
@@ -131,7 +111,7 @@ def test_sigterm_during_the_upload_says_where_things_stand(agent: Agent, emulato
 
     process = agent.start("deploy-to-slot")
     deadline = time.monotonic() + 60
-    while not no_faults_left(emulator):  # the whole (small) package went out; Kudu has not answered
+    while faults(emulator):  # the whole (small) package went out; Kudu has not answered
         assert time.monotonic() < deadline, "the upload never arrived"
         time.sleep(0.02)
     time.sleep(0.3)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from slotwise.agent.vso import neutral as agent_neutral
 from slotwise.azure.errors import translate
-from slotwise.azure.kudu import neutral as kudu_neutral
+from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.secrets import SecretRegistry
 from slotwise.slots.smoke_text import neutralise, safe_text
 from slotwise.text import remote
@@ -55,7 +55,7 @@ SITES: dict[str, Callable[[str], str]] = {
     "App Service error": _app_service,
     "sign-in error": _sign_in,
     "network error": _network,
-    "Kudu text": kudu_neutral,
+    "Kudu text": lambda text: KuduDeployment.from_json({"id": "1a2b", "status_text": text}).status_text,
     "smoke report text": neutralise,
     "smoke excerpt": lambda text: safe_text(text, SecretRegistry(), 10_000),
     "agent output": agent_neutral,

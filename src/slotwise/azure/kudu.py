@@ -3,6 +3,8 @@
 Owns every HTTP call to ``https://<scm host>/api/...``, made through the azure-core pipeline the
 factory builds (bearer token for ARM, retries honouring ``Retry-After``, POST retried too, sleeping
 on the injected clock), and the translation of Kudu's answers into slotwise types and errors, once.
+What a deployment record means (``KuduDeployment``, Kudu's status numbers and timestamps) is
+``slotwise.azure.kudu_records``'s.
 
 - ``zip_deploy`` streams a package (a seekable file object: azure-core rewinds it for a retry) as
   ``application/octet-stream`` to ``/api/zipdeploy?isAsync=true``, stamping the build into Kudu's
@@ -33,7 +35,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any, Protocol
 from urllib.parse import urljoin, urlsplit
@@ -44,6 +45,7 @@ from azure.core.rest import HttpRequest, HttpResponse
 
 from slotwise.azure.errors import service_error, translate
 from slotwise.azure.http import with_query
+from slotwise.azure.kudu_records import LOG_ERROR, KuduDeployment
 from slotwise.azure.models import SlotInfo
 from slotwise.azure.progress import ProgressReader
 from slotwise.errors import (
@@ -59,10 +61,6 @@ from slotwise.slots.model import BuildInfo
 from slotwise.text import remote
 from slotwise.timing import Clock
 
-# Kudu's DeployStatus (projectkudu/kudu Kudu.Core/Deployment/DeployStatus.cs)
-PENDING, BUILDING, DEPLOYING, FAILED, SUCCESS = 0, 1, 2, 3, 4
-STATUS_NAMES = dict(enumerate(("Pending", "Building", "Deploying", "Failed", "Success")))
-LOG_ERROR = 2  # Kudu's LogEntryType: 0 message, 1 warning, 2 error
 DEPLOYER = "slotwise"
 SWAP_IN_PROGRESS = "SwapInProgress"  # ConflictError.code: a swap locks the slot
 DEPLOYMENT_RUNNING = "DeploymentRunning"  # ConflictError.code: Kudu runs another deployment
@@ -71,99 +69,6 @@ _MAX_MISSING_POLLS = 3  # a status URL that 404s right after the upload: tolerat
 _UPLOAD_ATTEMPTS = 3  # an upload whose answer was lost and that Kudu's records show it did not take
 # App Service's 409s while a swap runs on a slot, or while a swap with preview is prepared on it
 _SWAP_LOCK = re.compile(r"another operation is in progress|SwapSiteSlots|prepared for swap", re.IGNORECASE)
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-_TIME = re.compile(r"^(?P<base>[^.]+?)(?:\.(?P<fraction>\d+))?(?P<zone>Z|[+-]\d\d:?\d\d)?$")
-
-
-def neutral(text: str | None) -> str:
-    """Remote text made safe to print: no control characters (terminal escapes, carriage returns,
-    bidi overrides), one line, and no Azure Pipelines logging command (``##vso[``) left intact."""
-    return remote(text)  # the shared rules (slotwise.text), as for every remote text
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A Kudu timestamp (``2025-01-02T17:40:29.5750000Z``: 7 fraction digits) as an aware datetime;
-    a time without a zone is UTC (as Kudu means it). None for anything else."""
-    if not isinstance(value, str) or not value:
-        return None
-    match = _TIME.match(value.strip())
-    if match is None:
-        return None
-    fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
-    zone = match["zone"] or "+00:00"
-    zone = "+00:00" if zone == "Z" else zone
-    try:
-        parsed = datetime.fromisoformat(f"{match['base']}.{fraction}{zone}")
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-@dataclass(frozen=True)
-class KuduDeployment:
-    """One deployment record of a slot's Kudu (``/api/deployments/{id}``)."""
-
-    id: str
-    status: int
-    status_text: str
-    complete: bool
-    active: bool
-    received_time: datetime | None
-    start_time: datetime | None
-    end_time: datetime | None
-    author: str | None
-    deployer: str | None
-    message: str | None
-    progress: str
-
-    @property
-    def succeeded(self) -> bool:
-        return self.complete and self.status == SUCCESS
-
-    @property
-    def failed(self) -> bool:
-        """Complete without success (Kudu's status 3, or any other final status it may invent)."""
-        return self.complete and self.status != SUCCESS
-
-    @property
-    def status_name(self) -> str:
-        return STATUS_NAMES.get(self.status, f"status {self.status}")
-
-    @property
-    def build(self) -> BuildInfo | None:
-        """The build slotwise stamped on this deployment, or None if slotwise did not deploy it (or
-        the stamp is damaged: the message is remote text anyone with deploy rights can write)."""
-        try:
-            return BuildInfo.from_message(self.message)
-        except (ValueError, TypeError):
-            return None
-
-    @classmethod
-    def from_json(cls, data: Any) -> KuduDeployment:
-        if not isinstance(data, dict) or not data.get("id"):
-            raise RemoteError(
-                f"Kudu answered something that is not a deployment record: {neutral(str(data))[:200]}"
-            )
-        status = data.get("status")
-        return cls(
-            id=str(data["id"]),
-            status=status if isinstance(status, int) else PENDING,
-            status_text=neutral(data.get("status_text")),
-            complete=bool(data.get("complete")),
-            active=bool(data.get("active")),
-            received_time=parse_time(data.get("received_time")),
-            start_time=parse_time(data.get("start_time")),
-            end_time=parse_time(data.get("end_time")),
-            author=_opt(data.get("author")),
-            deployer=_opt(data.get("deployer")),
-            message=_opt(data.get("message")),
-            progress=neutral(data.get("progress")),
-        )
-
-
-def _opt(value: Any) -> str | None:
-    return None if value in (None, "", "N/A") else str(value)
 
 
 class ScmServices(Protocol):
@@ -380,11 +285,11 @@ class KuduClient:
         ``details_url``, where the real cause usually is) follow it, indented."""
         lines: list[str] = []
         for entry in self._log_entries(self.log_url(deployment_id)):
-            lines.append(neutral(str(entry.get("message", ""))))
+            lines.append(remote(str(entry.get("message", ""))))
             details = entry.get("details_url")
             if entry.get("type") == LOG_ERROR and isinstance(details, str) and details:
                 url = self._on_scm_host(details)
-                lines += [f"  {neutral(str(e.get('message', '')))}" for e in self._log_entries(url)]
+                lines += [f"  {remote(str(e.get('message', '')))}" for e in self._log_entries(url)]
         return [line for line in lines if line.strip()]
 
     def log_url(self, deployment_id: str) -> str:
@@ -411,9 +316,9 @@ class KuduClient:
         except HttpResponseError as error:
             if error.status_code == 409:
                 raise _conflict(self.target, error) from error
-            raise _translated(error, doing) from error
+            raise translate(error, doing) from error
         except Exception as error:
-            raise _translated(error, doing) from error
+            raise translate(error, doing) from error
 
     def _on_scm_host(self, url: str) -> str:
         """``url`` made absolute on the SCM host; refused if Kudu points anywhere else (the bearer
@@ -434,25 +339,18 @@ def _json(response: HttpResponse) -> Any:
     except ValueError as error:
         raise RemoteError(
             f"Kudu answered {response.status_code} with a body that is not JSON: "
-            f"{neutral(response.text()[:200])}"
+            f"{remote(response.text(), 200)}"
         ) from error
 
 
 def _segment(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
-        raise RemoteError(f"Unexpected deployment id from Kudu: {neutral(value)[:80]!r}")
+        raise RemoteError(f"Unexpected deployment id from Kudu: {remote(value, 80)!r}")
     return value
 
 
 def _suffix(text: str) -> str:
     return f" ({text})" if text else ""
-
-
-def _translated(error: Exception, doing: str) -> SlotwiseError:
-    """``translate``, with Kudu's words (quoted in the message) neutralised."""
-    translated = translate(error, doing)
-    translated.message = neutral(translated.message)
-    return translated
 
 
 def _conflict(target: str, error: HttpResponseError) -> ConflictError:
@@ -461,7 +359,7 @@ def _conflict(target: str, error: HttpResponseError) -> ConflictError:
     except Exception:  # the body was already consumed
         body = None
     _, said = service_error(body)
-    detail = f": {neutral(said)}" if said else "."
+    detail = f": {remote(said)}" if said else "."
     if said and _SWAP_LOCK.search(said):
         return ConflictError(
             f"A swap is in progress on {target} (or prepared for it), so Kudu refused the deployment{detail}",

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from slotwise.azure.kudu import KuduClient, KuduDeployment
+from slotwise.azure.kudu import KuduClient
+from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
 from slotwise.errors import Cancelled, NotFoundError, RemoteError, SlotwiseError, UsageError
 from slotwise.factory import Services

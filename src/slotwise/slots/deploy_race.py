@@ -25,13 +25,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slotwise.azure.kudu import SWAP_IN_PROGRESS, KuduClient, KuduDeployment
+from slotwise.azure.kudu import SWAP_IN_PROGRESS, KuduClient
+from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, SwapStatus
 from slotwise.errors import ConflictError, HeldBuildDestroyed, OutcomeUnknown, SlotwiseError
 from slotwise.factory import Services
+from slotwise.slots.content import Content
 from slotwise.slots.events import Reporter
 from slotwise.slots.guard import when
-from slotwise.slots.holds import HOLD_TAG, UNLABELLED, Content, HoldRecord, same_swap
+from slotwise.slots.holds import HOLD_TAG, UNLABELLED, HoldRecord, same_swap
 from slotwise.slots.model import BuildInfo, GuardDecision
 
 Guard = Callable[[SlotRef], GuardDecision]

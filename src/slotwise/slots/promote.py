@@ -54,7 +54,7 @@ def promote(
     services: Services, request: SwapRequest, options: PromoteOptions, *, reporter: Reporter
 ) -> PromoteResult:
     """Swap ``request.source`` into its target, then record, check and (if asked) roll back."""
-    from slotwise.slots.holds import read_content
+    from slotwise.slots.content import read_content
 
     into_production = request.target_ref.is_production or request.source.is_production
     leaving = request.source if request.source.is_production else request.target_ref  # production

@@ -120,7 +120,7 @@ def _release_rolled_back_build(
 
 
 def _refuse_if_redeployed(services: Services, holder: SlotInfo, swapped_at: datetime) -> None:
-    from slotwise.slots.holds import read_content
+    from slotwise.slots.content import read_content
 
     content = read_content(services, holder)
     if content is None or content.deployed_at is None or content.deployed_at <= swapped_at:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from slotwise.secrets import SecretRegistry
-from slotwise.text import neutral
+from slotwise.text import neutral, shorten
 
 EXCERPT_CHARS = 200
 _SPACES = re.compile(r"[\r\n\t\f\v\u2028\u2029\u0085 ]+")
@@ -29,11 +29,6 @@ def neutralise(text: str) -> str:
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "\u2026"
 
 
 def safe_text(text: str, secrets: SecretRegistry, limit: int = EXCERPT_CHARS) -> str:

@@ -13,10 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from slotwise.azure.kudu import KuduClient, KuduDeployment
+from slotwise.azure.kudu import KuduClient
+from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import SlotInfo, slot_name
 from slotwise.factory import Services
-from slotwise.slots.holds import DEFAULT_HOLD_DAYS, Assessment, Content, assess
+from slotwise.slots.content import Content
+from slotwise.slots.holds import DEFAULT_HOLD_DAYS, Assessment, assess
 
 _MAX_PARALLEL = 8  # Kudu reads at once (one per slot)
 

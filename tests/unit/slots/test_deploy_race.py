@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from slotwise.azure.kudu import KuduDeployment
+from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import SlotInfo, SlotRef, SwapStatus
 from slotwise.slots.deploy_race import replaced_build, swap_state
 from slotwise.slots.holds import HOLD_TAG, UNLABELLED, HoldRecord
 from slotwise.slots.model import BuildInfo
+from tests.fakes import slot_info
 
 T = datetime(2026, 1, 2, 9, 30, 0, 250000, tzinfo=timezone.utc)  # the racing swap
 STAGING = SlotRef("rg-demo", "func-demo", "staging")
@@ -18,18 +19,7 @@ STAGING = SlotRef("rg-demo", "func-demo", "staging")
 def slot(
     swap: SwapStatus | None, *, tags: dict[str, str] | None = None, target: str | None = None
 ) -> SlotInfo:
-    return SlotInfo(
-        ref=STAGING,
-        kind="functionapp",
-        state="Running",
-        default_host_name="func-demo-staging.azurewebsites.net",
-        scm_host_name="func-demo-staging.scm.azurewebsites.net",
-        deployment_id=None,
-        last_modified=None,
-        swap_status=swap,
-        target_swap_slot=target,
-        tags=tags or {},
-    )
+    return slot_info(STAGING, swap=swap, target=target, tags=tags)
 
 
 def deployment(ident: str, number: str | None, ended: datetime, *, active: bool = False) -> KuduDeployment:

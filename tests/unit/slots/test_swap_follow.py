@@ -26,7 +26,7 @@ from slotwise.slots.swap_follow import (
     start,
     wait_for_end,
 )
-from tests.fakes import FastClock
+from tests.fakes import FastClock, slot_info
 
 STAGING = SlotRef("rg", "app", "staging")
 REQUEST = SwapRequest(STAGING, timeout=120)
@@ -40,8 +40,7 @@ def slot(
     target: str | None = None,
     operation: str | None = None,
 ) -> SlotInfo:
-    return SlotInfo(STAGING, "functionapp", "Running", "h", "scm", None, None, swapped, target,
-                    in_progress_operation_id=operation)  # fmt: skip
+    return slot_info(STAGING, swap=swapped, target=target, operation=operation)
 
 
 FREE = slot(swapped=SwapStatus(BEFORE, "staging", "production"))
