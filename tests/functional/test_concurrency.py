@@ -22,8 +22,8 @@ from click.testing import CliRunner, Result
 from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.emulator.backends.kudu import SlotRef as KuduRef
+from tests.functional.control import add_fault
 from tests.functional.deploying import serving
-from tests.functional.test_slot_swap import fault
 from tests.packages import good_build
 
 APP = ["-g", "rg-demo", "-n", "func-demo"]
@@ -99,7 +99,6 @@ def two_builds(
         assert result.exit_code == 0, result.output
 
 
-@pytest.mark.xfail(strict=True, reason="helper 'deploy': the 409 names no running deployment (kudu.py)")
 @pytest.mark.usefixtures("two_builds")
 def test_two_deploys_into_one_slot_one_wins_the_other_names_the_running_deployment(
     emulator: Emulator, tmp_path: Path
@@ -158,7 +157,6 @@ def test_two_swaps_at_once_one_is_applied_the_other_says_a_swap_is_in_progress(e
     assert "build 20260101.1" in rows["staging"].split(maxsplit=2)[-1]  # and it is held there
 
 
-@pytest.mark.xfail(strict=True, reason="helper 'deploy': issue 7 defect 3, exit 0 over the held build")
 @pytest.mark.usefixtures("two_builds")
 def test_a_deploy_whose_upload_outlives_a_swap_never_silently_destroys_the_held_build(
     emulator: Emulator, tmp_path: Path
@@ -167,7 +165,7 @@ def test_a_deploy_whose_upload_outlives_a_swap_never_silently_destroys_the_held_
     the wire another release swaps staging into production, so staging now holds production's
     previous build (20260101.1). The deploy is either refused before Kudu takes the package, or it
     fails loudly (exit 7) naming the build it destroyed; it never ends with exit 0 over it."""
-    fault(
+    add_fault(
         emulator, kind="scm", method="POST", path="/api/zipdeploy", latency_ms=6000, passthrough=True, count=1
     )
     package = good_build(tmp_path / "c.zip", "3")
@@ -192,7 +190,6 @@ def test_a_deploy_whose_upload_outlives_a_swap_never_silently_destroys_the_held_
         assert "20260101.1" in out, f"the destroyed held build is not named:\n{out}"
 
 
-@pytest.mark.xfail(strict=True, reason="helper 'deploy': a swap's 409 is told as 'a deployment is running'")
 @pytest.mark.usefixtures("two_builds")
 def test_a_deploy_started_while_a_swap_runs_is_refused_saying_a_swap_is_in_progress(
     emulator: Emulator, tmp_path: Path

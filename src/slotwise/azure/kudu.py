@@ -271,6 +271,14 @@ class KuduClient:
             return None
         return KuduDeployment.from_json(_json(response))
 
+    def _running(self) -> KuduDeployment | None:
+        """The deployment Kudu is running now, to name it in a refusal; None if it cannot be read."""
+        try:
+            latest = self.latest()
+        except SlotwiseError:
+            return None
+        return latest if latest is not None and not latest.complete else None
+
     def deployments(self) -> list[KuduDeployment]:
         """Every deployment of the content now in the slot, newest first."""
         with self._boundary(f"listing the deployments of {self.target}"):
@@ -315,7 +323,10 @@ class KuduClient:
             raise
         except HttpResponseError as error:
             if error.status_code == 409:
-                raise _conflict(self.target, error) from error
+                conflict = _conflict(self.target, error)
+                if conflict.code == DEPLOYMENT_RUNNING:
+                    conflict = _naming_the_running(conflict, self._running())
+                raise conflict from error
             raise translate(error, doing) from error
         except Exception as error:
             raise translate(error, doing) from error
@@ -373,6 +384,21 @@ def _conflict(target: str, error: HttpResponseError) -> ConflictError:
         status=409,
         code=DEPLOYMENT_RUNNING,
         hint="Wait for it to finish (`slotwise slot status` shows what the slot runs), then deploy again.",
+    )
+
+
+def _naming_the_running(conflict: ConflictError, running: KuduDeployment | None) -> ConflictError:
+    """``conflict`` (another deployment is running) saying which one, when Kudu's records tell."""
+    if running is None:
+        return conflict
+    build = running.build
+    what = f"{build.label}, deployment {running.id}" if build else f"deployment {running.id}"
+    since = f", received {running.received_time:%H:%M:%S} UTC" if running.received_time else ""
+    return ConflictError(
+        f"{conflict.message.rstrip('.')} (running: {what}{since}).",
+        status=conflict.status,
+        code=conflict.code,
+        hint=conflict.hint,
     )
 
 
