@@ -9,6 +9,7 @@ JSON (``--output json``), masked too.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -20,6 +21,22 @@ from slotwise.factory import Services, build_services, settings_from_env
 from slotwise.secrets import SecretRegistry
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Number(click.FloatRange):
+    """A number option: click's ``FloatRange``, refusing ``nan`` and ``inf`` (every comparison with
+    NaN is false, so click would let it through and an operation would take it as "never")."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number slotwise can use: give a finite number.", param, ctx)
+        return number
+
+
+MAX_HOLD_DAYS = 3650.0  # ten years; beyond that a hold's expiry date is no longer a date
 
 
 def slot_options(fn: F) -> F:
@@ -55,7 +72,7 @@ def hold_days_option(help_text: str) -> Callable[[F], F]:
     from slotwise.slots.holds import DEFAULT_HOLD_DAYS
 
     return click.option(
-        "--hold-days", type=click.FloatRange(min=0), default=DEFAULT_HOLD_DAYS, show_default=True,
+        "--hold-days", type=Number(min=0, max=MAX_HOLD_DAYS), default=DEFAULT_HOLD_DAYS, show_default=True,
         metavar="DAYS", help=help_text,
     )  # fmt: skip
 
@@ -63,7 +80,7 @@ def hold_days_option(help_text: str) -> Callable[[F], F]:
 def swap_timeout_option(fn: F) -> F:
     """``--timeout SECONDS`` for commands that wait for a swap."""
     return click.option(
-        "--timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True, metavar="SECONDS",
+        "--timeout", type=Number(min=1), default=1800.0, show_default=True, metavar="SECONDS",
         help="Give up waiting for the swap after this many seconds (it continues on Azure).",
     )(fn)  # fmt: skip
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from slotwise.azure.models import SlotRef
-from slotwise.cli.context import CliReporter, emit, services, slot_options
+from slotwise.cli.context import CliReporter, Number, emit, services, slot_options
 from slotwise.factory import Services
 from slotwise.slots.deploy import DEFAULT_TIMEOUT, DeployRequest, DeployResult, Guard, deploy
 from slotwise.slots.events import Reporter
@@ -50,7 +50,7 @@ from slotwise.slots.model import BuildInfo, GuardDecision
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
+    type=Number(min=1),
     default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
