@@ -17,14 +17,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from slotwise.agent.files import checks_file, write_report
+from slotwise.agent.files import smoke_plan, write_report
 from slotwise.agent.runtime import TaskContext
 from slotwise.azure.models import PRODUCTION, slot_name
 from slotwise.errors import OutcomeUnknown, SmokeFailed
 from slotwise.factory import Services
 from slotwise.slots.metadata import from_environment
 from slotwise.slots.promote import PromoteOptions, promote
-from slotwise.slots.smoke import SmokePlan, load_checks
+from slotwise.slots.smoke import SmokePlan
 from slotwise.slots.smoke_report import SmokeReport, junit_xml, summary_line
 from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
 
@@ -59,7 +59,7 @@ def _smoke_plan(ctx: TaskContext) -> SmokePlan | None:
     source = ctx.inputs.choice("smokeChecks", SMOKE_SOURCES, "none")
     if source == "none":
         return None
-    return load_checks(checks_file(ctx.inputs, source, "smokeChecksFile", "smokeChecksInline", ctx.temp_dir))
+    return smoke_plan(ctx.inputs, source, "smokeChecksFile", "smokeChecksInline")
 
 
 def _promote(ctx: TaskContext, request: SwapRequest, *, completing: bool) -> str:
