@@ -146,10 +146,13 @@ class KuduClient:
             try:
                 response = self._upload(request)
             except ConflictError as conflict:
-                mine = None if conflict.code == SWAP_IN_PROGRESS else self._own_deployment(message, True)
-                if mine is None:
+                if conflict.code == SWAP_IN_PROGRESS:
                     raise
-                return mine  # our own upload went through before a retry of it got the 409
+                running = self._running()
+                if running is None or not message or running.message != message:
+                    raise _naming_the_running(conflict, running) from conflict.__cause__
+                # our own upload went through before a retry of it got the 409: follow it
+                return self._on_scm_host(f"/api/deployments/{_segment(running.id)}")
             if response is not None:
                 location = response.headers.get("Location") or LATEST
                 return self._on_scm_host(location)
@@ -174,6 +177,10 @@ class KuduClient:
                 return self._send(request, retry_read=0)
             except ServiceResponseError:
                 return None
+            except HttpResponseError as error:
+                if error.status_code == 409:  # a deployment running, or a swap's lock on the slot
+                    raise _conflict(self.target, error) from error
+                raise
 
     def _after_lost_answer(self, message: str | None) -> str | None:
         """The status URL of the deployment an upload whose answer was lost started, None if Kudu
@@ -186,7 +193,7 @@ class KuduClient:
                 hint=f"Look at {self.base_url}{LATEST} (or `slotwise slot status`) before deploying again.",
             )
         try:
-            return self._own_deployment(message, False)
+            return self._own_deployment(message)
         except SlotwiseError as error:
             raise OutcomeUnknown(
                 f"The package went out to the Kudu of {self.target}, but the connection broke before "
@@ -196,17 +203,12 @@ class KuduClient:
                 "before deploying again: a second upload could deploy twice.",
             ) from error
 
-    def _own_deployment(self, message: str | None, running_only: bool) -> str | None:
-        """The status URL of the newest deployment stamped with ``message`` (only a running one if
-        ``running_only``): an upload Kudu took although its answer never arrived."""
+    def _own_deployment(self, message: str | None) -> str | None:
+        """The status URL of the newest deployment stamped with ``message``: an upload Kudu took
+        although its answer never arrived."""
         if not message:
             return None
-        if running_only:
-            latest = self.latest()
-            found = [latest] if latest is not None and not latest.complete else []
-        else:
-            found = self.deployments()
-        mine = next((d for d in found if d.message == message), None)
+        mine = next((d for d in self.deployments() if d.message == message), None)
         if mine is None:
             return None
         return self._on_scm_host(f"/api/deployments/{_segment(mine.id)}")
@@ -316,17 +318,12 @@ class KuduClient:
 
     @contextmanager
     def _boundary(self, doing: str) -> Iterator[None]:
-        """Kudu's errors, translated once: 409 is a running deployment or a swap; the rest as for ARM."""
+        """Kudu's errors, translated once, as for ARM (an upload's 409 is told apart first: ``_upload``)."""
         try:
             yield
         except SlotwiseError:
             raise
         except HttpResponseError as error:
-            if error.status_code == 409:
-                conflict = _conflict(self.target, error)
-                if conflict.code == DEPLOYMENT_RUNNING:
-                    conflict = _naming_the_running(conflict, self._running())
-                raise conflict from error
             raise translate(error, doing) from error
         except Exception as error:
             raise translate(error, doing) from error
@@ -392,10 +389,12 @@ def _naming_the_running(conflict: ConflictError, running: KuduDeployment | None)
     if running is None:
         return conflict
     build = running.build
-    what = f"{build.label}, deployment {running.id}" if build else f"deployment {running.id}"
-    since = f", received {running.received_time:%H:%M:%S} UTC" if running.received_time else ""
+    facts = [f"deployment {running.id}"]
+    if running.received_time:
+        facts.append(f"received {running.received_time:%Y-%m-%d %H:%M:%S} UTC")
+    what = f"{build.label} ({', '.join(facts)})" if build else ", ".join(facts)
     return ConflictError(
-        f"{conflict.message.rstrip('.')} (running: {what}{since}).",
+        f"{conflict.message} Running now: {what}.",
         status=conflict.status,
         code=conflict.code,
         hint=conflict.hint,

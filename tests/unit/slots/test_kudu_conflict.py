@@ -92,6 +92,7 @@ def test_someone_elses_deployment_is_a_conflict_naming_the_slot() -> None:
         client(fake).zip_deploy(io.BytesIO(b"PK"), size=2, metadata=BuildInfo(build_id="1"))
 
     assert IN_PROGRESS in caught.value.message
+    assert caught.value.message.endswith("Running now: deployment abc123.")  # which one, from Kudu
     assert caught.value.exit_code == 5
 
 
