@@ -36,7 +36,7 @@ from tests.packages import app_files, write_zip
 
 GROUP, APP = "rg-demo", "func-demo"
 READ_TIMEOUT = 1.0  # SLOTWISE_HTTP_TIMEOUT while the matrix runs: seconds per ARM or Kudu answer
-SLOW_MS = 2500  # a slow answer: past READ_TIMEOUT and past the checks' own timeout (CHECKS)
+SLOW_MS = 2000  # a slow answer: past READ_TIMEOUT and past the checks' own timeout (CHECKS)
 REPORT = ROOT / "build" / "reports" / "fault-matrix.md"
 
 CHECKS = """\
@@ -108,7 +108,8 @@ class Fault:
 
 
 FAULTS: tuple[Fault, ...] = (
-    *(Fault(key, once) for key in ("429", "500", "503", "drop", "drop_after") for once in (True, False)),
+    *(Fault(key, once) for key in ("429", "503", "drop", "drop_after") for once in (True, False)),
+    Fault("500", True),  # persistent, a 500 is a 503: both retried (any method), then refused
     Fault("slow", True),  # persistent slowness is a persistent dropped connection, slower
     *(Fault(key, False) for key in ("409", "401", "403", "404")),  # not retried: once is enough
 )  # fmt: skip
@@ -157,14 +158,16 @@ class Scenario:
     before: State
     after: State
     swaps: int = 0  # swaps the job starts (a retried or resumed start must not start another)
+    unrecorded: State | None = None  # the end state when the change is done but its record failed
     deploys: int = 0  # zip deployments the job starts
     task: Task | None = None
 
 
+BOUNDED = ("--timeout", "120")  # on the FastClock: a swap never found finished fails in seconds
 SWAP = Scenario(
     "slot swap --smoke-checks --rollback-on-failure",
-    ("swap", "-s", "staging", "--smoke-checks", "{checks}", "--rollback-on-failure"),
-    "two builds", TWO_BUILDS, SWAPPED, swaps=1,
+    ("swap", "-s", "staging", "--smoke-checks", "{checks}", "--rollback-on-failure", *BOUNDED),
+    "two builds", TWO_BUILDS, SWAPPED, swaps=1, unrecorded=SWAPPED,  # the hold is inferred anyway
     task=Task("slot-swap", {"smokeChecks": "inline", "smokeChecksInline": "{checks}",
                             "rollbackOnFailure": "true"}),
 )  # fmt: skip
@@ -173,7 +176,7 @@ PREVIEW = Scenario(
     task=Task("slot-swap", {"swapAction": "preview"}),
 )  # fmt: skip
 COMPLETE = Scenario(
-    "slot swap --complete", ("swap", "-s", "staging", "--complete"), "prepared", PREPARED, SWAPPED,
+    "slot swap --complete", ("swap", "-s", "staging", "--complete", *BOUNDED), "prepared", PREPARED, SWAPPED,
     swaps=1, task=Task("slot-swap", {"swapAction": "complete"}),
 )  # fmt: skip
 CANCEL = Scenario(
@@ -186,15 +189,15 @@ DEPLOY = Scenario(
     task=Task("deploy-to-slot", {"package": "{package}"}),
 )  # fmt: skip
 SMOKE = Scenario(
-    "slot smoke", ("smoke", "-s", "staging", "{checks}"), "two builds", TWO_BUILDS, TWO_BUILDS,
+    "slot smoke", ("smoke", "-s", "staging", "--checks", "{checks}"), "two builds", TWO_BUILDS, TWO_BUILDS,
     task=Task("smoke-test", {"checksSource": "inline", "checksInline": "{checks}"}),
 )  # fmt: skip
 PARK = Scenario(
     "slot guard --mode park", ("guard", "-s", "staging", "--mode", "park"), "held, park slot",
-    HELD_WITH_PARK, PARKED, swaps=1,
+    HELD_WITH_PARK, PARKED, swaps=1, unrecorded=State(PARKED.serving),  # unprotected: said
     task=Task("guard-against-overwrite", {"mode": "park"}),
 )  # fmt: skip
-ROLLBACK = Scenario("slot rollback", ("rollback",), "swapped", SWAPPED, TWO_BUILDS, swaps=1)
+ROLLBACK = Scenario("slot rollback", ("rollback", *BOUNDED), "swapped", SWAPPED, TWO_BUILDS, swaps=1)
 STATUS = Scenario("slot status", ("status", "-o", "json"), "swapped", SWAPPED, SWAPPED)
 SCENARIOS = (SWAP, PREVIEW, COMPLETE, CANCEL, DEPLOY, SMOKE, PARK, ROLLBACK, STATUS)
 
@@ -227,6 +230,7 @@ class Call:
     scenarios: tuple[Scenario, ...]
     after_change: bool = False
     armed_by: tuple[str, str, str] | None = None  # (kind, method, path) of the call that starts it
+    exits: Mapping[int, int] = field(default_factory=dict)  # a refusal's exit code, if not the usual
 
     @property
     def shape(self) -> str:
@@ -235,7 +239,7 @@ class Call:
 
 CALLS: tuple[Call, ...] = (
     Call("token (Entra ID)", "login", "POST", r"/oauth2/v2\.0/token$", "read", r"token|sign", (SWAP,)),
-    Call("ARM: read site or slot", "arm", "GET", _SLOT_OR_SITE + "$", "read", r"reading slot",
+    Call("ARM: read site or slot", "arm", "GET", _SLOT_OR_SITE + "$", "read", r"reading slot|was not found",
          (SWAP, DEPLOY, STATUS)),
     Call("ARM: list slots", "arm", "GET", _SITE + r"/slots$", "read", r"listing the slots", (STATUS,)),
     Call("ARM: list functions", "arm", "GET", _SLOT_OR_SITE + r"/functions$", "read",
@@ -259,7 +263,7 @@ CALLS: tuple[Call, ...] = (
     Call("ARM: host keys (listkeys)", "arm", "POST", r"/host/default/listkeys$", "read", r"host keys",
          (SMOKE,)),
     Call("ARM: function keys (listkeys)", "arm", "POST", r"/functions/[^/]+/listkeys$", "read",
-         r"keys of function", (SMOKE,)),
+         r"keys of function|function key", (SMOKE,), exits={404: 8}),  # no keys: its check fails
     Call("Kudu: zip deploy upload", "scm", "POST", r"/api/zipdeploy$", "change", r"upload|kudu|deploy",
          (DEPLOY,)),
     Call("Kudu: deployment status", "scm", "GET", r"/api/deployments/latest$", "follow",
@@ -282,7 +286,7 @@ class Expect:
     in state ``state`` (``done``: the scenario's end state; ``before``: as they were)."""
 
     exit: int
-    state: Literal["done", "before"]
+    state: Literal["done", "before", "recorded"]  # recorded: done, but its record failed
     why: str
 
     @property
@@ -297,6 +301,8 @@ def refusal_exit(fault: Fault) -> int:
 
 def expect(call: Call, scenario: Scenario, fault: Fault) -> Expect:
     """What the product promises for ``call`` failing with ``fault`` while ``scenario`` runs."""
+    if call.role == "function" and fault.key == "slow":
+        return Expect(8, "before", "slower than the check's own timeout: the check fails (retries fit in it)")
     if fault.transient and fault.key in RETRYABLE:
         return Expect(0, "done", "a transient fault is recovered")
     if call.role == "outcome":
@@ -311,9 +317,10 @@ def expect(call: Call, scenario: Scenario, fault: Fault) -> Expect:
         return Expect(8, "before", "the checks fail")
     if call.kind == "login":
         return Expect(3, "before", "no token: nothing is done")
-    if call.after_change:
-        return Expect(refusal_exit(fault), "done", "the change is done; recording it failed, said loudly")
-    return Expect(refusal_exit(fault), "before", "refused before anything changed")
+    if call.after_change:  # not 5 or 3: "run it again" would undo the change (swap back)
+        return Expect(4, "recorded", "the change is done, recording it failed: said loudly, exit 4")
+    exit = call.exits.get(fault.status or 0) or refusal_exit(fault)
+    return Expect(exit, "before", "refused before anything changed")
 
 
 @dataclass(frozen=True)
@@ -331,17 +338,26 @@ class Cell:
         return f"{self.call.name} | {self.scenario.name} | {self.fault.column}"
 
 
+TASK_SCENARIOS = (SWAP, DEPLOY, SMOKE, PARK)
+TASK_FAULTS = ("503 x1", "drop x1", "drop_after x1", "503 always", "drop always", "drop_after always",
+               "409 always", "401 always", "404 always")  # fmt: skip
+
+
 def cells(*, task_face: bool = False) -> list[Cell]:
-    """Every cell of the table (for the task face: scenarios with a task, no slow answers, which
-    need SLOTWISE_HTTP_TIMEOUT, a setting of the CLI's environment)."""
+    """Every cell of the table. The task face runs the cells that matter there: the swap (with
+    checks), deploy, smoke and guard tasks, under the faults of ``TASK_FAULTS`` (429 and 500 are
+    retried like 503, and slow answers need SLOTWISE_HTTP_TIMEOUT, a setting of the CLI's
+    environment)."""
     found = []
     for call in CALLS:
         for scenario in call.scenarios:
-            if task_face and scenario.task is None:
+            if task_face and scenario not in TASK_SCENARIOS:
                 continue
             for fault in FAULTS:
-                if task_face and fault.key == "slow":
+                if task_face and fault.column not in TASK_FAULTS:
                     continue
+                if fault.key == "drop_after" and call.role != "change":
+                    continue  # the service acting on a read changes nothing: it is `drop` there
                 found.append(Cell(call, scenario, fault))
     return found
 
@@ -394,12 +410,14 @@ class World:
         return "none" if answer.status_code == 404 else str(answer.json().get("version"))
 
     def prepared(self) -> str | None:
-        """The slot prepared for a swap with preview, if any."""
+        """The slot prepared for a swap with preview (the source: it took the target's settings)."""
         sub = self.emulator.subscription_id
         slots = self.emulator.call(
-            lambda b: [(s.name, s.target_swap_slot) for s in b.web.site(sub, GROUP, APP).slots.values()]
+            lambda b: [
+                (s.name, s.preview_from is not None) for s in b.web.site(sub, GROUP, APP).slots.values()
+            ]
         )
-        return next((name for name, target in slots if target), None)
+        return next((name for name, source in slots if source), None)
 
     def fault(self, rule: Mapping[str, Any]) -> None:
         answer = requests.post(
@@ -471,6 +489,12 @@ def state_problems(world: World, status: Mapping[str, Any], want: State) -> list
     return problems
 
 
+def expected_state(scenario: Scenario, want: Expect) -> State:
+    if want.state == "recorded":
+        return scenario.unrecorded or scenario.after
+    return scenario.after if want.state == "done" else scenario.before
+
+
 def verdict(
     cell: Cell, world: World, outcome: Outcome, status: Mapping[str, Any], counts: Counts, *, task: bool
 ) -> list[str]:
@@ -493,7 +517,7 @@ def verdict(
             f"the message does not name what failed (/{cell.call.words}/): {_first(outcome.error)}"
         )
     problems += slot_truth(world, status)
-    problems += state_problems(world, status, scenario.after if want.state == "done" else scenario.before)
+    problems += state_problems(world, status, expected_state(scenario, want))
     if want.exit == 0 and counts.swaps != scenario.swaps:
         problems.append(f"{counts.swaps} swaps started, the job needs {scenario.swaps}")
     if counts.swaps > max(scenario.swaps, 1) * 2:
@@ -535,8 +559,8 @@ def fill(text: str, world: World) -> str:
 def settle(cell: Cell) -> None:
     """After a slow answer the service may still act on a request the client gave up on: wait until
     it has, so the state read afterwards includes it."""
-    if cell.fault.key == "slow":
-        time.sleep(SLOW_MS / 1000 + 0.5)
+    if cell.fault.key == "slow" and cell.call.role == "change":
+        time.sleep(SLOW_MS / 1000 + 0.3)
 
 
 # ---- the report ------------------------------------------------------------------------------------------
@@ -556,7 +580,8 @@ class MatrixReport:
             "Rows: a remote call and the command that makes it. Columns: the fault injected by the",
             "emulator (x1: once; always: until removed). A cell: the promised outcome (`recovered`: exit 0,",
             "the job done; `exit N`: a clear failure naming what failed, the slots as promised and `slot",
-            "status` telling the truth), then PASS, or FAIL with what happened. Generated by",
+            "status` telling the truth), then PASS, or FAIL with what happened. `-`: not a cell (drop_after",
+            "only where a call changes something: on a read it is drop). Generated by",
             "tests/functional/test_fault_matrix*.py from the table in tests/faultmatrix.py.",
         ]
         columns = [fault.column for fault in FAULTS]
@@ -577,9 +602,10 @@ class MatrixReport:
                             row.append("-")
                             continue
                         want, ok, got = found
-                        row.append(f"{want.label} PASS" if ok else f"{want.label} **FAIL**")
+                        label = want.label if face == "CLI" or not want.exit else "fails"  # a task exits 1
+                        row.append(f"{label} PASS" if ok else f"{label} **FAIL**")
                         if not ok:
-                            notes.append(f"- {key}: expected {want.label} ({want.why}); {got}")
+                            notes.append(f"- {key}: expected {label} ({want.why}); {got}")
                     if any(cell != "-" for cell in row[2:]) or scenario is None:
                         lines.append("| " + " | ".join(row) + " |")
             if notes:

@@ -15,8 +15,12 @@ import pytest
 from slotwise.emulator import Emulator, FunctionApp
 from tests.faultmatrix import (
     CALLS,
+    DEPLOY,
     READ_TIMEOUT,
+    SMOKE,
+    STATUS,
     SWAP,
+    Call,
     Cell,
     MatrixReport,
     World,
@@ -63,15 +67,16 @@ def test_cell(cell: Cell, world: World, matrix_report: MatrixReport) -> None:
 
 
 @pytest.mark.parametrize("call", [c for c in CALLS if not c.scenarios], ids=lambda c: c.name)
-def test_calls_without_a_command_are_made_by_none(call: object, world: World) -> None:
-    """A row no command makes (app settings, sticky names) stays true: the swap with checks, the
-    deploy and the status do not make it. When one does, give the row its commands."""
-    assert isinstance(call, type(CALLS[0]))
+def test_calls_without_a_command_are_made_by_none(call: Call, world: World) -> None:
+    """A row no command makes (app settings, sticky names) stays true: deploying, smoke testing,
+    swapping with checks and reading the status do not make it. When one does, give the row its
+    commands."""
     prepare(world, "two builds", run_cli)
-    for rule in ({"path": call.path, "method": call.method, "kind": call.kind, "count": None,
-                  "passthrough": True},):  # fmt: skip
-        world.fault(rule)
+    world.fault(
+        {"path": call.path, "method": call.method, "kind": call.kind, "count": None, "passthrough": True}
+    )
     before = world.counts()
-    for args in (SWAP.args, ("deploy", "-s", "staging", "--package", "{package}"), ("status",)):
-        assert run_cli(tuple(fill(arg, world) for arg in args)).exit == 0
+    for scenario in (DEPLOY, SMOKE, SWAP, STATUS):
+        done = run_cli(tuple(fill(arg, world) for arg in scenario.args))
+        assert done.exit == 0, done.output
     assert (world.counts() - before).faults == 0
