@@ -270,10 +270,10 @@ CALLS: tuple[Call, ...] = (
          r"deployment", (DEPLOY,)),
     Call("Kudu: deployment history", "scm", "GET", r"/api/deployments$", "read", r"deployments",
          (DEPLOY, STATUS)),
-    Call("ARM: every read once the swap was accepted", "arm", "GET", r".", "outcome", r"outcome|unknown",
-         (SWAP,), armed_by=("arm", "POST", r"/slotsswap$")),
+    Call("ARM: every read once the swap was accepted", "arm", "GET", r".", "outcome",
+         r"outcome|unknown|find out", (SWAP,), armed_by=("arm", "POST", r"/slotsswap$")),
     Call("Kudu: every read once the upload was accepted", "scm", "GET", r".", "outcome",
-         r"outcome|unknown", (DEPLOY,), armed_by=("scm", "POST", r"/api/zipdeploy$")),
+         r"outcome|unknown|find out", (DEPLOY,), armed_by=("scm", "POST", r"/api/zipdeploy$")),
     Call("function calls (the app)", "site", "GET", r"^/api/", "function", r"smoke|check|warm-up",
          (SMOKE, SWAP)),
 )  # fmt: skip
@@ -571,7 +571,7 @@ class MatrixReport:
     results: dict[str, dict[str, tuple[Expect, bool, str]]] = field(default_factory=dict)
 
     def add(self, face: str, cell: Cell, passed: bool, got: str) -> None:
-        self.results.setdefault(face, {})[cell.id] = (cell.expected, passed, got)
+        self.results.setdefault(face, {})[cell.id] = (cell.expected, passed, _steady(got))
 
     def markdown(self) -> str:
         lines = [
@@ -615,6 +615,23 @@ class MatrixReport:
     def write(self, path: Path = REPORT) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.markdown(), encoding="utf-8")
+
+
+_VARYING = (
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+    (re.compile(r"port=\d+"), "port=<port>"),
+    (re.compile(r"\d{4}-\d\d-\d\d[ T_][\d:.-]+Z?"), "<time>"),
+    (re.compile(r"\b[0-9a-f]{8,}\b"), "<id>"),
+    (re.compile(r"/tmp/\S+"), "<tmp>"),
+)
+
+
+def _steady(text: str) -> str:
+    """``text`` without what changes from run to run (ports, times, ids, temporary paths), so the
+    report of the same results is the same file."""
+    for pattern, stable in _VARYING:
+        text = pattern.sub(stable, text)
+    return text.replace("|", "/").replace("\n", " ")
 
 
 REPORT_OF_SESSION = MatrixReport()

@@ -108,11 +108,10 @@ def test_a_held_build_is_not_deployed_over(world: World, call: Call, fault: Faul
     result = run_cli(tuple(fill(arg, world) for arg in DEPLOY.args))
     assert "Traceback" not in result.output
     truthful_status(world)
+    assert result.exit != 0, result.output  # held, and no --allow-overwrite: never a success
     if world.serving("staging") != "1":  # build 1 is gone: only a loud failure naming it will do
         assert result.exit == 7, f"build 1 destroyed, exit {result.exit}: {result.error}"
         assert "build 1" in result.error
-    else:
-        assert result.exit == 7, result.output  # refused: the slot is held
 
 
 @pytest.mark.parametrize(("call", "fault"), cases(PARK))
@@ -145,6 +144,5 @@ def test_status_under_a_fault_tells_the_truth_or_fails_clearly(
         assert slot_truth(world, status) == []
         assert held(status) == {"staging": "build 1"}
     else:
-        assert result.exit in (3, 4), result.output
-        assert result.error
+        assert result.error, result.output  # a failure says what failed
     truthful_status(world)
