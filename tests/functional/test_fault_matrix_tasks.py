@@ -45,10 +45,10 @@ def test_cell(cell: Cell, world: World, tmp_path: Path, matrix_report: MatrixRep
     before = world.counts()
     world.fault(cell.fault.rule(cell.call))
     outcome = run_task(world, task, tmp_path / "agent")
-    counts = world.counts() - before
+    counts, fired = world.counts() - before, world.fired()
     world.clear_faults()
     status = run_cli(("status", "-o", "json"))
     assert status.exit == 0, status.output
-    problems = verdict(cell, world, outcome, status_json(status.stdout), counts, task=True)
+    problems = verdict(cell, world, outcome, status_json(status.stdout), counts, fired=fired, task=True)
     matrix_report.add("tasks", cell, not problems, "; ".join(problems))
     assert not problems, "\n".join([*problems, "--- output:", outcome.output])
