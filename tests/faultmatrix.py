@@ -270,7 +270,7 @@ CALLS: tuple[Call, ...] = (
          r"deployment", (DEPLOY,)),
     Call("Kudu: deployment history", "scm", "GET", r"/api/deployments$", "read", r"deployments",
          (DEPLOY, STATUS)),
-    Call("ARM: every read once the swap was accepted", "arm", "GET", r".", "outcome",
+    Call("ARM: every read once the swap was accepted", "arm", "GET", r"^/subscriptions/", "outcome",
          r"outcome|unknown|find out", (SWAP,), armed_by=("arm", "POST", r"/slotsswap$")),
     Call("Kudu: every read once the upload was accepted", "scm", "GET", r".", "outcome",
          r"outcome|unknown|find out", (DEPLOY,), armed_by=("scm", "POST", r"/api/zipdeploy$")),

@@ -4,7 +4,9 @@
     the swap, whatever failed, production serves the previous build, unless the command said the
     outcome is unknown (exit 10): then it could not know, and said so.
 (b) A held build (production's previous one, the rollback) is never overwritten without
-    --allow-overwrite, or else the command fails loudly (exit 7) naming it; parking it never loses it.
+    --allow-overwrite, or else the command fails loudly (exit 7) naming it, whatever fails while the
+    guard reads the slot (the calls after it are never made: the guard refuses first; a deploy
+    racing a swap is the concurrency tests' business); parking it never loses it.
 (c) ``slot status`` tells the truth: what it says each slot runs is what the slot serves, and the
     holds it shows are where the rollback build is. Under a fault it tells the truth or fails clearly.
 
@@ -101,7 +103,7 @@ def held_staging(world: World) -> None:
     assert held(truthful_status(world)) == {"staging": "build 1"}
 
 
-@pytest.mark.parametrize(("call", "fault"), cases(DEPLOY))
+@pytest.mark.parametrize(("call", "fault"), [c for c in cases(DEPLOY) if c.values[0].role == "read"])
 def test_a_held_build_is_not_deployed_over(world: World, call: Call, fault: Fault) -> None:
     held_staging(world)
     world.fault(fault.rule(call))
