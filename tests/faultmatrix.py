@@ -317,8 +317,8 @@ def expect(call: Call, scenario: Scenario, fault: Fault) -> Expect:
         return Expect(8, "before", "the checks fail")
     if call.kind == "login":
         return Expect(3, "before", "no token: nothing is done")
-    if call.after_change:  # not 5 or 3: "run it again" would undo the change (swap back)
-        return Expect(4, "recorded", "the change is done, recording it failed: said loudly, exit 4")
+    if call.after_change:  # the refusal's own code; its hint must not say "run it again" (a swap back)
+        return Expect(refusal_exit(fault), "recorded", "the change is done, recording it failed: said loudly")
     exit = call.exits.get(fault.status or 0) or refusal_exit(fault)
     return Expect(exit, "before", "refused before anything changed")
 
