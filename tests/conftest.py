@@ -1,17 +1,31 @@
-"""Fixtures shared by every test: a live emulator per test, and real Azure SDK clients pointed at it."""
+"""Fixtures shared by every test: a live emulator per test, and real Azure SDK clients pointed at it.
+
+Every test using ``emulator`` is swept for the secrets it issued (``tests/secrets_sweep.py``).
+Hypothesis runs derandomized (the same examples every run: CI stays reproducible); set
+``HYPOTHESIS_PROFILE=explore`` to draw new ones.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.web import WebSiteManagementClient
+from hypothesis import settings
 
 from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.factory import Services, build_services, settings_from_env
 from tests.fakes import FastClock
+from tests.secrets_sweep import pytest_runtest_makereport, secrets_witness, tmp_path, watch
+
+__all__ = ["pytest_runtest_makereport", "secrets_witness", "tmp_path"]
+
+settings.register_profile("derandomized", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomized"))
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -19,10 +33,13 @@ REFERENCE_MISSING = "../shared/reference is absent (CI has it beside the checkou
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A started emulator, its own state, swaps and deployments finishing on the first poll."""
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """A started emulator, its own state, swaps and deployments finishing on the first poll; the
+    test's output is swept for every secret it issues."""
     with Emulator(speed=Speed.instant()) as emu:
+        keep = watch(request.node, emu)
         yield emu
+        keep()
 
 
 @pytest.fixture

@@ -102,6 +102,17 @@ def invalid_zip(path: Path) -> Path:
     return path
 
 
+NOT_AN_APP = {"readme.txt": "not an app\n"}  # no host.json: a function app refuses it
+
+
+def not_an_app(folder: Path) -> Path:
+    """A folder holding only readme.txt (``NOT_AN_APP``): it is no function app."""
+    folder.mkdir(parents=True)
+    for name, text in NOT_AN_APP.items():
+        (folder / name).write_text(text)
+    return folder
+
+
 def large_build(path: Path, size: int) -> Path:
     """A valid build of about ``size`` bytes (ZIP_STORED; a random 1 MiB block repeated, each copy
     numbered), for memory and throughput benchmarks."""

@@ -112,6 +112,18 @@ class HeldBuildDestroyed(HeldSlotError):
         "artifact if you need it, and serialise releases to this app (one stage at a time)."
     )
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        build: str | None = None,
+        hint: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, status=status, code=code)
+        self.build = build  # the label of the destroyed build, when known
+
 
 class OperationTimeout(SlotwiseError):
     """A long-running operation did not finish within the allowed time."""

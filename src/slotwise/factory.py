@@ -6,7 +6,11 @@ agent) come through here, so an operation never reads ``os.environ`` and never b
 
 Environment variables read:
 
-- ``AZURE_SUBSCRIPTION_ID``: the subscription (or ``--subscription``)
+- ``AZURE_SUBSCRIPTION_ID``: the subscription (or ``--subscription``); a GUID, checked here
+- ``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``: the CA certificates to trust (read by requests,
+  which every slotwise connection goes through); a path that is not there, or holds no certificate,
+  is refused here, naming the variable, before anything is asked of Azure (it would look like a
+  sign-in failure)
 - ``SLOTWISE_CLOUD``: ``AzureCloud`` (default), ``AzureUSGovernment``, ``AzureChinaCloud``
 - ``SLOTWISE_ARM_ENDPOINT``: the ARM endpoint, for other clouds (and the local emulator)
 - ``AZURE_AUTHORITY_HOST``: the Entra ID authority (azure-identity reads it too)
@@ -20,8 +24,11 @@ Environment variables read:
 
 from __future__ import annotations
 
+import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from azure.core import PipelineClient
@@ -34,7 +41,12 @@ from slotwise.azure.credentials import CredentialSettings, build_credential
 from slotwise.azure.http import SlotwiseTransport, build_client, retry_policy
 from slotwise.errors import ConfigError
 from slotwise.secrets import SecretRegistry
+from slotwise.text import remote
 from slotwise.timing import Clock, SystemClock
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 @dataclass(frozen=True)
@@ -60,15 +72,22 @@ def settings_from_env(
     subscription: str | None = None,
     credential: CredentialSettings | None = None,
 ) -> Settings:
-    """Settings from environment variables, with explicit values winning."""
+    """Settings from environment variables, with explicit values winning; all checked (a
+    ``ConfigError``, exit 2, naming the option or variable) before any client exists."""
+    check_ca_bundles(env)
     cloud = resolve_cloud(
         env.get("SLOTWISE_CLOUD") or None,
         arm_endpoint=env.get("SLOTWISE_ARM_ENDPOINT") or None,
         authority_host=env.get("AZURE_AUTHORITY_HOST") or None,
         arm_audience=env.get("SLOTWISE_ARM_AUDIENCE") or None,
     )
-    subscription_id = subscription or env.get("AZURE_SUBSCRIPTION_ID")
-    if not subscription_id:
+    fix = "`az account show --query id -o tsv` prints the id of the subscription you are signed in to."
+    if subscription:
+        subscription_id = checked_subscription(subscription, "--subscription", f"Pass the id. {fix}")
+    elif env.get("AZURE_SUBSCRIPTION_ID"):
+        given = env["AZURE_SUBSCRIPTION_ID"]
+        subscription_id = checked_subscription(given, "AZURE_SUBSCRIPTION_ID", f"Set it to the id. {fix}")
+    else:
         raise ConfigError(
             "No subscription given.",
             hint="Pass --subscription, or set AZURE_SUBSCRIPTION_ID (az account show --query id -o tsv).",
@@ -99,6 +118,45 @@ def _read_timeout(text: str | None) -> float | None:
             hint="Unset it to wait azure-core's default of 300 s for each answer.",
         )
     return seconds
+
+
+def checked_subscription(value: str, given_as: str, hint: str) -> str:
+    """``value`` (trimmed) if it is a subscription id (a GUID), else a ``ConfigError`` naming
+    ``given_as`` (the option, variable or service connection it came from). The value itself is not
+    repeated: whatever was put there by mistake stays out of the log."""
+    trimmed = value.strip()
+    if _GUID.fullmatch(trimmed):
+        return trimmed
+    raise ConfigError(
+        f"The subscription given by {given_as} is not a subscription id: a subscription id is a GUID "
+        f"such as {GUID_EXAMPLE} (not the subscription's name).",
+        hint=hint,
+    )
+
+
+def check_ca_bundles(env: Mapping[str, str]) -> None:
+    """A CA bundle variable in effect set to a path that is not there, or to a file holding no
+    certificate, is a ``ConfigError`` naming the variable and the path. In effect: the one requests
+    uses (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``; a directory of certificates is fine there
+    too). ``SSL_CERT_FILE`` is not checked: every slotwise connection goes through requests, which
+    never reads it, so a stale value there harms nothing slotwise does."""
+    name = next((name for name in CA_VARIABLES if env.get(name)), None)
+    if name is None:
+        return
+    path, shown = Path(env[name]), remote(env[name], 300)
+    if path.is_dir():
+        return
+    hint = f"Point {name} at a PEM file of the CA certificates to trust, or unset it to trust the defaults."
+    if not path.is_file():
+        what = "is a folder, not a file" if path.exists() else "is not there"
+        raise ConfigError(f"{name} names a CA bundle that {what}: {shown}.", hint=hint)
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        raise ConfigError(
+            f"{name} names a file that holds no CA certificate (PEM) Python can read: {shown}.",
+            hint=hint,
+        ) from None
 
 
 @dataclass

@@ -16,9 +16,15 @@
  *      shipped in the task folder (pip's own PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX are
  *      honoured because the environment is passed through). Two jobs starting at once are safe: a
  *      lock directory serialises the work, the venv is built in a temporary sibling and renamed into
- *      place with its completion marker inside, so a half-built venv is never used;
+ *      place with its completion marker inside, so a half-built venv is never used. Before the marker
+ *      is written, the new venv's Python proves slotwise imports and lists one file of every installed
+ *      distribution (its METADATA and a module); every run checks those files still exist (a few dozen
+ *      stat calls), so a venv damaged after it was marked complete is rebuilt, not run;
  *   4. runs `<venv python> -m slotwise.agent <command> <taskDir>` with the environment untouched,
  *      forwards SIGINT/SIGTERM/SIGHUP to it (SIGKILL after a grace period) and exits with its code.
+ *      Should slotwise fail to import (a raw import traceback on stderr, which the agent never writes
+ *      once it runs: it reports a task's errors itself), the venv is set up again and the agent run
+ *      once more: the task had not started.
  *
  * It must never load azure-pipelines-task-lib: that library moves INPUT_* and ENDPOINT_* variables
  * out of process.env, and the Python side reads them from the environment. It has no npm
@@ -368,6 +374,34 @@ function installRoot(env) {
   throw new ShimError(`No writable directory to set slotwise up in (tried ${tried}).`);
 }
 
+// Run by the new venv's Python before the marker is written: slotwise must import, and every
+// installed distribution names one METADATA file and one module file that exist inside the venv
+// (relative to it), which later runs check for: a damaged venv is set up again instead of failing
+// with a traceback. Files outside the venv (an editable install) or missing already are not listed.
+const VERIFY_SCRIPT = [
+  'import importlib.metadata as md, importlib.util, json, os, sys',
+  'import slotwise.agent',
+  'if importlib.util.find_spec("slotwise.agent.__main__") is None: sys.exit("slotwise.agent.__main__ is missing")',
+  'out = set()',
+  'for dist in md.distributions():',
+  '    found = {}',
+  '    for f in dist.files or []:',
+  '        kind = "meta" if f.name == "METADATA" else "code" if f.suffix == ".py" else None',
+  '        if kind is None or kind in found or (kind == "code" and ".dist-info" in str(f)):',
+  '            continue',
+  '        rel = os.path.relpath(str(f.locate()), sys.prefix)',
+  '        if not rel.startswith("..") and os.path.isfile(os.path.join(sys.prefix, rel)):',
+  '            found[kind] = rel',
+  '    out.update(found.values())',
+  'sys.stdout.write(json.dumps(sorted(out)))',
+].join('\n');
+
+/** The first file `marker.verify` lists that is missing from the venv ('' if none is). */
+function missingFile(venvDir, marker) {
+  const files = Array.isArray(marker.verify) ? marker.verify : [];
+  return files.find((file) => typeof file === 'string' && !fs.existsSync(path.join(venvDir, file))) || '';
+}
+
 /** Is `venvDir` a finished venv for exactly this wheel and lock? Returns '' if so, else why not. */
 function notReadyReason(venvDir, expected) {
   let marker;
@@ -379,7 +413,9 @@ function notReadyReason(venvDir, expected) {
   if (marker.wheel_sha256 !== expected.wheel_sha256 || marker.lock_sha256 !== expected.lock_sha256) {
     return 'it was built from a different slotwise wheel or lock file';
   }
-  if (!fs.existsSync(venvPython(venvDir))) return 'its Python is missing';
+  if (!fs.existsSync(venvPython(venvDir))) return 'it is damaged: its Python is missing';
+  const missing = missingFile(venvDir, marker);
+  if (missing) return `it is damaged: ${missing} is missing`;
   // A venv links to its base interpreter; on a self-hosted agent that one may have been removed.
   let cfg = '';
   try {
@@ -497,17 +533,27 @@ function breakLock(lockDir, holder) {
   fs.rmSync(aside, { recursive: true, force: true });
 }
 
-/** Run a set-up step, its output captured (streamed with system.debug); a ShimError if it fails. */
-function runStep(what, cmd, args, hint) {
+/**
+ * Run a set-up step, its output captured (streamed with system.debug, except the stdout of an
+ * `answer` step, which is what it answers); resolves to its stdout; a ShimError if it fails.
+ */
+function runStep(what, cmd, args, hint, { answer = false } = {}) {
   return new Promise((resolve, reject) => {
+    const shown = debugEnabled ? 'inherit' : 'pipe';
     const child = childProcess.spawn(cmd, args, {
       env: process.env,
-      stdio: ['ignore', debugEnabled ? 'inherit' : 'pipe', debugEnabled ? 'inherit' : 'pipe'],
+      stdio: ['ignore', answer ? 'pipe' : shown, shown],
       windowsHide: true,
     });
     state.child = child;
     const output = [];
-    if (child.stdout) child.stdout.on('data', (chunk) => output.push(chunk));
+    const stdout = [];
+    if (child.stdout) {
+      child.stdout.on('data', (chunk) => {
+        output.push(chunk);
+        stdout.push(chunk);
+      });
+    }
     if (child.stderr) child.stderr.on('data', (chunk) => output.push(chunk));
     child.on('error', (err) => {
       state.child = null;
@@ -516,7 +562,7 @@ function runStep(what, cmd, args, hint) {
     child.on('close', (code, signal) => {
       state.child = null;
       if (state.cancelledBy) return reject(new Cancelled(state.cancelledBy));
-      if (code === 0) return resolve();
+      if (code === 0) return resolve(Buffer.concat(stdout).toString('utf8'));
       const text = Buffer.concat(output).toString('utf8').trimEnd();
       if (text) info(`${what} said:\n${neutralise(text)}`);
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -588,8 +634,11 @@ async function buildVenv(task, python, venvDir, expected, why) {
       'If this agent cannot reach pypi.org, give pip a package index or a wheelhouse through the pipeline ' +
         'variables PIP_INDEX_URL, or PIP_FIND_LINKS with PIP_NO_INDEX=true.');
     debug(`dependencies installed in ${seconds(pipStarted)}`);
+    const verify = JSON.parse(await runStep('checking the new environment', venvPython(tmpDir),
+      ['-c', VERIFY_SCRIPT], 'The installed packages do not import: the wheel or the lock file is wrong.',
+      { answer: true }));
     const created = new Date().toISOString();
-    const marker = { ...expected, slotwise: task.version, python: pyVersion, created };
+    const marker = { ...expected, slotwise: task.version, python: pyVersion, created, verify };
     fs.writeFileSync(path.join(tmpDir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     fs.chmodSync(tmpDir, 0o755); // mkdtemp made it owner-only; a venv is readable like any tool
     moveIntoPlace(tmpDir, venvDir, expected);
@@ -627,25 +676,77 @@ async function ensureVenv(task, python, env) {
 
 // ---- running the agent -------------------------------------------------------------------------
 
-/** Run `python -m slotwise.agent <command> <taskDir>`, env and cwd untouched; resolves to its exit code. */
+// What Python writes when slotwise itself cannot be imported (a damaged venv): `python -m` not
+// finding the module, or a raw traceback ending in an import error. The agent reports every error
+// of a task itself (on stdout, as logging commands), so a raw import traceback on stderr can only
+// come from starting it: before the task did anything.
+const IMPORT_FAILURE = /Error while finding module specification for|^(ModuleNotFoundError|ImportError): /m;
+const STDERR_KEPT = 64 * 1024; // the start of the agent's stderr, kept to recognise an import failure
+
+/**
+ * Run `python -m slotwise.agent <command> <taskDir>`, env and cwd untouched, its stderr passed
+ * through as it comes; resolves to {code, importFailed}.
+ */
 function runAgent(python, command, taskDir) {
   return new Promise((resolve) => {
     let done = false;
+    const kept = [];
+    let keptBytes = 0;
     const finish = (code) => {
       if (done) return;
       done = true;
       state.child = null;
       if (state.killTimer) clearTimeout(state.killTimer);
-      resolve(code);
+      const stderr = Buffer.concat(kept).toString('utf8');
+      const importFailed = code === 1 && !state.cancelledBy && IMPORT_FAILURE.test(stderr);
+      resolve({ code, importFailed, said: importFailed ? lastLine(stderr) : '' });
     };
     const child = childProcess.spawn(python, ['-m', 'slotwise.agent', command, taskDir], {
       env: process.env,
-      stdio: 'inherit',
+      stdio: ['inherit', 'inherit', 'pipe'],
     });
     state.child = child;
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      if (keptBytes < STDERR_KEPT) {
+        kept.push(chunk);
+        keptBytes += chunk.length;
+      }
+    });
     child.on('error', (err) => finish(reportFailure(`Could not start ${python}: ${err.message}.`)));
-    child.on('exit', (code, signal) => finish(code === null ? signalExitCode(signal) : code));
+    child.on('close', (code, signal) => finish(code === null ? signalExitCode(signal) : code));
   });
+}
+
+function lastLine(text) {
+  return text.trim().split('\n').pop().trim();
+}
+
+/**
+ * Run the agent; if slotwise cannot even be imported from the venv (damaged in a way the marker's
+ * file list does not show), set the venv up again and run the agent once more: nothing was done yet.
+ */
+async function runAgentOnce(task, python, venvPy, taskDir) {
+  const first = await runAgent(venvPy, task.command, taskDir);
+  if (!first.importFailed) return first.code;
+  const venvDir = path.dirname(path.dirname(venvPy));
+  info(`slotwise cannot be imported from ${venvDir} (${first.said}): the environment is damaged; ` +
+    'setting it up again.');
+  discardVenv(venvDir);
+  const rebuilt = await ensureVenv(task, python, process.env);
+  throwIfCancelled();
+  return (await runAgent(rebuilt, task.command, taskDir)).code;
+}
+
+/** Move a damaged venv aside (atomic: no job ever sees it half-removed), then delete it. */
+function discardVenv(venvDir) {
+  const aside = `${venvDir}.old-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(venvDir, aside);
+  } catch {
+    return; // another job replaced it already
+  }
+  fs.rmSync(aside, { recursive: true, force: true, maxRetries: 3 });
 }
 
 async function main(taskDir = __dirname) {
@@ -656,7 +757,7 @@ async function main(taskDir = __dirname) {
     debug(`using ${python.label}, Python ${python.version.join('.')}`);
     const venvPy = await ensureVenv(task, python, process.env);
     throwIfCancelled();
-    return await runAgent(venvPy, task.command, taskDir);
+    return await runAgentOnce(task, python, venvPy, taskDir);
   } catch (err) {
     if (err instanceof Cancelled) {
       info(`Cancelled (${err.message}) while setting up slotwise.`);

@@ -419,7 +419,8 @@ def test_a_broken_checks_file_fails_before_anything_is_swapped(agent: Agent, emu
     run = agent.run("slot-swap", smokeChecks="inline", smokeChecksInline="checks: nope\n")
     assert run.exit_code == 1
     (error,) = run.errors()
-    assert "smokeChecksInline.yaml" in error
+    assert "(smokeChecksInline): /checks (line 1)" in error
+    assert "slotwise-" not in error  # no temporary file the user never wrote
     assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
 
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import requests
 from click.testing import CliRunner, Result
 
 from slotwise.azure.models import SlotRef
@@ -18,6 +17,7 @@ from slotwise.slots.events import NullReporter, RecordingReporter
 from slotwise.slots.rollback import rollback
 from slotwise.slots.swap import SwapRequest, swap
 from tests.fakes import FastClock
+from tests.functional.control import add_fault
 from tests.functional.deploying import deploy_build, serving
 
 STAGING = SlotRef("rg-demo", "func-demo", "staging")
@@ -25,13 +25,6 @@ STAGING = SlotRef("rg-demo", "func-demo", "staging")
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, ["slot", *args, "-g", "rg-demo", "-n", "func-demo"])
-
-
-def fault(emulator: Emulator, **rule: object) -> None:
-    answer = requests.post(
-        f"{emulator.arm_url}/_emulator/faults", json=rule, verify=str(emulator.ca_path), timeout=10
-    )
-    assert answer.status_code == 201, answer.text
 
 
 @pytest.fixture
@@ -116,7 +109,7 @@ def test_a_swap_rejected_by_the_service_reports_its_words_and_changes_nothing(
 def test_throttled_swap_start_waits_retry_after_and_succeeds(
     emulator: Emulator, services: Services, fast_clock: FastClock
 ) -> None:
-    fault(
+    add_fault(
         emulator,
         path="/slotsswap$",
         method="POST",
@@ -132,8 +125,8 @@ def test_throttled_swap_start_waits_retry_after_and_succeeds(
 
 @pytest.mark.usefixtures("two_builds")
 def test_unavailable_poll_and_dropped_start_are_survived(emulator: Emulator, services: Services) -> None:
-    fault(emulator, path="/slotsswap$", method="POST", drop=True, count=1)
-    fault(emulator, path="/operationresults/", method="GET", status=503, count=2)
+    add_fault(emulator, path="/slotsswap$", method="POST", drop=True, count=1)
+    add_fault(emulator, path="/operationresults/", method="GET", status=503, count=2)
     reporter = RecordingReporter()
     swap(services, SwapRequest(STAGING), reporter=reporter)
     assert serving(emulator, "production") == "2"
@@ -184,10 +177,13 @@ def test_rollback_swaps_back_the_last_swap(emulator: Emulator) -> None:
 
 
 @pytest.mark.usefixtures("function_app", "slot_env")
-def test_rollback_without_any_swap_is_refused() -> None:
+def test_rollback_without_any_swap_is_refused_as_nothing_to_roll_back() -> None:
     result = run("rollback")
-    assert result.exit_code == ConflictError.exit_code
+    assert result.exit_code == 2  # not "in progress" (5): nothing runs, and waiting changes nothing
+    assert "Nothing to roll back" in result.output
     assert "never been swapped" in result.output
+    assert "Wait for" not in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.usefixtures("two_builds")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -323,6 +324,116 @@ def test_cancelled_while_setting_up_leaves_nothing_half_built(tmp_path: Path, st
     assert leftovers(venv) == []
     rerun = run_shim(task, agent.env(), agent.cwd)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+
+# ---- a venv damaged after it was marked complete ---------------------------------------------------
+
+
+def _site_packages(venv: Path) -> Path:
+    return next((venv / "lib").glob("python3.*/site-packages"))
+
+
+DAMAGES = {
+    "slotwise's package removed": lambda venv: shutil.rmtree(_site_packages(venv) / "slotwise"),
+    "pip's package removed": lambda venv: shutil.rmtree(_site_packages(venv) / "pip"),
+    "the venv's python removed": lambda venv: (venv / "bin" / "python").unlink(),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_venv_damaged_after_it_was_marked_complete_is_set_up_again(
+    tmp_path: Path, standin: Path, damage: str
+) -> None:
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", standin, "")
+    first = run_shim(task, agent.env(), agent.cwd)
+    assert first.returncode == 0, first.stdout + first.stderr
+    venv = agent.venv_dir(STANDIN_VERSION)
+    DAMAGES[damage](venv)
+    assert (venv / MARKER).is_file()  # still marked complete
+
+    second = run_shim(task, agent.env(), agent.cwd)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Traceback" not in second.stdout + second.stderr
+    assert "stand-in slotwise.agent: smoke-test" in second.stdout
+    setting_up = next(line for line in second.stdout.splitlines() if "Setting up slotwise" in line)
+    assert "it is damaged:" in setting_up
+    assert leftovers(venv) == []
+    third = run_shim(task, agent.env(), agent.cwd)
+    assert "Setting up" not in third.stdout
+    assert "stand-in slotwise.agent: smoke-test" in third.stdout
+
+
+def test_a_venv_slotwise_cannot_be_imported_from_is_set_up_again_and_the_task_run_once(
+    tmp_path: Path, standin: Path
+) -> None:
+    """Damage the marker's file list does not show (a module of the package broken): the first run's
+    import fails before the task starts, so the shim sets the venv up again and runs the agent."""
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", standin, "")
+    assert run_shim(task, agent.env(), agent.cwd).returncode == 0
+    venv = agent.venv_dir(STANDIN_VERSION)
+    (_site_packages(venv) / "slotwise" / "agent" / "__main__.py").write_text("import not_a_module_zz\n")
+
+    rerun = run_shim(task, agent.env(), agent.cwd)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "slotwise cannot be imported from" in rerun.stdout
+    assert "No module named 'not_a_module_zz'" in rerun.stdout  # why, in one line
+    assert "Setting up slotwise" in rerun.stdout
+    assert rerun.stdout.count("stand-in slotwise.agent: smoke-test") == 1  # the task ran once
+    assert leftovers(venv) == []
+    warm = run_shim(task, agent.env(), agent.cwd)
+    assert "Setting up" not in warm.stdout
+    assert "cannot be imported" not in warm.stdout
+
+
+def test_an_agent_that_keeps_failing_to_import_is_set_up_again_only_once(tmp_path: Path) -> None:
+    broken = standin_wheel(tmp_path / "wheel", "import not_a_module_zz\n")
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", broken, "")
+    result = run_shim(task, agent.env(), agent.cwd)
+    assert result.returncode == 1
+    assert result.stdout.count("slotwise cannot be imported from") == 1
+    assert result.stdout.count("Setting up slotwise") == 2  # the first set-up, and one again
+    assert result.stderr.count("No module named 'not_a_module_zz'") == 2  # Python's own words, shown
+
+
+def test_the_marker_lists_files_that_prove_the_venv_whole(tmp_path: Path, standin: Path) -> None:
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", standin, "")
+    assert run_shim(task, agent.env(), agent.cwd).returncode == 0
+    venv = agent.venv_dir(STANDIN_VERSION)
+    verify = json.loads((venv / MARKER).read_text())["verify"]
+    assert any(f.endswith("slotwise/__init__.py") or f.endswith("slotwise/agent/__init__.py") for f in verify)
+    assert any(f.endswith("METADATA") and "/slotwise-" in f for f in verify)
+    assert all((venv / f).is_file() for f in verify)
+
+
+def test_jobs_bootstrapping_at_once_never_run_a_half_made_venv_and_the_losers_say_why(
+    tmp_path: Path, standin: Path
+) -> None:
+    agent = Agent.create(tmp_path)
+    tasks = [stage_task(tmp_path / f"job{n}" / "task", standin, "") for n in range(3)]
+    reports = [tmp_path / f"report{n}.json" for n in range(3)]
+    shims = [
+        start_shim(t, agent.env(STANDIN_REPORT=str(r)), agent.cwd)
+        for t, r in zip(tasks, reports, strict=True)
+    ]
+    outputs = [shim.communicate(timeout=300) for shim in shims]
+    assert [shim.returncode for shim in shims] == [0, 0, 0], outputs
+    venv = agent.venv_dir(STANDIN_VERSION)
+    built = [out for out, _ in outputs if "Setting up slotwise" in out]
+    assert len(built) == 1, outputs
+    for out, _ in outputs:
+        if out not in built:  # the loser waited for the builder, or found its venv finished: and says so
+            assert "Waiting for another job (process" in out or "Using slotwise" in out, out
+    finished = (venv / MARKER).stat().st_mtime
+    for report in reports:  # every agent started from the finished venv, after its marker was written
+        data = json.loads(report.read_text())
+        assert Path(str(data["prefix"])) == venv
+        assert float(str(data["started"])) >= finished - 0.01
+    assert leftovers(venv) == []
+    assert os.listdir(venv.parent) == [venv.name]
 
 
 # ---- running the agent: environment, exit code, cancellation --------------------------------------

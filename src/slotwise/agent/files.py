@@ -1,46 +1,33 @@
-"""Files tasks write besides the summary: inline smoke checks, and smoke reports as JUnit XML.
+"""The files of a task: its smoke checks (a file input, or inline text), and smoke reports as JUnit.
 
-Inline checks (a ``multiLine`` input) are written to a fresh folder under ``AGENT_TEMPDIRECTORY``,
-named after the input, so ``load_checks`` reads them like any checks file and its messages name the
-input ("checksInline.yaml, line 3: ..."). JUnit files go where the input says, relative paths under
-the default working directory; a path whose ``$(...)`` macros the agent left unexpanded (run outside
-a pipeline) falls back to the temp folder. Everything written is masked first.
+Checks come from the file input's one match, or from a ``multiLine`` input whose text is parsed as
+it is, its messages naming the input ("the input 'Checks (YAML)' (checksInline), line 3: ...") rather
+than a file the user never wrote. JUnit files go where the input says, relative paths under the
+default working directory; a path whose ``$(...)`` macros the agent left unexpanded (run outside a
+pipeline) falls back to the temp folder. Everything written is masked first.
 
-Must not: parse checks (``slots.smoke_checks`` does) or decide what a report means.
+Must not: validate checks itself (``slots.smoke_checks`` does) or decide what a report means.
 """
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from slotwise.agent.inputs import TaskInputs
 from slotwise.agent.taskdef import has_macro
 from slotwise.errors import UsageError
 from slotwise.secrets import SecretRegistry
+from slotwise.slots.smoke_checks import load_checks, parse_checks
+from slotwise.slots.smoke_plan import SmokePlan
 
 
-def inline_checks(inputs: TaskInputs, name: str, temp_dir: Path) -> Path:
-    """The inline checks of input ``name`` (required), written to a file of their own."""
-    text = inputs.text(name, required=True) or ""
-    folder = temp_dir / f"slotwise-{uuid.uuid4().hex[:8]}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.yaml"
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(
-            f"Cannot write the inline checks of the input {inputs.describe(name)} to {folder}: "
-            f"{error.strerror or error}."
-        ) from None
-    return path
-
-
-def checks_file(inputs: TaskInputs, source: str, file_input: str, inline_input: str, temp_dir: Path) -> Path:
-    """The checks file for ``source`` (``file``: the file input's one match; ``inline``: written)."""
+def smoke_plan(inputs: TaskInputs, source: str, file_input: str, inline_input: str) -> SmokePlan:
+    """The checks for ``source`` (``file``: the file input's one match; ``inline``: the text input),
+    parsed and validated: a ``UsageError`` names the file or the input, the line and the field."""
     if source == "inline":
-        return inline_checks(inputs, inline_input, temp_dir)
-    return inputs.path(file_input)
+        text = inputs.text(inline_input, required=True) or ""
+        return parse_checks(text, source=f"the input {inputs.describe(inline_input)}")
+    return load_checks(inputs.path(file_input))
 
 
 def report_path(inputs: TaskInputs, value: str | None, temp_dir: Path, default_name: str) -> Path:

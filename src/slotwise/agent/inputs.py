@@ -18,6 +18,7 @@ Must not: read anything but its environment mapping and task.json's definition, 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -43,7 +44,9 @@ def has_glob(pattern: str) -> bool:
 def find_matches(pattern: str, base: Path) -> tuple[Path, list[Path]]:
     """Where to look for ``pattern`` and what matches there (sorted). Relative patterns start at
     ``base``; ``**`` matches any number of folders (hidden ones too, as task-lib's ``dot: true``)."""
-    path = Path(pattern).expanduser()
+    path = Path(pattern)
+    with contextlib.suppress(RuntimeError):  # ~name of no known user: a path like any other
+        path = path.expanduser()
     if not path.is_absolute():
         path = base / path
     parts = path.parts
@@ -124,7 +127,7 @@ class TaskInputs:
         fits = math.isfinite(number) and (not whole or number == int(number))
         if not fits or not _within(number, minimum, maximum):
             expected = _range("a whole number" if whole else "a number", minimum, maximum)
-            raise UsageError(f"The input {self.describe(name)} must be {expected}, not '{value}'.")
+            raise UsageError(f"The input {self.describe(name)} must be {expected}, not '{_clip(value)}'.")
         return number
 
     def choice(self, name: str, allowed: Sequence[str], default: str | None = None) -> str:
@@ -134,7 +137,7 @@ class TaskInputs:
             if option.lower() == value.lower():
                 return option
         choices = ", ".join(allowed)
-        raise UsageError(f"The input {self.describe(name)} must be one of {choices}, not '{value}'.")
+        raise UsageError(f"The input {self.describe(name)} must be one of {choices}, not '{_clip(value)}'.")
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """Multi-line text as given (indentation kept), or None if blank."""
@@ -176,18 +179,26 @@ class TaskInputs:
                 f"The input {self.describe(name)} is required.",
                 hint=f"Give {name} a path or a pattern, e.g. $(System.DefaultWorkingDirectory)/**/*.zip.",
             )
-        root, matches = find_matches(value, self.base_dir)
         kind = "file or folder" if folder else "file"
-        if not folder:
-            if not has_glob(value) and matches and matches[0].is_dir():
-                raise UsageError(
-                    f"The input {self.describe(name)} must name a file, but {matches[0]} is a folder."
-                )
-            matches = [match for match in matches if match.is_file()]
-        if not matches:
-            where = f"looked in {root}" if has_glob(value) else f"{value} does not exist"
+        try:
+            root, matches = find_matches(value, self.base_dir)
+            if not folder:
+                if not has_glob(value) and matches and matches[0].is_dir():
+                    raise UsageError(
+                        f"The input {self.describe(name)} must name a file, but {matches[0]} is a folder."
+                    )
+                matches = [match for match in matches if match.is_file()]
+        except OSError as error:  # a name too long, a folder that cannot be read
             raise UsageError(
-                f"The input {self.describe(name)} matches no {kind}: nothing matches '{value}' ({where}).",
+                f"The input {self.describe(name)} cannot be used as a path: '{_clip(value)}': "
+                f"{error.strerror or error}.",
+                hint="Check the path or pattern.",
+            ) from None
+        if not matches:
+            shown = _clip(value)
+            where = f"looked in {root}" if has_glob(value) else f"{shown} does not exist"
+            raise UsageError(
+                f"The input {self.describe(name)} matches no {kind}: nothing matches '{shown}' ({where}).",
                 hint="Check the path or pattern, and that an earlier step (download of the build "
                 "artifact, build) put the file there.",
             )
@@ -195,11 +206,16 @@ class TaskInputs:
             listed = ", ".join(str(m) for m in matches[:MAX_LISTED])
             more = f" and {len(matches) - MAX_LISTED} more" if len(matches) > MAX_LISTED else ""
             raise UsageError(
-                f"The input {self.describe(name)} must match exactly one {kind}, but '{value}' matches "
-                f"{len(matches)}: {listed}{more}.",
+                f"The input {self.describe(name)} must match exactly one {kind}, but "
+                f"'{_clip(value)}' matches {len(matches)}: {listed}{more}.",
                 hint="Make the pattern more specific (a folder name, a file name), or publish one package.",
             )
         return matches[0]
+
+
+def _clip(value: str, limit: int = 120) -> str:
+    """A value as messages show it: at most ``limit`` characters."""
+    return value if len(value) <= limit else value[: limit - 3] + "..."
 
 
 def _within(number: float, minimum: float | None, maximum: float | None) -> bool:

@@ -22,6 +22,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -33,9 +34,10 @@ from slotwise.agent.reporter import AgentReporter
 from slotwise.agent.summary import Summary, render, write
 from slotwise.agent.taskdef import TaskDefinition
 from slotwise.agent.vso import Vso
+from slotwise.azure.credentials import reported_by_the_error
 from slotwise.azure.models import SlotRef
 from slotwise.errors import AuthError, Cancelled, ConfigError, SlotwiseError, UsageError
-from slotwise.factory import Services, build_services
+from slotwise.factory import Services, build_services, check_ca_bundles, checked_subscription
 from slotwise.timing import Clock
 
 TaskFunction = Callable[["TaskContext"], str]  # answers the completion message
@@ -81,6 +83,14 @@ class TaskContext:
         )
         settings = endpoints.settings_of(connection, self.env)
         self.out.line(f"Service connection: {connection.describe()}")
+        check_ca_bundles(self.env)
+        subscription = checked_subscription(
+            settings.subscription_id,
+            f"the service connection '{connection.id}' of the input {self.inputs.describe(name)}",
+            "Edit the service connection (Project settings > Service connections): its subscription id "
+            "must be the id of the app's subscription, a GUID.",
+        )
+        settings = replace(settings, subscription_id=subscription)
         try:
             self.services = build_services(settings, clock=self._clock, secrets=self.out.secrets)
         except ValueError:  # azure-identity refusing the certificate; its words may quote the data
@@ -132,14 +142,17 @@ class TaskContext:
 
 
 class _LogToVso(logging.Handler):
-    """Library warnings (azure-core, azure-identity) into the log through ``Vso``, masked and
-    neutralised, instead of raw on stderr, which the agent reads for logging commands too."""
+    """Library warnings (azure-core, urllib3...) into the log through ``Vso``, masked and
+    neutralised, instead of raw on stderr, which the agent reads for logging commands too.
+    azure-identity's records of a failure it raises are dropped: the error reports it, once."""
 
     def __init__(self, out: Vso) -> None:
         super().__init__(logging.WARNING)
         self._out = out
 
     def emit(self, record: logging.LogRecord) -> None:
+        if reported_by_the_error(record):
+            return
         try:
             self._out.line(f"{record.levelname.lower()}: {record.name}: {record.getMessage()}")
         except Exception:  # a log line must never end the task

@@ -4,14 +4,16 @@ Inputs (docs/tasks-contract.md): ``slotName`` (default ``staging``; production o
 ``package`` (a file path or pattern: exactly one zip or folder), ``createSlot``, ``allowOverwrite``,
 ``timeoutMinutes``. Calls ``slots.deploy.deploy`` with ``slots.guard.check`` as the guard and the build
 read from the pipeline's variables (``slots.metadata.build_info``). Outputs ``SlotUrl``,
-``DeploymentId``, ``BuildLabel``, ``OverwroteBuild``.
+``DeploymentId``, ``BuildLabel``, ``OverwroteBuild`` (the rollback build this deployment destroyed:
+with ``allowOverwrite``, or through a race with a swap, when it is set before the task fails, so a
+later step with ``condition: failed()`` can read it).
 """
 
 from __future__ import annotations
 
 from slotwise.agent.runtime import TaskContext
 from slotwise.azure.models import SlotRef
-from slotwise.errors import HeldSlotError
+from slotwise.errors import HeldBuildDestroyed, HeldSlotError
 from slotwise.slots.deploy import DeployRequest, deploy
 from slotwise.slots.guard import check
 from slotwise.slots.metadata import build_info
@@ -53,6 +55,10 @@ def run(ctx: TaskContext) -> str:
 
     try:
         result = deploy(services, request, guard=guard, reporter=ctx.reporter)
+    except HeldBuildDestroyed as error:
+        ctx.output("OverwroteBuild", error.build)
+        summary.fact("Destroyed rollback build", error.build)
+        raise
     except HeldSlotError as error:
         raise HeldSlotError(error.message, hint=HELD_HINT, status=error.status, code=error.code) from None
     ctx.output("SlotUrl", result.url)

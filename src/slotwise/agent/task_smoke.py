@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import uuid
 
-from slotwise.agent.files import checks_file, report_path, write_report
+from slotwise.agent.files import report_path, smoke_plan, write_report
 from slotwise.agent.runtime import TaskContext
 from slotwise.errors import SmokeFailed
-from slotwise.slots.smoke import load_checks, run_smoke
+from slotwise.slots.smoke import run_smoke
 from slotwise.slots.smoke_report import SmokeReport, junit_xml, summary_line
 
 CHECK_SOURCES = ("file", "inline")
@@ -26,7 +26,7 @@ def run(ctx: TaskContext) -> str:
     app = ctx.app_ref()
     ref = app.other(inputs.string("slotName", "staging") or "staging")
     source = inputs.choice("checksSource", CHECK_SOURCES, "file")
-    plan = load_checks(checks_file(inputs, source, "checksFile", "checksInline", ctx.temp_dir))
+    plan = smoke_plan(inputs, source, "checksFile", "checksInline")
     junit = report_path(
         inputs,
         inputs.string("junitFile"),

@@ -17,21 +17,21 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from slotwise.agent.files import checks_file, write_report
+from slotwise.agent.files import smoke_plan, write_report
 from slotwise.agent.runtime import TaskContext
 from slotwise.azure.models import PRODUCTION, slot_name
-from slotwise.errors import SmokeFailed
+from slotwise.errors import OutcomeUnknown, SmokeFailed
 from slotwise.factory import Services
 from slotwise.slots.metadata import from_environment
 from slotwise.slots.promote import PromoteOptions, promote
-from slotwise.slots.smoke import load_checks
+from slotwise.slots.smoke import SmokePlan
 from slotwise.slots.smoke_report import SmokeReport, junit_xml, summary_line
 from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
 
 SMOKE_SOURCES = ("none", "file", "inline")
 SMOKE_UNAVAILABLE = (
-    "The smoke checks failed after the swap; their per-check results are in the log above (the "
-    "operation does not hand its report back when it fails)."
+    "The smoke checks could not be run after the swap, so there is no per-check report; the error "
+    "above says why."
 )
 
 
@@ -54,22 +54,20 @@ def run(ctx: TaskContext) -> str:
     return ACTIONS[action](ctx, request)
 
 
-def _smoke_checks(ctx: TaskContext) -> Path | None:
-    """The checks to run after the swap (loaded once here, to fail before anything is swapped)."""
+def _smoke_plan(ctx: TaskContext) -> SmokePlan | None:
+    """The checks to run after the swap, parsed and validated here, before anything is swapped."""
     source = ctx.inputs.choice("smokeChecks", SMOKE_SOURCES, "none")
     if source == "none":
         return None
-    path = checks_file(ctx.inputs, source, "smokeChecksFile", "smokeChecksInline", ctx.temp_dir)
-    load_checks(path)
-    return path
+    return smoke_plan(ctx.inputs, source, "smokeChecksFile", "smokeChecksInline")
 
 
 def _promote(ctx: TaskContext, request: SwapRequest, *, completing: bool) -> str:
     inputs = ctx.inputs
-    checks = _smoke_checks(ctx)
-    rollback = checks is not None and inputs.boolean("rollbackOnFailure", True)
+    plan = _smoke_plan(ctx)
+    rollback = plan is not None and inputs.boolean("rollbackOnFailure", True)
     options = PromoteOptions(
-        smoke_checks=checks,
+        smoke_plan=plan,
         rollback_on_failure=rollback,
         hold_days=inputs.number("holdDays", default=7, minimum=0, maximum=3650),
         requested_by=from_environment(ctx.env).requested_by,
@@ -91,6 +89,10 @@ def _promote(ctx: TaskContext, request: SwapRequest, *, completing: bool) -> str
             ctx.output("SmokeReportPath", _write_junit(ctx, failed.report))
         else:
             ctx.summary.smoke_problem = SMOKE_UNAVAILABLE
+        raise
+    except OutcomeUnknown:
+        ctx.output("SwapPhase", "unknown")
+        ctx.summary.fact("Swap", "accepted by Azure, outcome unknown: look at the slots before anything else")
         raise
     ctx.output("SwapPhase", "swapped")
     ctx.output("HeldSlot", outcome.held.slot if outcome.held else None)

@@ -19,11 +19,11 @@ only place a secret's value is written, and only to register it.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections.abc import Mapping
 from typing import Literal, TextIO
 
 from slotwise.secrets import SecretRegistry
+from slotwise.text import neutral as neutral  # re-exported: the agent's name for the shared rules
 
 Result = Literal["Succeeded", "SucceededWithIssues", "Failed"]
 IssueType = Literal["error", "warning"]
@@ -51,29 +51,6 @@ def format_command(command: str, properties: Mapping[str, str] | None = None, me
     """``##vso[command k=v;k=v;]message``; each property ends with ``;`` as task-lib writes them."""
     props = "".join(f"{key}={escape_property(value)};" for key, value in (properties or {}).items())
     return f"##vso[{command}{' ' + props if props else ''}]{escape_message(message)}"
-
-
-def _invisible(char: str) -> bool:
-    """Control and formatting characters (zero-width, bidi), and line or paragraph separators."""
-    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
-
-
-def neutral(text: str) -> str:
-    """One line of remote text that cannot steer the agent: line breaks and tabs become spaces,
-    control and invisible characters are dropped, marks stuck to a ``#`` are dropped, and every
-    ``##`` becomes ``# #`` (so neither ``##vso[`` nor ``##[`` survives, in any case)."""
-    out: list[str] = []
-    for char in text:
-        if char in "\r\n\t\v\f\u2028\u2029\x85":
-            out.append(" ")
-        elif _invisible(char) or (out and out[-1] == "#" and unicodedata.category(char) in ("Mn", "Me")):
-            continue  # dropped: invisible, or a mark that would hide a "#" from a search for "##"
-        else:
-            out.append(char)
-    flat = "".join(out)
-    while "##" in flat:
-        flat = flat.replace("##", "# #")
-    return flat
 
 
 def neutral_lines(text: str) -> list[str]:

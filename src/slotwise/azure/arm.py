@@ -20,6 +20,7 @@ from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity, Site, StringDictionary
 
 from slotwise.azure.errors import translate
+from slotwise.azure.http import READING_POST
 from slotwise.azure.models import PRODUCTION, FunctionInfo, HostKeys, SlotInfo, SlotRef, SwapStatus, slot_name
 from slotwise.errors import NotFoundError, RemoteError
 
@@ -81,6 +82,7 @@ def slot_info(ref: SlotRef, site: Site) -> SlotInfo:
         swap_status=_swap_status(site),
         target_swap_slot=site.target_swap_slot,
         tags=dict(site.tags or {}),
+        in_progress_operation_id=site.in_progress_operation_id,
     )
 
 
@@ -139,20 +141,23 @@ class WebApps:
         return set(names.app_setting_names or [])
 
     def host_keys(self, ref: SlotRef) -> HostKeys:
+        """The host's keys (a POST that only reads: retried on a dropped connection like a GET)."""
         with boundary(f"reading the host keys of {ref}"):
             keys = (
-                self._ops.list_host_keys(ref.resource_group, ref.app)
+                self._ops.list_host_keys(ref.resource_group, ref.app, **READING_POST)
                 if ref.is_production
-                else self._ops.list_host_keys_slot(ref.resource_group, ref.app, ref.slot)
+                else self._ops.list_host_keys_slot(ref.resource_group, ref.app, ref.slot, **READING_POST)
             )
         return HostKeys(master=str(keys.master_key or ""), function_keys=dict(keys.function_keys or {}))
 
     def function_keys(self, ref: SlotRef, function: str) -> dict[str, str]:
+        """One function's keys (a POST that only reads: retried like a GET)."""
+        group, app = ref.resource_group, ref.app
         with boundary(f"reading the keys of function '{function}' on {ref}"):
             keys = (
-                self._ops.list_function_keys(ref.resource_group, ref.app, function)
+                self._ops.list_function_keys(group, app, function, **READING_POST)
                 if ref.is_production
-                else self._ops.list_function_keys_slot(ref.resource_group, ref.app, function, ref.slot)
+                else self._ops.list_function_keys_slot(group, app, function, ref.slot, **READING_POST)
             )
         raw: dict[str, Any] = keys.as_dict() if hasattr(keys, "as_dict") else dict(keys)
         inner = raw.get("properties")

@@ -5,10 +5,15 @@ identity, Azure CLI, ...). The others are explicit: a service principal with a s
 certificate, an Azure Pipelines service connection with workload identity federation, a managed
 identity. The authority comes from the cloud; for an authority Microsoft does not know (a private
 cloud, the local emulator) MSAL's instance discovery is switched off, as az CLI does.
+
+azure-identity logs every failure it then raises at WARNING (``reported_by_the_error`` tells the
+faces which records those are): the error is translated at the boundary and reported once, so the
+faces drop those records rather than print the service's words twice.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,6 +44,11 @@ class CredentialSettings:
     certificate_data: bytes | None = field(default=None, repr=False)
     service_connection_id: str | None = None
     system_access_token: str | None = field(default=None, repr=False)
+
+
+def reported_by_the_error(record: logging.LogRecord) -> bool:
+    """Whether a log record is azure-identity telling of a failure it raises (and slotwise reports)."""
+    return record.name.startswith("azure.identity") and record.levelno < logging.ERROR
 
 
 def _require(value: str | None, what: str, kind: str) -> str:

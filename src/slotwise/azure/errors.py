@@ -3,12 +3,21 @@
 Both error body shapes of App Service are understood: ARM's ``{"error": {"code", "message"}}`` and
 App Service's own ``{"Code", "Message", ...}`` (for which the SDK alone says only "Operation returned
 an invalid status"). Messages name what was being done (``doing``) and never carry a secret.
+
+Every word a service or a library said (a service's message and code, an Entra ID ``AADSTS...``
+error as azure-identity words it, a network error) is quoted through ``slotwise.text.remote``: one
+line, no control characters, no live ``##vso[`` or ``##[``, bounded. That is done here, once, so both
+faces (CLI and agent) print it safely; Entra ID's trace noise (trace and correlation ids, timestamp)
+is dropped first. A server certificate that does not verify is told as that (a ``RemoteError`` naming
+the CA variable to set), not as a credentials problem; a CA bundle that is not there is a
+``ConfigError``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import ssl
 from typing import Any
 
 from azure.core.exceptions import (
@@ -20,9 +29,21 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from slotwise.errors import AuthError, ConflictError, NotFoundError, RemoteError, SlotwiseError
+from slotwise.errors import (
+    AuthError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    RemoteError,
+    SlotwiseError,
+)
+from slotwise.text import remote
 
 _NOISE = re.compile(r"\s*(Trace ID|Correlation ID|Timestamp):.*$", re.MULTILINE)
+_CODE_CHARS = 100
+_UNTRUSTED = re.compile(r"certificate verify failed: ([^(\]\r\n]+)", re.IGNORECASE)
+_NO_BUNDLE = "Could not find a suitable TLS CA certificate bundle"
+CA_VARIABLE = "REQUESTS_CA_BUNDLE"
 
 
 def service_error(body: Any) -> tuple[str | None, str | None]:
@@ -63,25 +84,28 @@ def translate(error: Exception, doing: str) -> SlotwiseError:
     """A slotwise error for a foreign ``error`` raised while ``doing`` something (a sentence fragment)."""
     if isinstance(error, SlotwiseError):
         return error
+    tls = _tls_problem(error, doing)
+    if tls is not None:
+        return tls
     if isinstance(error, ClientAuthenticationError) and error.response is None:
-        detail = _NOISE.sub("", str(error.message or error)).strip()
+        detail = remote(_NOISE.sub("", str(error.message or error)))
         return AuthError(f"Could not get a token while {doing}: {detail}")
     if isinstance(error, HttpResponseError):
         return _from_response(error, doing)
     if isinstance(error, (ServiceRequestError, ServiceResponseError)):
         return RemoteError(
-            f"Could not reach Azure while {doing}: {_first_line(str(error))}",
+            f"Could not reach Azure while {doing}: {remote(str(error))}",
             hint="Check the network, proxies and the endpoint (SLOTWISE_ARM_ENDPOINT for other clouds), "
             "then retry.",
         )
-    return RemoteError(f"Unexpected failure while {doing}: {type(error).__name__}: {_first_line(str(error))}")
+    return RemoteError(f"Unexpected failure while {doing}: {type(error).__name__}: {remote(str(error))}")
 
 
 def _from_response(error: HttpResponseError, doing: str) -> SlotwiseError:
     status = error.status_code
-    code, message = service_error(_body_of(error))
-    if message is None:
-        message = _first_line(str(error.message or error.reason or "no details"))
+    said_code, said = service_error(_body_of(error))
+    code = remote(said_code, _CODE_CHARS) or None
+    message = remote(said or str(error.message or error.reason or "")) or "no details"
     text = f"Azure refused {doing}: {message}" + (f" ({code})" if code else "")
     if isinstance(error, ResourceNotFoundError) or status == 404:
         return NotFoundError(text, status=status, code=code)
@@ -102,5 +126,60 @@ def _from_response(error: HttpResponseError, doing: str) -> SlotwiseError:
     return RemoteError(text, status=status, code=code)
 
 
-def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:500]
+def _causes(error: BaseException) -> list[BaseException]:
+    """``error`` and what it wraps (``__cause__``, ``__context__``, azure-core's ``inner_exception``)."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is known for known in seen) or len(seen) > 20:
+            continue
+        seen.append(current)
+        inner = getattr(current, "inner_exception", None)
+        pending += [
+            current.__cause__,
+            current.__context__,
+            inner if isinstance(inner, BaseException) else None,
+        ]
+    return seen
+
+
+def untrusted_certificate(error: BaseException) -> str | None:
+    """Why the server's certificate did not verify (as the TLS library said it, made safe), if that
+    is what ``error`` is; None otherwise. azure-identity's chained credentials keep only the words
+    of what failed, so the words are read too."""
+    if isinstance(error, HttpResponseError) and error.response is not None:
+        return None  # a server answered: TLS worked
+    causes = _causes(error)
+    said = next((match for cause in causes if (match := _UNTRUSTED.search(str(cause)))), None)
+    if said is not None:
+        return remote(said.group(1), 200).rstrip(". ") or "certificate verify failed"
+    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
+        return "certificate verify failed"
+    return None
+
+
+def _tls_problem(error: Exception, doing: str) -> SlotwiseError | None:
+    """The error to report when TLS, not the service or the credentials, failed: a server
+    certificate that did not verify, or a CA bundle that is not there. None otherwise."""
+    if isinstance(error, HttpResponseError) and error.response is not None:
+        return None
+    missing = next((text for cause in _causes(error) if _NO_BUNDLE in (text := str(cause))), None)
+    if missing is not None:
+        where = (missing.partition("invalid path:")[2].strip().splitlines() or [""])[0]
+        return ConfigError(
+            f"The CA bundle to verify servers with is not there{f' ({remote(where, 300)})' if where else ''}"
+            f" (while {doing}).",
+            hint=f"Point {CA_VARIABLE} at an existing PEM file, or unset it to use "
+            "the default CA certificates.",
+        )
+    reason = untrusted_certificate(error)
+    if reason is None:
+        return None
+    who = "sign in" if isinstance(error, ClientAuthenticationError) else "reach Azure"
+    return RemoteError(
+        f"Could not {who} while {doing}: the server's TLS certificate was not trusted ({reason}).",
+        hint=f"If Azure is reached through a TLS-inspecting proxy, a private cloud or the local emulator, "
+        f"set {CA_VARIABLE} to a PEM file holding the CA certificate that signed the server's "
+        "certificate; otherwise check the endpoint (SLOTWISE_ARM_ENDPOINT, AZURE_AUTHORITY_HOST).",
+    )

@@ -27,6 +27,7 @@ from azure.core.rest import HttpRequest, HttpResponse
 
 from slotwise.azure.http import with_query
 from slotwise.errors import RemoteError
+from slotwise.text import remote
 from slotwise.timing import Clock
 
 KEY_HEADER = "x-functions-key"
@@ -139,7 +140,7 @@ class FunctionsHost:
         """A sentence for a call that got no answer; never the key (it was only in a header)."""
         if isinstance(error, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
             return f"no answer from {self.host} within {request.timeout:g} s"
-        detail = _first_line(str(error.message or error))
+        detail = remote(str(error.message or error), 300)
         if isinstance(error, ServiceRequestError):
             return f"could not connect to {self.host}: {detail}"
         return f"the connection to {self.host} failed before a full answer: {detail}"
@@ -159,7 +160,3 @@ def _read(response: HttpResponse) -> tuple[bytes, bool]:
     finally:
         response.close()
     return b"".join(chunks)[:MAX_BODY_BYTES], truncated
-
-
-def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:300]

@@ -5,6 +5,8 @@
   (a zip deploy's package) go out in 256 KiB blocks rather than urllib3's 16 KiB.
 - ``SlotwiseRetryPolicy``: azure-core's retry (exponential backoff, honours ``Retry-After``), also
   retrying throttled (429) requests of any method, since a throttled request was never processed.
+  ``READING_POST`` are the per-request options for a POST that only reads (ARM's ``listkeys``):
+  retried on a dropped connection or a failed read like a GET, on any client built with the policy.
 - ``build_client``: a ``PipelineClient`` for Kudu or a Functions host: retry, bearer auth for an ARM
   audience (or none, for function-key calls), user agent, and logging that redacts headers and
   query parameters (function keys travel as ``code``).
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -32,6 +35,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from slotwise import __version__
+from slotwise.azure.errors import untrusted_certificate
 
 Sleep = Callable[[float], None]
 USER_AGENT = f"slotwise/{__version__}"
@@ -76,6 +80,7 @@ class SlotwiseRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
     """RetryPolicy that also retries 429 for POST and PATCH (the service did not process them), and
     takes ``retry_on_methods`` at construction (azure-core reads it only per request, so without
     this a policy built with POST in it would still never retry a POST after a dropped connection).
+    A server certificate that did not verify is not retried: it will not verify on the next try.
     """
 
     def __init__(self, *, retry_on_methods: Iterable[str] | None = None, **kwargs: Any) -> None:
@@ -83,10 +88,21 @@ class SlotwiseRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
         if retry_on_methods is not None:
             self._method_whitelist = frozenset(m.upper() for m in retry_on_methods)
 
+    def increment(
+        self, settings: dict[str, Any], response: Any = None, error: Exception | None = None
+    ) -> bool:
+        if error is not None and untrusted_certificate(error) is not None:
+            return False
+        return bool(super().increment(settings, response=response, error=error))
+
     def _is_method_retryable(self, settings: dict[str, Any], request: Any, response: Any = None) -> bool:
         if response is not None and response.status_code == 429:
             return True
         return bool(super()._is_method_retryable(settings, request, response=response))
+
+
+REPEATABLE_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"})  # azure-core's
+READING_POST: Mapping[str, Any] = MappingProxyType({"retry_on_methods": REPEATABLE_METHODS | {"POST"}})
 
 
 def retry_policy(
@@ -94,7 +110,7 @@ def retry_policy(
 ) -> SlotwiseRetryPolicy:
     """Retries with exponential backoff; ``post=True`` also retries POST on connection and read errors
     (only for operations that are safe to repeat, such as a zip deployment of the same package)."""
-    methods = {"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"} | ({"POST"} if post else set())
+    methods = REPEATABLE_METHODS | ({"POST"} if post else set())
     return SlotwiseRetryPolicy(
         retry_total=total,
         retry_backoff_factor=backoff,

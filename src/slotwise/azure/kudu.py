@@ -3,16 +3,27 @@
 Owns every HTTP call to ``https://<scm host>/api/...``, made through the azure-core pipeline the
 factory builds (bearer token for ARM, retries honouring ``Retry-After``, POST retried too, sleeping
 on the injected clock), and the translation of Kudu's answers into slotwise types and errors, once.
+What a deployment record means (``KuduDeployment``, Kudu's status numbers and timestamps) is
+``slotwise.azure.kudu_records``'s.
 
 - ``zip_deploy`` streams a package (a seekable file object: azure-core rewinds it for a retry) as
   ``application/octet-stream`` to ``/api/zipdeploy?isAsync=true``, stamping the build into Kudu's
   ``message`` (``BuildInfo.to_message``), and answers the status URL Kudu gives in ``Location``.
   Bytes sent are reported through the ``Reporter``; the package is never read into memory.
+  An upload is never sent twice blindly: azure-core retries it only when it surely was not taken
+  (no connection, 429, 503); when the connection breaks after the package went out (the answer was
+  lost: Kudu may have taken it), Kudu's records are read first, and a deployment stamped with this
+  upload's ``message`` is followed instead of uploading again. Only when none exists is the package
+  sent again; when the records cannot be read, ``OutcomeUnknown``. A 409 whose running deployment
+  carries this upload's ``message`` is the same upload, taken on an earlier attempt: followed too.
 - ``wait`` polls that URL until the record says ``complete`` (a poll may answer 200 or 202: only the
-  record's ``status`` decides), reports phase changes, and gives up after an overall timeout.
+  record's ``status`` decides), reports phase changes, and gives up after an overall timeout. Once
+  the first record names the deployment, it polls that deployment by id (``latest`` would answer
+  another deployment's record if a swap moved the slot's content meanwhile).
 - ``latest``, ``deployments``, ``log`` read the records.
 
-Kudu's error bodies are ``{"Message"}`` or plain text; a 409 means a deployment is already running.
+Kudu's error bodies are ``{"Message"}`` or plain text. A 409 is either a deployment already running
+or App Service's lock while a swap runs on (or is prepared for) the slot; each is said as what it is.
 Text that comes from Kudu (status texts, log lines) is neutralised before anyone prints it. URLs
 Kudu hands back are followed only on the SCM host itself, so the bearer token never goes elsewhere.
 Must not: build host names (the caller passes ``SlotInfo.scm_host_name``), sleep other than through
@@ -24,171 +35,40 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from azure.core import PipelineClient
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import HttpResponseError, ServiceResponseError
 from azure.core.rest import HttpRequest, HttpResponse
 
 from slotwise.azure.errors import service_error, translate
 from slotwise.azure.http import with_query
+from slotwise.azure.kudu_records import LOG_ERROR, KuduDeployment
 from slotwise.azure.models import SlotInfo
-from slotwise.errors import ConflictError, NotFoundError, OperationTimeout, RemoteError, SlotwiseError
+from slotwise.azure.progress import ProgressReader
+from slotwise.errors import (
+    ConflictError,
+    NotFoundError,
+    OperationTimeout,
+    OutcomeUnknown,
+    RemoteError,
+    SlotwiseError,
+)
 from slotwise.slots.events import NullReporter, Reporter
 from slotwise.slots.model import BuildInfo
+from slotwise.text import remote
 from slotwise.timing import Clock
 
-# Kudu's DeployStatus (projectkudu/kudu Kudu.Core/Deployment/DeployStatus.cs)
-PENDING, BUILDING, DEPLOYING, FAILED, SUCCESS = 0, 1, 2, 3, 4
-STATUS_NAMES = dict(enumerate(("Pending", "Building", "Deploying", "Failed", "Success")))
-LOG_ERROR = 2  # Kudu's LogEntryType: 0 message, 1 warning, 2 error
 DEPLOYER = "slotwise"
+SWAP_IN_PROGRESS = "SwapInProgress"  # ConflictError.code: a swap locks the slot
+DEPLOYMENT_RUNNING = "DeploymentRunning"  # ConflictError.code: Kudu runs another deployment
 LATEST = "/api/deployments/latest"
-PROGRESS_STEP = 4 * 1024 * 1024  # report bytes sent at most every 4 MiB (and at the end)
 _MAX_MISSING_POLLS = 3  # a status URL that 404s right after the upload: tolerated this many times
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-_TIME = re.compile(r"^(?P<base>[^.]+?)(?:\.(?P<fraction>\d+))?(?P<zone>Z|[+-]\d\d:?\d\d)?$")
-
-
-def neutral(text: str | None) -> str:
-    """Remote text made safe to print: no control characters (terminal escapes, carriage returns,
-    bidi overrides), one line, and no Azure Pipelines logging command (``##vso[``) left intact."""
-    if not text:
-        return ""
-    flat = " ".join(_CONTROL.sub("", part).strip() for part in text.splitlines())
-    return flat.replace("##vso[", "# #vso[").replace("##[", "# #[").strip()
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A Kudu timestamp (``2025-01-02T17:40:29.5750000Z``: 7 fraction digits) as an aware datetime;
-    a time without a zone is UTC (as Kudu means it). None for anything else."""
-    if not isinstance(value, str) or not value:
-        return None
-    match = _TIME.match(value.strip())
-    if match is None:
-        return None
-    fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
-    zone = match["zone"] or "+00:00"
-    zone = "+00:00" if zone == "Z" else zone
-    try:
-        parsed = datetime.fromisoformat(f"{match['base']}.{fraction}{zone}")
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-@dataclass(frozen=True)
-class KuduDeployment:
-    """One deployment record of a slot's Kudu (``/api/deployments/{id}``)."""
-
-    id: str
-    status: int
-    status_text: str
-    complete: bool
-    active: bool
-    received_time: datetime | None
-    start_time: datetime | None
-    end_time: datetime | None
-    author: str | None
-    deployer: str | None
-    message: str | None
-    progress: str
-
-    @property
-    def succeeded(self) -> bool:
-        return self.complete and self.status == SUCCESS
-
-    @property
-    def failed(self) -> bool:
-        """Complete without success (Kudu's status 3, or any other final status it may invent)."""
-        return self.complete and self.status != SUCCESS
-
-    @property
-    def status_name(self) -> str:
-        return STATUS_NAMES.get(self.status, f"status {self.status}")
-
-    @property
-    def build(self) -> BuildInfo | None:
-        """The build slotwise stamped on this deployment, or None if slotwise did not deploy it (or
-        the stamp is damaged: the message is remote text anyone with deploy rights can write)."""
-        try:
-            return BuildInfo.from_message(self.message)
-        except (ValueError, TypeError):
-            return None
-
-    @classmethod
-    def from_json(cls, data: Any) -> KuduDeployment:
-        if not isinstance(data, dict) or not data.get("id"):
-            raise RemoteError(
-                f"Kudu answered something that is not a deployment record: {neutral(str(data))[:200]}"
-            )
-        status = data.get("status")
-        return cls(
-            id=str(data["id"]),
-            status=status if isinstance(status, int) else PENDING,
-            status_text=neutral(data.get("status_text")),
-            complete=bool(data.get("complete")),
-            active=bool(data.get("active")),
-            received_time=parse_time(data.get("received_time")),
-            start_time=parse_time(data.get("start_time")),
-            end_time=parse_time(data.get("end_time")),
-            author=_opt(data.get("author")),
-            deployer=_opt(data.get("deployer")),
-            message=_opt(data.get("message")),
-            progress=neutral(data.get("progress")),
-        )
-
-
-def _opt(value: Any) -> str | None:
-    return None if value in (None, "", "N/A") else str(value)
-
-
-class ProgressReader:
-    """A file object that counts what is read from it and tells a ``Reporter`` (every few MiB).
-
-    It passes ``read``/``seek``/``tell`` through, so azure-core can rewind it for a retry (progress
-    then starts again from where it was rewound to), and has a length, so requests sends a
-    ``Content-Length`` instead of chunked encoding. It never buffers: memory stays flat for any size.
-    """
-
-    def __init__(self, raw: IO[bytes], size: int, reporter: Reporter) -> None:
-        self._raw = raw
-        self._size = size
-        self._reporter = reporter
-        self._reported = -1
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._raw.read(size)
-        done = self._raw.tell()
-        if done - self._reported >= PROGRESS_STEP or (done >= self._size and done != self._reported):
-            self._reported = done
-            self._reporter.progress(done, self._size)
-        return chunk
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        position = self._raw.seek(offset, whence)
-        self._reported = min(self._reported, position - 1)
-        return position
-
-    def tell(self) -> int:
-        return self._raw.tell()
-
-    def __len__(self) -> int:
-        return self._size
-
-    def __iter__(self) -> Iterator[bytes]:
-        while chunk := self.read(PROGRESS_STEP):
-            yield chunk
-
-    def close(self) -> None:
-        """The caller owns the file; the HTTP stack must not close it between retries."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> ProgressReader:
-        return self  # azure-core copies a request for its retry history: a stream is not copied
+_UPLOAD_ATTEMPTS = 3  # an upload whose answer was lost and that Kudu's records show it did not take
+# App Service's 409s while a swap runs on a slot, or while a swap with preview is prepared on it
+_SWAP_LOCK = re.compile(r"another operation is in progress|SwapSiteSlots|prepared for swap", re.IGNORECASE)
 
 
 class ScmServices(Protocol):
@@ -242,39 +122,94 @@ class KuduClient:
         progress: Reporter | None = None,
     ) -> str:
         """Upload a zip (streamed from ``body``, ``size`` bytes from its current position) and start
-        an async deployment; answers the URL to poll (Kudu's ``Location``)."""
+        an async deployment; answers the URL to poll (Kudu's ``Location``).
+
+        If the connection breaks after the package went out, the upload is recognised in Kudu's
+        records by its ``message`` (the build's stamp: make it unique, e.g. with ``deployed_at``) and
+        followed; it is sent again only if Kudu has no deployment with that message."""
         params = {"isAsync": "true", "deployer": DEPLOYER}
         message = metadata.to_message() if metadata else None
         if metadata is not None:
             params["message"] = message or ""
             if metadata.requested_by:
                 params["author"] = metadata.requested_by
-        request = HttpRequest(
-            "POST",
-            self._on_scm_host(with_query("/api/zipdeploy", params)),
-            headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
-            content=ProgressReader(body, size, progress or NullReporter()),
+        url = self._on_scm_host(with_query("/api/zipdeploy", params))
+        start = body.tell()
+        for attempt in range(1, _UPLOAD_ATTEMPTS + 1):
+            body.seek(start)
+            request = HttpRequest(
+                "POST",
+                url,
+                headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+                content=ProgressReader(body, size, progress or NullReporter()),
+            )
+            try:
+                response = self._upload(request)
+            except ConflictError as conflict:
+                mine = None if conflict.code == SWAP_IN_PROGRESS else self._own_deployment(message, True)
+                if mine is None:
+                    raise
+                return mine  # our own upload went through before a retry of it got the 409
+            if response is not None:
+                location = response.headers.get("Location") or LATEST
+                return self._on_scm_host(location)
+            mine = self._after_lost_answer(message)
+            if mine is not None:
+                return mine
+            if progress is not None and attempt < _UPLOAD_ATTEMPTS:
+                progress.detail(
+                    f"Kudu of {self.target} did not take the upload (its answer was lost): sending it again"
+                )
+        raise RemoteError(
+            f"The upload to the Kudu of {self.target} broke off {_UPLOAD_ATTEMPTS} times before Kudu "
+            "answered (Kudu's records show it did not take the package).",
+            hint="Check the network to the SCM host (proxies, upload size limits), then deploy again.",
         )
-        try:
-            with self._boundary(f"uploading the package to the Kudu of {self.target}"):
-                response = self._send(request)
-        except ConflictError:
-            mine = self._own_running_deployment(message)
-            if mine is None:
-                raise
-            return mine  # our own upload went through before a retry of it got the 409
-        location = response.headers.get("Location") or LATEST
-        return self._on_scm_host(location)
 
-    def _own_running_deployment(self, message: str | None) -> str | None:
-        """The status URL of a running deployment stamped with ``message``: a retried upload whose
-        first attempt was received (the connection broke before the answer) meets its own 409."""
+    def _upload(self, request: HttpRequest) -> HttpResponse | None:
+        """Send one upload; None if the connection broke after the package went out (Kudu may have
+        taken it: azure-core must not send it again blindly, so read errors are not retried)."""
+        with self._boundary(f"uploading the package to the Kudu of {self.target}"):
+            try:
+                return self._send(request, retry_read=0)
+            except ServiceResponseError:
+                return None
+
+    def _after_lost_answer(self, message: str | None) -> str | None:
+        """The status URL of the deployment an upload whose answer was lost started, None if Kudu
+        did not take it; ``OutcomeUnknown`` if that cannot be found out."""
+        if not message:
+            raise OutcomeUnknown(
+                f"The package went out to the Kudu of {self.target}, but the connection broke before "
+                "Kudu answered, and an unstamped upload cannot be recognised in Kudu's records: Kudu "
+                "may be deploying it.",
+                hint=f"Look at {self.base_url}{LATEST} (or `slotwise slot status`) before deploying again.",
+            )
+        try:
+            return self._own_deployment(message, False)
+        except SlotwiseError as error:
+            raise OutcomeUnknown(
+                f"The package went out to the Kudu of {self.target}, but the connection broke before "
+                f"Kudu answered, and Kudu's deployments could not be read ({error.message}): Kudu may "
+                "have taken the package and be deploying it. slotwise did not send it again.",
+                hint=f"Look at what the slot runs (`slotwise slot status`, or {self.base_url}{LATEST}) "
+                "before deploying again: a second upload could deploy twice.",
+            ) from error
+
+    def _own_deployment(self, message: str | None, running_only: bool) -> str | None:
+        """The status URL of the newest deployment stamped with ``message`` (only a running one if
+        ``running_only``): an upload Kudu took although its answer never arrived."""
         if not message:
             return None
-        running = self.latest()
-        if running is None or running.complete or running.message != message:
+        if running_only:
+            latest = self.latest()
+            found = [latest] if latest is not None and not latest.complete else []
+        else:
+            found = self.deployments()
+        mine = next((d for d in found if d.message == message), None)
+        if mine is None:
             return None
-        return self._on_scm_host(LATEST)
+        return self._on_scm_host(f"/api/deployments/{_segment(mine.id)}")
 
     def wait(
         self,
@@ -306,6 +241,7 @@ class KuduClient:
                 missing = 0
                 if record.complete:
                     return record
+                url = self._on_scm_host(f"/api/deployments/{_segment(record.id)}")
                 if seen is None or seen[0] != record.status:
                     reporter.detail(f"Kudu: {record.status_name}" + _suffix(record.status_text))
                 elif record.progress and record.progress != seen[1]:
@@ -335,6 +271,14 @@ class KuduClient:
             return None
         return KuduDeployment.from_json(_json(response))
 
+    def _running(self) -> KuduDeployment | None:
+        """The deployment Kudu is running now, to name it in a refusal; None if it cannot be read."""
+        try:
+            latest = self.latest()
+        except SlotwiseError:
+            return None
+        return latest if latest is not None and not latest.complete else None
+
     def deployments(self) -> list[KuduDeployment]:
         """Every deployment of the content now in the slot, newest first."""
         with self._boundary(f"listing the deployments of {self.target}"):
@@ -349,11 +293,11 @@ class KuduClient:
         ``details_url``, where the real cause usually is) follow it, indented."""
         lines: list[str] = []
         for entry in self._log_entries(self.log_url(deployment_id)):
-            lines.append(neutral(str(entry.get("message", ""))))
+            lines.append(remote(str(entry.get("message", ""))))
             details = entry.get("details_url")
             if entry.get("type") == LOG_ERROR and isinstance(details, str) and details:
                 url = self._on_scm_host(details)
-                lines += [f"  {neutral(str(e.get('message', '')))}" for e in self._log_entries(url)]
+                lines += [f"  {remote(str(e.get('message', '')))}" for e in self._log_entries(url)]
         return [line for line in lines if line.strip()]
 
     def log_url(self, deployment_id: str) -> str:
@@ -365,24 +309,27 @@ class KuduClient:
         return [entry for entry in body if isinstance(entry, dict)] if isinstance(body, list) else []
 
     # ---- plumbing ----------------------------------------------------------------------------------------
-    def _send(self, request: HttpRequest) -> HttpResponse:
-        response: HttpResponse = self._client.send_request(request)
+    def _send(self, request: HttpRequest, **options: Any) -> HttpResponse:
+        response: HttpResponse = self._client.send_request(request, **options)
         response.raise_for_status()
         return response
 
     @contextmanager
     def _boundary(self, doing: str) -> Iterator[None]:
-        """Kudu's errors, translated once: 409 is a running deployment; the rest as for ARM."""
+        """Kudu's errors, translated once: 409 is a running deployment or a swap; the rest as for ARM."""
         try:
             yield
         except SlotwiseError:
             raise
         except HttpResponseError as error:
             if error.status_code == 409:
-                raise _conflict(self.target, error) from error
-            raise _translated(error, doing) from error
+                conflict = _conflict(self.target, error)
+                if conflict.code == DEPLOYMENT_RUNNING:
+                    conflict = _naming_the_running(conflict, self._running())
+                raise conflict from error
+            raise translate(error, doing) from error
         except Exception as error:
-            raise _translated(error, doing) from error
+            raise translate(error, doing) from error
 
     def _on_scm_host(self, url: str) -> str:
         """``url`` made absolute on the SCM host; refused if Kudu points anywhere else (the bearer
@@ -403,25 +350,18 @@ def _json(response: HttpResponse) -> Any:
     except ValueError as error:
         raise RemoteError(
             f"Kudu answered {response.status_code} with a body that is not JSON: "
-            f"{neutral(response.text()[:200])}"
+            f"{remote(response.text(), 200)}"
         ) from error
 
 
 def _segment(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
-        raise RemoteError(f"Unexpected deployment id from Kudu: {neutral(value)[:80]!r}")
+        raise RemoteError(f"Unexpected deployment id from Kudu: {remote(value, 80)!r}")
     return value
 
 
 def _suffix(text: str) -> str:
     return f" ({text})" if text else ""
-
-
-def _translated(error: Exception, doing: str) -> SlotwiseError:
-    """``translate``, with Kudu's words (quoted in the message) neutralised."""
-    translated = translate(error, doing)
-    translated.message = neutral(translated.message)
-    return translated
 
 
 def _conflict(target: str, error: HttpResponseError) -> ConflictError:
@@ -430,11 +370,35 @@ def _conflict(target: str, error: HttpResponseError) -> ConflictError:
     except Exception:  # the body was already consumed
         body = None
     _, said = service_error(body)
-    detail = f": {neutral(said)}" if said else "."
+    detail = f": {remote(said)}" if said else "."
+    if said and _SWAP_LOCK.search(said):
+        return ConflictError(
+            f"A swap is in progress on {target} (or prepared for it), so Kudu refused the deployment{detail}",
+            status=409,
+            code=SWAP_IN_PROGRESS,
+            hint="Nothing was deployed. Wait for the swap to end, then look at the slot (`slotwise slot "
+            "status`): after a swap with production it holds production's previous build, the rollback.",
+        )
     return ConflictError(
         f"A deployment is already running on {target}{detail}",
         status=409,
-        hint="Wait for it to finish (`slotwise slot status` shows it), then deploy again.",
+        code=DEPLOYMENT_RUNNING,
+        hint="Wait for it to finish (`slotwise slot status` shows what the slot runs), then deploy again.",
+    )
+
+
+def _naming_the_running(conflict: ConflictError, running: KuduDeployment | None) -> ConflictError:
+    """``conflict`` (another deployment is running) saying which one, when Kudu's records tell."""
+    if running is None:
+        return conflict
+    build = running.build
+    what = f"{build.label}, deployment {running.id}" if build else f"deployment {running.id}"
+    since = f", received {running.received_time:%H:%M:%S} UTC" if running.received_time else ""
+    return ConflictError(
+        f"{conflict.message.rstrip('.')} (running: {what}{since}).",
+        status=conflict.status,
+        code=conflict.code,
+        hint=conflict.hint,
     )
 
 

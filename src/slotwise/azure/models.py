@@ -56,6 +56,7 @@ class SlotInfo:
     swap_status: SwapStatus | None
     target_swap_slot: str | None
     tags: dict[str, str] = field(default_factory=dict)
+    in_progress_operation_id: str | None = None  # a long operation (a swap) running on the slot
 
     @property
     def url(self) -> str:

@@ -9,6 +9,7 @@ JSON (``--output json``), masked too.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -20,6 +21,22 @@ from slotwise.factory import Services, build_services, settings_from_env
 from slotwise.secrets import SecretRegistry
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Number(click.FloatRange):
+    """A number option: click's ``FloatRange``, refusing ``nan`` and ``inf`` (every comparison with
+    NaN is false, so click would let it through and an operation would take it as "never")."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number slotwise can use: give a finite number.", param, ctx)
+        return number
+
+
+MAX_HOLD_DAYS = 3650.0  # ten years; beyond that a hold's expiry date is no longer a date
 
 
 def slot_options(fn: F) -> F:
@@ -55,7 +72,7 @@ def hold_days_option(help_text: str) -> Callable[[F], F]:
     from slotwise.slots.holds import DEFAULT_HOLD_DAYS
 
     return click.option(
-        "--hold-days", type=click.FloatRange(min=0), default=DEFAULT_HOLD_DAYS, show_default=True,
+        "--hold-days", type=Number(min=0, max=MAX_HOLD_DAYS), default=DEFAULT_HOLD_DAYS, show_default=True,
         metavar="DAYS", help=help_text,
     )  # fmt: skip
 
@@ -63,7 +80,7 @@ def hold_days_option(help_text: str) -> Callable[[F], F]:
 def swap_timeout_option(fn: F) -> F:
     """``--timeout SECONDS`` for commands that wait for a swap."""
     return click.option(
-        "--timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True, metavar="SECONDS",
+        "--timeout", type=Number(min=1), default=1800.0, show_default=True, metavar="SECONDS",
         help="Give up waiting for the swap after this many seconds (it continues on Azure).",
     )(fn)  # fmt: skip
 
@@ -110,14 +127,24 @@ def _size(count: int) -> str:
 
 
 def services(ctx: click.Context, subscription: str | None) -> Services:
-    """The services for this command, built once and closed when the command ends."""
-    obj = ctx.ensure_object(dict)
+    """The services for this command, built once and closed when the command ends. Kept on the root
+    context, so the error report after the command can still mask the secrets it learned."""
+    obj = ctx.find_root().ensure_object(dict)
     if "services" not in obj:
         built = build_services(settings_from_env(os.environ, subscription=subscription))
         obj["services"] = built
         ctx.call_on_close(built.close)
     result: Services = obj["services"]
     return result
+
+
+def known_secrets() -> SecretRegistry | None:
+    """The secrets the running command has learned so far, if it built its services (for output
+    printed outside a command's own code: errors, library warnings)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_root().obj if ctx is not None else None
+    built = found.get("services") if isinstance(found, dict) else None
+    return built.secrets if isinstance(built, Services) else None
 
 
 def emit(services: Services, output: str, data: dict[str, Any], text: Callable[[], list[str]]) -> None:

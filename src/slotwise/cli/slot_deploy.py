@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from slotwise.azure.models import SlotRef
-from slotwise.cli.context import CliReporter, emit, services, slot_options
+from slotwise.cli.context import CliReporter, Number, emit, services, slot_options
 from slotwise.factory import Services
 from slotwise.slots.deploy import DEFAULT_TIMEOUT, DeployRequest, DeployResult, Guard, deploy
 from slotwise.slots.events import Reporter
@@ -50,7 +50,7 @@ from slotwise.slots.model import BuildInfo, GuardDecision
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
+    type=Number(min=1),
     default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
@@ -84,9 +84,12 @@ def deploy_command(
     GitHub Actions variables unless given), so the stamp moves with the content when slots swap.
 
     Safe by default: nothing goes to production unless you pass -s production; a missing slot is
-    an error unless --create-slot; and a slot that holds production's previous build (your
+    an error unless --create-slot; a function app's package must hold host.json at its root
+    (checked before the upload); and a slot that holds production's previous build (your
     rollback, after a swap) is refused: park that build first (`slotwise slot guard --mode park`)
-    or pass --allow-overwrite.
+    or pass --allow-overwrite. The check is repeated right before the upload, and if another
+    release swaps the slot with production while the deployment runs, so that it destroys
+    production's previous build, the command fails with exit code 7 naming that build.
 
     \b
     Examples:

@@ -14,6 +14,7 @@ from slotwise.azure.models import SlotRef, slot_name
 from slotwise.cli.context import (
     INFERRED_HOLD_HELP,
     CliReporter,
+    Number,
     emit,
     hold_days_option,
     services,
@@ -59,7 +60,7 @@ _BY_ENV = ["BUILD_REQUESTEDFOR", "RELEASE_REQUESTEDFOR", "GITHUB_ACTOR"]
 )
 @click.option(
     "--wait-timeout",
-    type=click.FloatRange(min=0),
+    type=Number(min=0),
     default=DEFAULT_WAIT_TIMEOUT,
     show_default=True,
     metavar="S",
@@ -67,7 +68,7 @@ _BY_ENV = ["BUILD_REQUESTEDFOR", "RELEASE_REQUESTEDFOR", "GITHUB_ACTOR"]
 )
 @click.option(
     "--poll-interval",
-    type=click.FloatRange(min=1),
+    type=Number(min=1),
     default=DEFAULT_POLL_INTERVAL,
     show_default=True,
     metavar="S",

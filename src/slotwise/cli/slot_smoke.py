@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from slotwise.azure.models import SlotRef, slot_name
-from slotwise.cli.context import CliReporter, emit, services, slot_options, table
+from slotwise.cli.context import CliReporter, Number, emit, services, slot_options, table
 from slotwise.errors import SmokeFailed, UsageError
 from slotwise.secrets import SecretRegistry
 from slotwise.slots.smoke import DEFAULT_CONCURRENCY, load_checks, run_smoke
@@ -67,7 +67,7 @@ def _print_schema(ctx: click.Context, _: click.Parameter, value: bool) -> None:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1, max=230),
+    type=Number(min=0.1, max=230),
     metavar="SECONDS",
     help="Per-request timeout for checks that set none (overrides the file's defaults.timeout; default 30).",
 )

@@ -13,7 +13,7 @@ from slotwise.cli.context import INFERRED_HOLD_HELP, emit, hold_days_option, ser
 from slotwise.slots.model import Hold
 from slotwise.slots.status import AppStatus, SlotStatus, app_status
 
-HEADERS = ["slot", "build", "deployed", "hold", "held by", "since", "expires", "last swap"]
+HEADERS = ["slot", "build", "deployed", "hold", "held by", "since", "expires", "last swap", "in progress"]
 
 
 @click.command()
@@ -34,7 +34,9 @@ def status(
     BUILD is the build slotwise stamped on the slot's live deployment (or the Kudu deployment id
     for deployments made by other tools). HOLD is the held build, when the slot keeps production's
     previous one: HELD BY says who swapped it out of production (or "another tool" for swaps made
-    in the portal or elsewhere), SINCE when, and EXPIRES when the hold lapses. Times are UTC.
+    in the portal or elsewhere), SINCE when, and EXPIRES when the hold lapses. IN PROGRESS shows a
+    swap running on the slot, a swap with preview prepared on it, and a deployment still running.
+    Times are UTC.
     """
     svc = services(ctx, subscription)
     result = app_status(svc, resource_group, app, hold_days=hold_days)
@@ -62,6 +64,7 @@ def _row(slot: SlotStatus) -> list[str]:
         _time(hold.since) if hold else "-",
         _time(hold.expires) if hold else "-",
         f"{swap.source} -> {swap.destination} {_time(swap.timestamp)}" if swap else "-",
+        "; ".join(slot.in_progress()) or "-",
     ]
 
 

@@ -21,12 +21,25 @@ from slotwise.errors import UsageError
 from slotwise.slots.metadata import from_environment
 from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.rollback import rollback
+from slotwise.slots.smoke import load_checks
 from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
 
 
 def _requested_by() -> str | None:
     """Who runs this: the pipeline's requester, or the local user (as deployments are stamped)."""
     return from_environment(os.environ).requested_by
+
+
+def _phase(*, preview: bool, complete: bool, undo: bool) -> str | None:
+    """The phase of a swap with preview asked for (None: swap in one go); two at once is refused."""
+    given = [name for name, on in (("preview", preview), ("complete", complete), ("cancel", undo)) if on]
+    if len(given) > 1:
+        raise UsageError(
+            f"--{given[0]} and --{given[1]} exclude each other: a swap with preview is prepared "
+            "(--preview), then completed (--complete) or cancelled (--cancel), one step per run.",
+            hint="Run the command once for each step.",
+        )
+    return given[0] if given else None
 
 
 @click.command()
@@ -43,12 +56,11 @@ def _requested_by() -> str | None:
 )
 @click.option(
     "--preview",
-    "phase",
-    flag_value="preview",
+    is_flag=True,
     help="Swap with preview, phase one: apply the target's slot settings to SLOT only.",
 )
-@click.option("--complete", "phase", flag_value="complete", help="Swap with preview, phase two: swap.")
-@click.option("--cancel", "phase", flag_value="cancel", help="Swap with preview: undo phase one.")
+@click.option("--complete", is_flag=True, help="Swap with preview, phase two: swap.")
+@click.option("--cancel", "undo", is_flag=True, help="Swap with preview: undo phase one.")
 @click.option(
     "--smoke-checks",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -67,7 +79,9 @@ def swap(
     slot: str,
     target: str,
     preserve_vnet: bool,
-    phase: str | None,
+    preview: bool,
+    complete: bool,
+    undo: bool,
     smoke_checks: Path | None,
     rollback_on_failure: bool,
     hold_days: float,
@@ -80,12 +94,14 @@ def swap(
     --smoke-checks the target is checked right after the swap; with --rollback-on-failure a failed
     check swaps back at once. With --preview / --complete / --cancel the swap runs in two phases.
     """
+    phase = _phase(preview=preview, complete=complete, undo=undo)
     if rollback_on_failure and smoke_checks is None:
         raise UsageError(
             "--rollback-on-failure needs --smoke-checks FILE: there is nothing to fail otherwise."
         )
     if phase in ("preview", "cancel") and smoke_checks is not None:
         raise UsageError(f"--smoke-checks runs after a swap; it does not go with --{phase}.")
+    plan = load_checks(smoke_checks) if smoke_checks is not None else None  # before anything changes
     svc = services(ctx, subscription)
     reporter = CliReporter(svc.secrets)
     request = SwapRequest(
@@ -110,7 +126,7 @@ def swap(
     if phase == "complete":
         check_prepared(svc, request)
     options = PromoteOptions(
-        smoke_checks=smoke_checks,
+        smoke_plan=plan,
         rollback_on_failure=rollback_on_failure,
         hold_days=hold_days,
         requested_by=_requested_by(),

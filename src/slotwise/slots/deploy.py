@@ -5,40 +5,60 @@ Owns the order and the rules of a deployment:
 1. the slot must be named, and production only when it is named ``production`` (an empty slot
    never means production: that is how other tools deploy to production by accident);
 2. the package is checked locally (exists, is a zip or a folder) before anything remote happens;
-3. the slot must exist, or be created when ``create_slot`` says so (never production);
+3. the slot must exist, or be created when ``create_slot`` says so (never production); for a
+   function app (ARM ``kind`` contains ``functionapp``) the package must hold ``host.json`` at its
+   root, checked from its listing before any upload (App Service apps are not checked);
 4. the guard runs: a held slot (it keeps production's previous build, the only rollback) is refused
    with ``HeldSlotError`` unless ``allow_overwrite``, which warns exactly what it destroys;
 5. the package (a folder zipped on the fly) is streamed to the slot's Kudu, at the SCM host ARM
-   reports, stamped with the build, and the deployment is followed to its end within a timeout;
-   a failed deployment is a ``RemoteError`` carrying the last lines of Kudu's log.
+   reports, stamped with the build (and when: the stamp tells this upload from any other), and the
+   deployment is followed to its end within a timeout; a failed deployment is a ``RemoteError``
+   carrying the last lines of Kudu's log.
+
+A deployment racing a swap (``deploy_race``): the slot's swap state is read again right before the
+upload (after any zipping) and the guard runs again if it changed; a swap running or prepared on the
+slot is refused before anything is sent. The state is compared again when Kudu has taken the upload
+and when the deployment has ended: if a swap with production brought production's previous build
+into the slot meanwhile and the deployment replaced it, ``HeldBuildDestroyed`` names that build (the
+same build the user allowed with ``allow_overwrite`` is reported as that overwrite instead).
 
 Does not: decide holds (the ``guard`` callable does), swap, smoke test, read the environment or the
-wall clock (``BuildInfo`` comes in made; time comes from ``services.clock``), or print.
+wall clock (``BuildInfo`` comes in made; time, also the stamp's ``deployed_at`` when missing, comes
+from ``services.clock``), or print.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from slotwise.azure.kudu import KuduClient, KuduDeployment
+from slotwise.azure.kudu import KuduClient
+from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
 from slotwise.errors import Cancelled, NotFoundError, RemoteError, SlotwiseError, UsageError
 from slotwise.factory import Services
+from slotwise.slots import deploy_race
+from slotwise.slots.deploy_race import Guard
 from slotwise.slots.events import Reporter
 from slotwise.slots.guard import describe, held_error
-from slotwise.slots.model import BuildInfo, GuardDecision
-from slotwise.slots.package import Package, check_package, prepared_package
+from slotwise.slots.model import BuildInfo
+from slotwise.slots.package import (
+    Package,
+    PackageSource,
+    check_function_app,
+    check_package,
+    prepared_package,
+)
 
 DEFAULT_TIMEOUT = 20 * 60.0  # waiting for Kudu after the upload; big Python/Node builds take minutes
 DEFAULT_POLL_INTERVAL = 2.0
 LOG_TAIL = 12  # lines of Kudu's log carried by the error of a failed deployment
 _SLOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,59}")
+FUNCTION_APP = "functionapp"  # in ARM's kind of a function app ("functionapp,linux", ...)
 
-Guard = Callable[[SlotRef], GuardDecision]
+__all__ = ["DeployRequest", "DeployResult", "Guard", "deploy"]
 
 
 @dataclass(frozen=True)
@@ -125,24 +145,33 @@ def deploy(
     """Deploy ``request.package`` to ``request``'s slot and wait until Kudu has deployed it."""
     ref = request.target()
     source = check_package(request.package)
+    build = (
+        request.build
+        if request.build.deployed_at
+        else replace(request.build, deployed_at=services.clock.now())
+    )
     started = services.clock.monotonic()
-    info, created = _resolve_slot(services, ref, create=request.create_slot, reporter=reporter)
-    overwrote = _check_guard(guard, ref, allow_overwrite=request.allow_overwrite, reporter=reporter)
+    info, created = _resolve_slot(services, ref, source, create=request.create_slot, reporter=reporter)
+    check = _Check(guard, request.allow_overwrite, reporter)
+    warned = check(ref)
     kudu = KuduClient.for_slot(services, info)
     try:
         with prepared_package(source) as package:
             if package.temporary:
                 reporter.detail(f"Zipped folder {source.path} ({_mib(package.size)})")
-            deployment = _upload_and_wait(kudu, package, request, reporter)
+            seen, warned = deploy_race.before_upload(services, info, warned, check, reporter)
+            race = deploy_race.Race(services, kudu, seen, build, request.allow_overwrite, warned, reporter)
+            deployment = _upload_and_wait(kudu, package, request, build, race, reporter)
+            overwrote = race.after_deployment(deployment)
     finally:
         kudu.close()
     seconds = services.clock.monotonic() - started
-    reporter.step(f"Deployed {request.build.label} to {ref} in {seconds:.1f} s: {info.url}")
+    reporter.step(f"Deployed {build.label} to {ref} in {seconds:.1f} s: {info.url}")
     return DeployResult(
         slot=ref,
         url=info.url,
         deployment_id=deployment.id,
-        build=request.build,
+        build=build,
         seconds=seconds,
         bytes=package.size,
         package=source.path,
@@ -153,67 +182,118 @@ def deploy(
 
 
 def _resolve_slot(
-    services: Services, ref: SlotRef, *, create: bool, reporter: Reporter
+    services: Services, ref: SlotRef, source: PackageSource, *, create: bool, reporter: Reporter
 ) -> tuple[SlotInfo, bool]:
-    """The slot's ARM record; a missing slot is created if asked, else a ``NotFoundError`` saying how."""
+    """The slot's ARM record; a missing slot is created if asked, else a ``NotFoundError`` saying how.
+    The package is checked against what the app is (``_check_content``) before anything changes."""
     reporter.step(f"Checking {ref} (resource group {ref.resource_group})")
     try:
-        return services.web_apps.get(ref), False
+        info = services.web_apps.get(ref)
     except NotFoundError:
-        if ref.is_production or not services.web_apps.exists(SlotRef(ref.resource_group, ref.app)):
-            raise NotFoundError(
-                f"App '{ref.app}' was not found in resource group '{ref.resource_group}'.",
-                hint="Check -g and -n, and the subscription (--subscription or AZURE_SUBSCRIPTION_ID).",
-            ) from None
-        if not create:
-            raise NotFoundError(
-                f"App '{ref.app}' has no slot '{ref.slot}'.",
-                hint=f"Pass --create-slot to create it (like production: same plan), or pick an existing "
-                f"slot (`slotwise slot status -g {ref.resource_group} -n {ref.app}` lists them).",
-            ) from None
+        pass
+    else:
+        _check_content(info, source)
+        return info, False
+    try:
+        production = None if ref.is_production else services.web_apps.get(ref.other(PRODUCTION))
+    except NotFoundError:
+        production = None
+    if production is None:
+        raise NotFoundError(
+            f"App '{ref.app}' was not found in resource group '{ref.resource_group}'.",
+            hint="Check -g and -n, and the subscription (--subscription or AZURE_SUBSCRIPTION_ID).",
+        )
+    if not create:
+        raise NotFoundError(
+            f"App '{ref.app}' has no slot '{ref.slot}'.",
+            hint=f"Pass --create-slot to create it (like production: same plan), or pick an existing "
+            f"slot (`slotwise slot status -g {ref.resource_group} -n {ref.app}` lists them).",
+        )
+    _check_content(production, source)  # a slot is made like production: the same kind of app
     reporter.step(f"Creating slot '{ref.slot}' of {ref.app}")
     return services.web_apps.create_slot(ref), True
 
 
-def _check_guard(
-    guard: Guard | None, ref: SlotRef, *, allow_overwrite: bool, reporter: Reporter
-) -> str | None:
-    """Refuse a held slot; with ``allow_overwrite`` warn and answer the label of what is destroyed."""
-    if guard is None:
-        return None
-    hold = guard(ref).hold  # the guard reports its own steps and reasons
-    if hold is None:
-        return None
-    if not allow_overwrite:
-        raise held_error(hold)
-    reporter.warning(
-        f"--allow-overwrite: deploying over it anyway. {describe(hold)}. It will be destroyed: after "
-        "this deployment there is no rollback to it."
-    )
-    return hold.build
+def _check_content(info: SlotInfo, source: PackageSource) -> None:
+    """A function app's package must be one (``host.json`` at its root); App Service apps take any."""
+    if FUNCTION_APP in info.kind.lower():
+        check_function_app(source)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """The guard as the deployment runs it (at the start, and again if the slot was swapped since)."""
+
+    guard: Guard | None
+    allow_overwrite: bool
+    reporter: Reporter
+
+    def __call__(self, ref: SlotRef) -> str | None:
+        """Refuse a held slot; with ``allow_overwrite`` warn and answer the label of what is destroyed."""
+        if self.guard is None:
+            return None
+        hold = self.guard(ref).hold  # the guard reports its own steps and reasons
+        if hold is None:
+            return None
+        if not self.allow_overwrite:
+            raise held_error(hold)
+        self.reporter.warning(
+            f"--allow-overwrite: deploying over it anyway. {describe(hold)}. It will be destroyed: after "
+            "this deployment there is no rollback to it."
+        )
+        return hold.build
 
 
 def _upload_and_wait(
-    kudu: KuduClient, package: Package, request: DeployRequest, reporter: Reporter
+    kudu: KuduClient,
+    package: Package,
+    request: DeployRequest,
+    build: BuildInfo,
+    race: deploy_race.Race,
+    reporter: Reporter,
 ) -> KuduDeployment:
     """Stream the zip to Kudu, then follow the deployment; a failure carries Kudu's log."""
-    reporter.step(f"Uploading {request.build.label} ({_mib(package.size)}) to {kudu.target}")
+    reporter.step(f"Uploading {build.label} ({_mib(package.size)}) to {kudu.target}")
     with package.path.open("rb") as body:
-        location = kudu.zip_deploy(body, size=package.size, metadata=request.build, progress=reporter)
-    reporter.step(f"Kudu is deploying {request.build.label} to {kudu.target}")
+        try:
+            location = kudu.zip_deploy(body, size=package.size, metadata=build, progress=reporter)
+        except KeyboardInterrupt:
+            raise _interrupted_upload(kudu, body.tell(), package.size, build) from None
+    reporter.step(f"Kudu is deploying {build.label} to {kudu.target}")
+    race.on_accepted()
     try:
         deployment = kudu.wait(
             location, timeout=request.timeout, poll_interval=request.poll_interval, reporter=reporter
         )
     except KeyboardInterrupt:
         raise Cancelled(
-            f"Cancelled while Kudu was deploying to {kudu.target}: the upload is complete and Kudu "
-            "goes on deploying without slotwise.",
-            hint="See how it ended with `slotwise slot status`.",
+            f"Cancelled while Kudu was deploying to {kudu.target}: the upload of {build.label} is "
+            "complete and Kudu goes on deploying without slotwise.",
+            hint="See how it ended with `slotwise slot status` (what the slot runs).",
         ) from None
+    except NotFoundError:
+        race.lost_deployment()
+        raise
     if not deployment.succeeded:
-        raise _failed(kudu, deployment, request.build)
+        raise _failed(kudu, deployment, build)
     return deployment
+
+
+def _interrupted_upload(kudu: KuduClient, sent: int, size: int, build: BuildInfo) -> Cancelled:
+    """Where things stand after Ctrl-C during the upload: what was sent decides what Kudu may have."""
+    if sent < size:
+        return Cancelled(
+            f"Cancelled during the upload of {build.label} to {kudu.target}, after {_mib(sent)} of "
+            f"{_mib(size)}: Kudu did not receive the whole package and deploys nothing, so the slot "
+            "still runs its previous build.",
+            hint="`slotwise slot status` shows what the slot runs; deploy again when ready.",
+        )
+    return Cancelled(
+        f"Cancelled after the whole package ({_mib(size)}) of {build.label} was sent to {kudu.target}, "
+        "before Kudu answered: Kudu may have received it and be deploying it without slotwise.",
+        hint=f"Look at what the slot runs (`slotwise slot status`, or {kudu.base_url}/api/deployments/"
+        "latest) before deploying again: the slot runs either its previous build or this one.",
+    )
 
 
 def _failed(kudu: KuduClient, deployment: KuduDeployment, build: BuildInfo) -> RemoteError:

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NoReturn
 
-from slotwise.azure.arm import boundary
 from slotwise.azure.models import SlotRef, slot_name
 from slotwise.errors import (
     HeldSlotError,
@@ -55,6 +54,7 @@ from slotwise.factory import Services
 from slotwise.slots.events import Reporter
 from slotwise.slots.holds import DEFAULT_HOLD_DAYS, clear_hold, inspect_hold, inspect_slot, record_hold
 from slotwise.slots.model import GuardDecision, Hold
+from slotwise.slots.swap import SwapRequest, swap
 
 GuardMode = Literal["fail", "wait", "park"]
 Outcome = Literal["free", "released", "expired", "parked"]
@@ -248,9 +248,7 @@ def park(
     target = _park_slot(services, ref, options, reporter)
     _refuse_held_park_slot(services, target, options)
     reporter.step(f"Parking {hold.build}: swapping slot '{ref.slot}' with slot '{target.slot}'")
-    poller = services.web_apps.begin_swap(ref, target.slot)
-    with boundary(f"swapping {ref} with slot '{target.slot}' to park {hold.build}"):
-        poller.result()
+    swap(services, SwapRequest(ref, target.slot), reporter=reporter)  # followed to its end, as any swap
     try:
         record_hold(
             services, target, hold.build, hold.by, hold.expires, since=hold.since, parked_from=ref.slot

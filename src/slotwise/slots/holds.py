@@ -10,8 +10,9 @@ now" (the rules are in ``slotwise.slots.guard``'s docstring):
 - ``slotwise-released``: a ``ReleaseMark``, the swap whose hold someone released, so the hold that
   would be inferred for that same swap stays released.
 
-``assess`` is pure (a slot as ARM describes it, what Kudu says it serves, the time); ``find_hold``,
-``inspect_hold``, ``record_hold`` and ``release_hold`` read and write through ARM and Kudu.
+``assess`` is pure (a slot as ARM describes it, what Kudu says it serves: ``slotwise.slots.content``,
+the time); ``find_hold``, ``inspect_hold``, ``record_hold`` and ``release_hold`` read and write
+through ARM and Kudu.
 Must not: swap, deploy, print, or decide what to do about a hold (``guard`` does that).
 """
 
@@ -22,12 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from slotwise.azure.kudu import KuduClient, KuduDeployment, neutral
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, SwapStatus
 from slotwise.errors import UsageError
 from slotwise.factory import Services
+from slotwise.slots.content import Content, read_content
 from slotwise.slots.events import Reporter
 from slotwise.slots.model import BuildInfo, Hold
+from slotwise.text import remote
 
 HOLD_TAG = "slotwise-hold"
 RELEASED_TAG = "slotwise-released"
@@ -61,7 +63,7 @@ def same_swap(a: datetime | None, b: datetime | None) -> bool:
 
 def _text(value: Any) -> str | None:
     """Text read from or written to a tag: one line, no control characters, no logging commands."""
-    return (neutral(str(value)) or None) if value is not None else None
+    return (remote(str(value)) or None) if value is not None else None
 
 
 def _shortened(text: str, length: int) -> str:
@@ -160,41 +162,6 @@ class ReleaseMark:
     def decode(cls, value: str) -> ReleaseMark:
         data = _object(value)
         return cls(swap=parse_time(data.get("swap")), at=parse_time(data.get("at")), by=_text(data.get("by")))
-
-
-@dataclass(frozen=True)
-class Content:
-    """What a slot serves according to its Kudu history: the live (active) deployment."""
-
-    deployment_id: str
-    deployed_at: datetime | None  # when it ended (or was received)
-    build: BuildInfo | None = None
-
-    @property
-    def label(self) -> str:
-        return self.build.label if self.build else f"deployment {self.deployment_id[:8]}"
-
-    @classmethod
-    def of(cls, deployments: list[KuduDeployment]) -> Content | None:
-        """The live deployment among ``deployments`` (newest first): the active one, else the newest
-        successful one; None if the slot was never deployed to successfully."""
-        live = next((d for d in deployments if d.active), None) or next(
-            (d for d in deployments if d.succeeded), None
-        )
-        if live is None:
-            return None
-        return cls(live.id, live.end_time or live.received_time, live.build)
-
-    def as_dict(self) -> dict[str, Any]:
-        build = self.build
-        return {
-            "label": self.label,
-            "deploymentId": self.deployment_id,
-            "deployedAt": self.deployed_at.isoformat() if self.deployed_at else None,
-            "buildNumber": build.build_number if build else None,
-            "buildId": build.build_id if build else None,
-            "commit": build.commit if build else None,
-        }
 
 
 @dataclass(frozen=True)
@@ -298,17 +265,6 @@ def assess(
 
 
 # ---- through ARM and Kudu ---------------------------------------------------------------------------
-def read_content(services: Services, info: SlotInfo) -> Content | None:
-    """What ``info``'s slot serves, from its Kudu history (None: never deployed, or no SCM site)."""
-    if not info.scm_host_name:
-        return None
-    kudu = KuduClient.for_slot(services, info)
-    try:
-        return Content.of(kudu.deployments())
-    finally:
-        kudu.close()
-
-
 def inspect_slot(
     services: Services, info: SlotInfo, *, hold_days: float = DEFAULT_HOLD_DAYS
 ) -> tuple[Content | None, Assessment]:

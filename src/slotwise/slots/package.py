@@ -1,8 +1,10 @@
 """The package a deployment uploads: a ``.zip`` file as it is, or a folder zipped on the fly.
 
-Owns checking what the user pointed at (``check_package``: before anything remote happens) and
-turning it into one zip file on disk to stream (``prepared_package``). Glob patterns are resolved by
-the caller (the pipeline face), not here; nothing here talks to Azure or reads a package into memory.
+Owns checking what the user pointed at (``check_package``: before anything remote happens), checking
+that it is a function app (``check_function_app``: ``host.json`` at its root, read from the folder's
+listing or the zip's central directory, never from the zip's content), and turning it into one zip
+file on disk to stream (``prepared_package``). Glob patterns are resolved by the caller (the pipeline
+face), not here; nothing here talks to Azure or reads a package into memory.
 
 Why a folder becomes a **temporary zip file** rather than a zip generator streamed straight into
 the request:
@@ -32,6 +34,8 @@ from typing import Literal
 from slotwise.errors import UsageError
 
 PackageKind = Literal["zip", "folder"]
+HOST_JSON = "host.json"  # what makes a folder a function app, at its root
+_SEARCH_DEPTH = 2  # how deep a misplaced host.json is looked for in a folder, to say where it is
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,70 @@ def check_package(path: Path | str) -> PackageSource:
             "folder holding host.json, which slotwise zips for you.",
         )
     return PackageSource(source, "zip")
+
+
+def check_function_app(source: PackageSource) -> None:
+    """Refuse (``UsageError``) a package that is not a function app: the Functions host needs
+    ``host.json`` at the root of what is deployed. A zip is judged by its central directory only
+    (the names of its members), a folder by its listing: nothing is read or unpacked."""
+    names = _member_names(source) if source.kind == "zip" else None
+    if names is None:
+        if (source.path / HOST_JSON).is_file():
+            return
+        nested = _nested_in_folder(source.path)
+    else:
+        if HOST_JSON in names:
+            return
+        nested = min((n for n in names if n.rpartition("/")[2] == HOST_JSON), key=_depth, default=None)
+    what = "zip" if source.kind == "zip" else "folder"
+    found = f" It has one at '{nested}': deploy that folder (or a zip of its contents)." if nested else ""
+    raise UsageError(
+        f"The package {what} '{source.path}' is not a function app: {HOST_JSON} is missing at its "
+        f"root.{found}",
+        hint=f"A function app package holds {HOST_JSON} at its root, beside the functions (folders with "
+        "function.json, or the code and bin/ of a compiled app). Point the package at the build output "
+        f"folder holding {HOST_JSON}, or at a zip of that folder's contents (not of the folder itself).",
+    )
+
+
+def _member_names(source: PackageSource) -> set[str]:
+    """The member names of a zip, normalised ('/'-separated, no leading './' or '/'), from its
+    central directory."""
+    try:
+        with zipfile.ZipFile(source.path) as archive:
+            raw = archive.namelist()
+    except (OSError, zipfile.BadZipFile) as error:
+        raise UsageError(f"Cannot read the package '{source.path}': {error}.") from error
+    names = set()
+    for name in raw:
+        clean = name.replace("\\", "/")
+        while clean.startswith(("./", "/")):
+            clean = clean[2:] if clean.startswith("./") else clean[1:]
+        names.add(clean)
+    return names
+
+
+def _nested_in_folder(folder: Path, depth: int = _SEARCH_DEPTH) -> str | None:
+    """Where a ``host.json`` sits below ``folder`` (the shallowest, at most ``depth`` levels down)."""
+    level = [folder]
+    for _ in range(depth):
+        below = sorted(p for parent in level for p in _subfolders(parent))
+        for sub in below:
+            if (sub / HOST_JSON).is_file():
+                return (sub / HOST_JSON).relative_to(folder).as_posix()
+        level = below
+    return None
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return []
+
+
+def _depth(name: str) -> int:
+    return name.count("/")
 
 
 @contextmanager

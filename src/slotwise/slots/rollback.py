@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef
-from slotwise.errors import ConflictError
+from slotwise.errors import ConflictError, UsageError
 from slotwise.factory import Services
 from slotwise.slots.events import NullReporter, Reporter
 from slotwise.slots.swap import DEFAULT_TIMEOUT, SwapRequest, SwapResult, swap
@@ -38,14 +38,18 @@ class RollbackPlan:
 
 
 def plan_rollback(services: Services, resource_group: str, app: str) -> RollbackPlan:
-    """The swap to undo, or ConflictError saying why swapping back is no longer a rollback."""
+    """The swap to undo; UsageError when production was never swapped, ConflictError saying why
+    swapping back is no longer a rollback."""
     web = services.web_apps
     production = web.get(SlotRef(resource_group, app, PRODUCTION))
     last = production.swap_status
     if last is None:
-        raise ConflictError(
-            f"App '{app}' has no swap to roll back: production has never been swapped.",
-            hint="Deploy the previous build to a slot and swap it in instead.",
+        # not a conflict (nothing is in progress, waiting changes nothing) nor a remote failure: the
+        # command does not apply to this app, as a wrong argument would not
+        raise UsageError(
+            f"Nothing to roll back: production of app '{app}' has never been swapped, so no slot holds "
+            "a previous production build.",
+            hint="Deploy the build you want live to a slot and swap it in (slotwise slot swap).",
         )
     other = last.source if last.destination == PRODUCTION else last.destination
     holder = _follow_parked(services, web.get(production.ref.other(other)), last.timestamp)
@@ -116,7 +120,7 @@ def _release_rolled_back_build(
 
 
 def _refuse_if_redeployed(services: Services, holder: SlotInfo, swapped_at: datetime) -> None:
-    from slotwise.slots.holds import read_content
+    from slotwise.slots.content import read_content
 
     content = read_content(services, holder)
     if content is None or content.deployed_at is None or content.deployed_at <= swapped_at:

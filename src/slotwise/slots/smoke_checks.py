@@ -3,13 +3,17 @@
 Owns the schema (``schemas/smoke-checks.schema.json``, package data), parsing (YAML with duplicate
 keys refused, JSON), validation and the messages for mistakes: every problem is a ``UsageError``
 naming the file, the JSON pointer of the bad field (and its line when it can be found) and what is
-expected there, never a traceback. Builds the plan's types (``smoke_plan.py``); runs nothing.
+expected there, never a traceback. Any text is either a plan or one such error: what JSON cannot
+hold (YAML dates as keys, NaN and infinities), nesting deeper than ``MAX_DEPTH`` and files that
+expand (YAML aliases) past ``MAX_VALUES`` values are refused by name too. Builds the plan's types
+(``smoke_plan.py``); runs nothing.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from functools import lru_cache
 from importlib import resources
@@ -37,6 +41,8 @@ from slotwise.slots.smoke_plan import (
 SCHEMA_FILE = "smoke-checks.schema.json"
 HINT = "Fix the checks file; its JSON Schema is printed by `slotwise slot smoke --print-schema`."
 Pointer = list[str | int]
+MAX_DEPTH = 32  # levels of nesting; a checks file needs 7
+MAX_VALUES = 100_000  # values in a file, YAML aliases expanded; a checks file has hundreds
 ROOT_EXPECTED = "a mapping with a 'checks' list (and optionally 'defaults' and 'warmup')"
 
 
@@ -67,8 +73,9 @@ def parse_checks(
     text: str, *, source: str = "<checks>", syntax: Literal["yaml", "json"] = "yaml"
 ) -> SmokePlan:
     """The plan in ``text`` (a checks file's content); ``source`` names it in messages."""
-    data = _parse_json(text, source) if syntax == "json" else _parse_yaml(text, source)
     where = _Where(source, text)
+    parsed = _parse_json(text, source) if syntax == "json" else _parse_yaml(text, source)
+    data = _Plain(where).value(parsed, [])
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         pointer, problem = explain(error)
@@ -83,6 +90,13 @@ def _parse_json(text: str, source: str) -> Any:
         raise UsageError(
             f"{source}, line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}.", hint=HINT
         ) from None
+    except RecursionError:
+        raise _too_deep(source) from None
+
+
+def _too_deep(source: str) -> UsageError:
+    problem = f"nested more than {MAX_DEPTH} levels deep; a checks file needs 7"
+    return UsageError(f"{source}: {problem}.", hint=HINT)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -118,8 +132,47 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise UsageError(f"{source}{where}: not valid YAML: {problem}.", hint=HINT) from None
     except yaml.YAMLError as error:
         raise UsageError(f"{source}: not valid YAML: {error}.", hint=HINT) from None
-    # YAML has more types than JSON (dates, integer keys): see them as JSON does
-    return json.loads(json.dumps(data, default=str))
+    except RecursionError:
+        raise _too_deep(source) from None
+    return data
+
+
+class _Plain:
+    """Parsed data as JSON sees it (YAML has more types: dates, integer keys, sets, bytes), refusing
+    what JSON cannot hold (NaN, infinities), nesting deeper than ``MAX_DEPTH`` and more than
+    ``MAX_VALUES`` values (YAML aliases are expanded here, so a small file can be huge): linear in
+    the values it visits, never more than ``MAX_VALUES``."""
+
+    def __init__(self, where: _Where) -> None:
+        self.where = where
+        self.count = 0
+
+    def value(self, value: Any, at: Pointer) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            problem = f"more than {MAX_VALUES:,} values (YAML aliases expanded); a checks file has hundreds"
+            raise self.where.error(at, problem)
+        if len(at) > MAX_DEPTH:
+            raise self.where.error(at, f"nested more than {MAX_DEPTH} levels deep; a checks file needs 7")
+        if isinstance(value, dict):
+            plain = {_key(k): v for k, v in value.items()}
+            return {k: self.value(v, [*at, k]) for k, v in plain.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v, [*at, i]) for i, v in enumerate(value)]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.where.error(at, f"got {_show(value)}; expected a finite number")
+        if value is None or isinstance(value, (str, int, float)):
+            return value
+        return str(value)  # dates, timestamps, bytes, sets: as text, as JSON would have them
+
+
+def _key(key: Any) -> str:
+    """A mapping key as JSON has it: a string (YAML's ``1:``, ``true:``, ``2024-01-01:`` included)."""
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool):
+        return json.dumps(key)
+    return str(key)
 
 
 # ---- messages --------------------------------------------------------------------------------------
@@ -201,7 +254,7 @@ class _Where:
         """The 1-based line of the node at ``pointer`` (the deepest one that exists)."""
         try:
             node = yaml.compose(self.text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             return None
         for step in pointer:
             child = None
@@ -278,7 +331,7 @@ class _Builder:
             body_matches=raw.get("bodyMatches"),
             json=tuple(self.json_expectation([*at, "json", i], j) for i, j in enumerate(raw.get("json", ()))),
             headers=tuple(self.header([*at, "headers", n], n, v) for n, v in raw.get("headers", {}).items()),
-            latency_ms=raw.get("latencyMs"),
+            latency_ms=_whole(raw.get("latencyMs")),
         )
 
     def json_expectation(self, at: Pointer, raw: dict[str, Any]) -> JsonExpectation:
@@ -297,8 +350,10 @@ class _Builder:
     def regex(self, at: Pointer, pattern: str) -> None:
         try:
             re.compile(pattern)
-        except re.error as error:
+        except (re.error, OverflowError) as error:
             raise self.where.error(at, f"not a valid regular expression: {error}") from None
+        except RecursionError:
+            raise self.where.error(at, "not a valid regular expression: nested too deeply") from None
 
     def warmup(self, raw: dict[str, Any]) -> Warmup:
         defaults = Warmup()
@@ -306,16 +361,21 @@ class _Builder:
         return Warmup(
             target=self.target(["warmup"], raw if named else {**raw, "path": defaults.target.path}),
             status=_statuses(raw.get("expect", {}).get("status")),
-            attempts=raw.get("attempts", defaults.attempts),
+            attempts=int(raw.get("attempts", defaults.attempts)),
             timeout=raw.get("timeout", defaults.timeout),
             interval=raw.get("interval", defaults.interval),
         )
 
 
-def _statuses(value: int | list[int] | None) -> tuple[int, ...]:
+def _statuses(value: float | list[float] | None) -> tuple[int, ...]:
+    """Status codes as ints (JSON's 200.0 is the integer 200 to the schema)."""
     if value is None:
         return ()
-    return (value,) if isinstance(value, int) else tuple(value)
+    return tuple(int(v) for v in value) if isinstance(value, list) else (int(value),)
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _query_value(value: str | float | bool) -> str:

@@ -12,28 +12,23 @@ from __future__ import annotations
 import re
 
 from slotwise.secrets import SecretRegistry
+from slotwise.text import neutral, shorten
 
 EXCERPT_CHARS = 200
 _SPACES = re.compile(r"[\r\n\t\f\v\u2028\u2029\u0085 ]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]")
-_HASHES = re.compile(r"#(?=#)")
 
 
 def neutralise(text: str) -> str:
     """One line of plain text: breaks folded, control and direction characters escaped, ``##`` split."""
     text = _SPACES.sub(" ", text)
     text = _CONTROL.sub(lambda m: _escape(m.group()), text)
-    return _HASHES.sub("# ", text)
+    return neutral(text)  # then the shared rules (slotwise.text): what is left invisible dropped, ## split
 
 
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "\u2026"
 
 
 def safe_text(text: str, secrets: SecretRegistry, limit: int = EXCERPT_CHARS) -> str:

@@ -1,14 +1,15 @@
 """Swap two slots of an app, in one go or with preview, as the service runs it.
 
-Owns: starting a swap and following it to the end (azure-core's poller, ``poll_interval`` between
-polls, an overall timeout on the injected clock), the two phases of a swap with preview
-(``prepare`` applies the target's slot settings to the source; ``complete`` swaps; ``cancel`` undoes
-the preparation), and telling the truth when interrupted: a swap Azure accepted cannot be stopped,
-so Ctrl-C reports where each slot stands. A dropped connection while starting a swap is resolved by
-asking the service whether the swap started, never by starting a second one blindly.
+Owns the swap operations: ``swap`` (checks the pair, sends the swap and follows it to its end within
+an overall timeout on the injected clock), the two phases of a swap with preview (``prepare`` applies
+the target's slot settings to the source; ``complete`` swaps; ``cancel`` undoes the preparation), and
+telling the truth when interrupted: a swap Azure accepted cannot be stopped, so Ctrl-C reports where
+each slot stands. How a swap is sent and how its outcome is found out (the poller, then the slots'
+own state; never a second swap sent blindly) is ``slots.swap_follow``, the one mechanism for every
+swap slotwise makes.
 
 Does not: decide holds (``slots.holds`` records one after a swap into production), run smoke checks
-or roll back (``slots.release`` composes those), or print (a ``Reporter`` is told).
+or roll back (``slots.promote`` composes those), or print (a ``Reporter`` is told).
 """
 
 from __future__ import annotations
@@ -17,17 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from azure.core.polling import LROPoller
-
-from slotwise.azure.arm import boundary
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
-from slotwise.errors import Cancelled, ConflictError, OperationTimeout, RemoteError, UsageError
+from slotwise.errors import Cancelled, ConflictError, SlotwiseError, UsageError
 from slotwise.factory import Services
 from slotwise.slots.events import Reporter
+from slotwise.slots.swap_follow import Baseline, Seen, busy, follow, observe, start
 
 DEFAULT_TIMEOUT = 30 * 60.0  # the service's own swaps can take many minutes on big apps
-WAIT_SLICE = 0.5  # how often (real seconds) the waiting thread looks at the poller and the clock
-REPORT_EVERY = 5.0  # seconds between "in progress" lines
 
 
 @dataclass(frozen=True)
@@ -90,14 +87,7 @@ def swap(services: Services, request: SwapRequest, *, reporter: Reporter) -> Swa
     reporter.step(
         f"Swapping {request.source.slot} with {request.target_ref.slot} on app '{request.source.app}'"
     )
-    poller = _start(
-        services,
-        request,
-        before=source.swap_status.timestamp if source.swap_status else None,
-        reporter=reporter,
-    )
-    _follow(services, request, poller, reporter)
-    after = web.get(request.target_ref)
+    _run(services, request, Baseline.of(source), reporter)
     finished = services.clock.now()
     reporter.detail(f"swap complete after {(finished - started).total_seconds():.1f} s")
     return SwapResult(
@@ -106,7 +96,7 @@ def swap(services: Services, request: SwapRequest, *, reporter: Reporter) -> Swa
         phase="swapped",
         started=started,
         finished=finished,
-        completed_at=after.swap_status.timestamp if after.swap_status else None,
+        completed_at=_completed_at(services, request),
     )
 
 
@@ -116,6 +106,8 @@ def prepare(services: Services, request: SwapRequest, *, reporter: Reporter) -> 
     request.validate()
     web = services.web_apps
     source = web.get(request.source)
+    if source.in_progress_operation_id:
+        raise busy(services, request, None, doing="prepare a swap of")
     if source.target_swap_slot:
         raise ConflictError(
             f"Slot '{request.source.slot}' is already prepared for a swap with '{source.target_swap_slot}'.",
@@ -125,7 +117,10 @@ def prepare(services: Services, request: SwapRequest, *, reporter: Reporter) -> 
     reporter.step(
         f"Preparing the swap of {request.source.slot} with {request.target_ref.slot} (swap with preview)"
     )
-    web.apply_swap_preview(request.source, request.target_ref.slot, preserve_vnet=request.preserve_vnet)
+    try:
+        web.apply_swap_preview(request.source, request.target_ref.slot, preserve_vnet=request.preserve_vnet)
+    except ConflictError as error:
+        raise busy(services, request, error, doing="prepare a swap of") from None
     reporter.detail(
         f"{request.source.slot} now runs with {request.target_ref.slot}'s slot settings; check it at "
         f"{source.url}, then run with --complete (or --cancel)"
@@ -160,21 +155,14 @@ def swap_prepared(services: Services, request: SwapRequest, *, reporter: Reporte
     started = services.clock.now()
     reporter.step(f"Completing the prepared swap of {request.source.slot} with {request.target_ref.slot}")
     before = services.web_apps.get(request.source)
-    poller = _start(
-        services,
-        request,
-        before=before.swap_status.timestamp if before.swap_status else None,
-        reporter=reporter,
-    )
-    _follow(services, request, poller, reporter)
-    after = services.web_apps.get(request.target_ref)
+    _run(services, request, Baseline.of(before), reporter)
     return SwapResult(
         request.source,
         request.target_ref,
         "swapped",
         started,
         services.clock.now(),
-        after.swap_status.timestamp if after.swap_status else None,
+        _completed_at(services, request),
     )
 
 
@@ -185,7 +173,11 @@ def cancel(services: Services, source: SlotRef, *, reporter: Reporter) -> SwapRe
         raise ConflictError(f"Slot '{source.slot}' is not prepared for a swap: nothing to cancel.", hint="")
     started = services.clock.now()
     reporter.step(f"Cancelling the prepared swap of {source.slot} with {info.target_swap_slot}")
-    services.web_apps.reset_swap_preview(source)
+    try:
+        services.web_apps.reset_swap_preview(source)
+    except ConflictError as error:
+        request = SwapRequest(source, slot_name(info.target_swap_slot))
+        raise busy(services, request, error, doing="cancel the prepared swap of") from None
     return SwapResult(
         source, source.other(info.target_swap_slot), "cancelled", started, services.clock.now(), None
     )
@@ -194,6 +186,12 @@ def cancel(services: Services, source: SlotRef, *, reporter: Reporter) -> SwapRe
 def _refuse_if_other_swap_prepared(source: SlotInfo, target: SlotInfo) -> None:
     for info, other in ((source, target), (target, source)):
         prepared = info.target_swap_slot
+        if prepared and slot_name(prepared) != other.ref.slot and info.in_progress_operation_id:
+            raise ConflictError(
+                f"A swap of slot '{info.ref.slot}' with '{slot_name(prepared)}' is in progress.",
+                hint=f"Wait until it has finished (`slotwise slot status -g {info.ref.resource_group} "
+                f"-n {info.ref.app}` shows it), then swap again.",
+            )
         if prepared and slot_name(prepared) != other.ref.slot:
             raise ConflictError(
                 f"Slot '{info.ref.slot}' is prepared for a swap with '{prepared}'.",
@@ -201,89 +199,38 @@ def _refuse_if_other_swap_prepared(source: SlotInfo, target: SlotInfo) -> None:
             )
 
 
-def _start(
-    services: Services, request: SwapRequest, *, before: datetime | None, reporter: Reporter
-) -> LROPoller[None] | None:
-    """Start the swap; None when the service had already started it (a retried start)."""
+def _run(services: Services, request: SwapRequest, baseline: Baseline, reporter: Reporter) -> None:
+    """Send the swap and follow it to its end (``swap_follow``); Ctrl-C says where things stand."""
+    deadline = services.clock.monotonic() + request.timeout
     try:
-        return services.web_apps.begin_swap(
-            request.source, request.target_ref.slot, preserve_vnet=request.preserve_vnet
-        )
-    except RemoteError as error:
-        if error.status is not None:
-            raise
-        # the connection broke after the request went out: did the service start the swap?
-        reporter.warning(
-            f"lost the connection while starting the swap ({error.message}); asking Azure whether it started"
-        )
-        info = services.web_apps.get(request.source)
-        swapped_since = info.swap_status is not None and (
-            before is None or info.swap_status.timestamp > before
-        )
-        if info.target_swap_slot or swapped_since:
-            reporter.detail("the swap had started; following it")
-            return None
-        return services.web_apps.begin_swap(
-            request.source, request.target_ref.slot, preserve_vnet=request.preserve_vnet
-        )
-
-
-def _follow(
-    services: Services, request: SwapRequest, poller: LROPoller[None] | None, reporter: Reporter
-) -> None:
-    """Wait for the swap to finish, reporting every few seconds; Ctrl-C says where things stand."""
-    clock = services.clock
-    deadline = clock.monotonic() + request.timeout
-    began = clock.monotonic()
-    try:
-        if poller is None:
-            _follow_by_reading(services, request, deadline, reporter)
-            return
-        reported = began
-        while True:
-            with boundary(f"swapping {request.source.slot} with {request.target_ref.slot}"):
-                poller.wait(timeout=WAIT_SLICE)
-            if poller.done():
-                with boundary(f"swapping {request.source.slot} with {request.target_ref.slot}"):
-                    poller.result()
-                return
-            if clock.monotonic() - reported >= REPORT_EVERY:
-                reported = clock.monotonic()
-                reporter.detail(f"swap in progress ({reported - began:.0f} s)")
-            if clock.monotonic() > deadline:
-                raise OperationTimeout(
-                    f"The swap of {request.source.slot} with {request.target_ref.slot} did not finish within "
-                    f"{request.timeout:.0f} s. It continues on the service.",
-                    hint=f"Check it with `slotwise slot status -g {request.source.resource_group} "
-                    f"-n {request.source.app}`.",
-                )
+        poller = start(services, request, baseline, deadline, reporter)
+        follow(services, request, poller, baseline, deadline, reporter)
     except KeyboardInterrupt:
-        raise Cancelled(_where_things_stand(services, request)) from None
+        raise Cancelled(_where_things_stand(services, request, baseline)) from None
 
 
-def _follow_by_reading(services: Services, request: SwapRequest, deadline: float, reporter: Reporter) -> None:
-    """Follow a swap we have no poller for, by reading the slot until it is no longer being swapped."""
-    while services.clock.monotonic() < deadline:
-        info = services.web_apps.get(request.source)
-        if not info.target_swap_slot:
-            return
-        reporter.detail("swap in progress")
-        services.clock.sleep(services.web_apps.poll_interval)
-    raise OperationTimeout(
-        f"The swap of {request.source.slot} did not finish within {request.timeout:.0f} s."
-    )
+def _completed_at(services: Services, request: SwapRequest) -> datetime | None:
+    """The service's own time of the swap (the target's slotSwapStatus); None if it cannot be read
+    now: the swap has completed, and a failing read must not hide that."""
+    try:
+        after = services.web_apps.get(request.target_ref)
+    except SlotwiseError:
+        return None
+    return after.swap_status.timestamp if after.swap_status else None
 
 
-def _where_things_stand(services: Services, request: SwapRequest) -> str:
-    """A sentence for Ctrl-C during a swap: the swap runs on; where each slot is now."""
+def _where_things_stand(services: Services, request: SwapRequest, baseline: Baseline) -> str:
+    """A sentence for Ctrl-C during a swap: the swap runs on; where it stands now."""
     prefix = (
         f"Interrupted while swapping {request.source.slot} with {request.target_ref.slot}. Azure had "
         "accepted the swap and finishes it on its own; it cannot be stopped from here."
     )
     try:
-        source = services.web_apps.get(request.source)
+        seen = observe(services, request, baseline)
     except Exception:  # interrupted: say what we know without a second failure
         return f"{prefix} Check the slots with `slotwise slot status`."
-    if source.target_swap_slot:
+    if seen is Seen.RUNNING:
         return f"{prefix} It is still in progress. Check with `slotwise slot status` in a minute."
-    return f"{prefix} It has already completed. Check with `slotwise slot status`."
+    if seen is Seen.SWAPPED:
+        return f"{prefix} It has already completed. Check with `slotwise slot status`."
+    return f"{prefix} The slots show no swap (yet). Check with `slotwise slot status` in a minute."

@@ -123,15 +123,27 @@ def test_the_command_line(tmp_path: Path) -> None:
         assert "usage: python -m slotwise.agent" in vso.completion(out.getvalue()).message
 
 
-def test_library_warnings_go_through_the_masked_neutral_output(tmp_path: Path) -> None:
+def test_azure_identity_telling_of_a_failure_it_raises_is_left_to_the_error(tmp_path: Path) -> None:
     def task(ctx: TaskContext) -> str:
-        ctx.out.setsecret("token-in-a-log-line")
-        logging.getLogger("azure.identity").warning("failed with token-in-a-log-line ##vso[task.complete]")
+        logging.getLogger("azure.identity._internal").warning("ClientSecretCredential.get_token failed: x")
+        logging.getLogger("azure.identity").error("something it does not raise")
         return "Done."
 
     code, stdout = run(task, tmp_path)
     assert code == 0
-    assert "warning: azure.identity: failed with *** # #vso[task.complete]" in vso.plain_lines(stdout)
+    assert not any("get_token failed" in line for line in vso.plain_lines(stdout))
+    assert "error: azure.identity: something it does not raise" in vso.plain_lines(stdout)
+
+
+def test_library_warnings_go_through_the_masked_neutral_output(tmp_path: Path) -> None:
+    def task(ctx: TaskContext) -> str:
+        ctx.out.setsecret("token-in-a-log-line")
+        logging.getLogger("azure.core").warning("failed with token-in-a-log-line ##vso[task.complete]")
+        return "Done."
+
+    code, stdout = run(task, tmp_path)
+    assert code == 0
+    assert "warning: azure.core: failed with *** # #vso[task.complete]" in vso.plain_lines(stdout)
     assert not any(
         isinstance(h, logging.Handler) and "Vso" in type(h).__name__ for h in logging.getLogger().handlers
     )

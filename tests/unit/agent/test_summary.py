@@ -10,7 +10,8 @@ from pathlib import Path
 from slotwise.agent.summary import Summary, link, md, render, rows, write
 from slotwise.azure.models import SlotInfo, SlotRef
 from slotwise.secrets import SecretRegistry
-from slotwise.slots.holds import Assessment, Content
+from slotwise.slots.content import Content
+from slotwise.slots.holds import Assessment
 from slotwise.slots.model import BuildInfo, Hold
 from slotwise.slots.smoke_report import CheckResult, SmokeReport, WarmupResult
 from slotwise.slots.status import AppStatus, SlotStatus

@@ -48,10 +48,7 @@ def test_settings_need_a_subscription_and_say_where_to_find_it() -> None:
     with pytest.raises(ConfigError) as caught:
         settings_from_env({})
     assert "AZURE_SUBSCRIPTION_ID" in caught.value.hint
-    settings = settings_from_env(
-        {"AZURE_SUBSCRIPTION_ID": "sub", "SLOTWISE_ARM_ENDPOINT": "https://arm.test"}
-    )
-    assert (settings.subscription_id, settings.cloud.arm_endpoint) == ("sub", "https://arm.test")
-    assert (
-        settings_from_env({"AZURE_SUBSCRIPTION_ID": "sub"}, subscription="other").subscription_id == "other"
-    )
+    sub, other = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f", "0b1c2d3e-4f5a-4b6c-9d8e-7f6a5b4c3d2e"
+    settings = settings_from_env({"AZURE_SUBSCRIPTION_ID": sub, "SLOTWISE_ARM_ENDPOINT": "https://arm.test"})
+    assert (settings.subscription_id, settings.cloud.arm_endpoint) == (sub, "https://arm.test")
+    assert settings_from_env({"AZURE_SUBSCRIPTION_ID": sub}, subscription=other).subscription_id == other

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any
 
 import pytest
@@ -12,11 +13,12 @@ from azure.core.exceptions import (
     HttpResponseError,
     ResourceNotFoundError,
     ServiceRequestError,
+    ServiceResponseError,
 )
 from azure.core.pipeline.transport import HttpRequest, RequestsTransportResponse
 
 from slotwise.azure.errors import service_error, translate
-from slotwise.errors import AuthError, ConflictError, NotFoundError, RemoteError
+from slotwise.errors import AuthError, ConfigError, ConflictError, NotFoundError, RemoteError
 
 
 def response(status: int, body: Any) -> RequestsTransportResponse:
@@ -94,3 +96,99 @@ def test_server_errors_are_remote_errors_with_the_status(status: int) -> None:
     assert isinstance(translated, RemoteError)
     assert translated.status == status
     assert "upstream failed" in translated.message
+
+
+# ---- remote words are quoted inert ---------------------------------------------------------------------
+INJECTED = "Refused.\n##vso[task.setvariable variable=pwned]yes\r\n##[error]fake\x1b[2J"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": "Bad##vso[x]", "message": INJECTED}},
+        {"Code": "Bad##vso[x]", "Message": INJECTED, "Details": [{"Message": INJECTED}]},
+        INJECTED,  # not JSON: a proxy's page
+    ],
+)
+def test_a_service_message_is_one_inert_line(body: Any) -> None:
+    translated = translate(HttpResponseError(response=response(400, body)), "reading slot staging")
+    assert isinstance(translated, RemoteError)
+    assert "\n" not in translated.message
+    assert "\r" not in translated.message
+    assert "\x1b" not in translated.message
+    assert "##" not in translated.message
+    assert "Refused. # #vso[task.setvariable variable=pwned]yes # #[error]fake" in translated.message
+    assert translated.code is None or "##" not in translated.code
+
+
+def test_a_flood_of_words_is_bounded() -> None:
+    body = {"error": {"code": "BadRequest", "message": "x" * 100_000}}
+    translated = translate(HttpResponseError(response=response(400, body)), "reading slot staging")
+    assert len(translated.message) < 2_000
+
+
+def test_a_sign_in_error_is_one_inert_line_without_trace_noise() -> None:
+    error = ClientAuthenticationError(
+        message="ClientSecretCredential.get_token failed: Authentication failed: AADSTS7000215: Invalid "
+        "client secret.\n##vso[task.setvariable variable=pwned]yes\r\nTrace ID: abc\r\nCorrelation ID: d"
+    )
+    translated = translate(error, "signing in")
+    assert isinstance(translated, AuthError)
+    assert "AADSTS7000215: Invalid client secret. # #vso[task.setvariable variable=pwned]yes" in (
+        translated.message
+    )
+    assert "\n" not in translated.message
+    assert "Trace ID" not in translated.message
+
+
+@pytest.mark.parametrize("wrapped", [ServiceRequestError, ServiceResponseError])
+def test_network_words_are_inert_too(wrapped: type[Exception]) -> None:
+    translated = translate(wrapped("reset\n##vso[task.complete result=Succeeded]"), "listing slots")
+    assert "##" not in translated.message
+    assert "\n" not in translated.message
+
+
+# ---- TLS: what failed is told as that ------------------------------------------------------------------
+def test_an_untrusted_server_certificate_is_a_remote_error_naming_the_ca_variable() -> None:
+    words = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in chain"
+    cause = ssl.SSLCertVerificationError(1, words)
+    try:
+        raise ServiceRequestError(str(cause), error=cause) from cause
+    except ServiceRequestError as error:
+        translated = translate(error, "listing slots")
+    assert type(translated) is RemoteError
+    assert translated.exit_code == 4
+    assert "TLS certificate was not trusted (self-signed certificate in chain)" in translated.message
+    assert "REQUESTS_CA_BUNDLE" in translated.hint
+
+
+def test_an_untrusted_certificate_at_sign_in_is_not_a_credentials_problem() -> None:
+    error = ClientAuthenticationError(
+        message="DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+        "EnvironmentCredential: Authentication failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify "
+        "failed: unable to get local issuer certificate (_ssl.c:1006)"
+    )
+    translated = translate(error, "reading slot staging")
+    assert type(translated) is RemoteError
+    assert "Could not sign in while reading slot staging" in translated.message
+    assert "(unable to get local issuer certificate)" in translated.message
+    assert "REQUESTS_CA_BUNDLE" in translated.hint
+
+
+def test_a_missing_ca_bundle_is_a_configuration_error_naming_the_path() -> None:
+    error = ClientAuthenticationError(
+        message="Authentication failed: Could not find a suitable TLS CA certificate bundle, invalid path: "
+        "/no/such/ca.pem"
+    )
+    translated = translate(error, "reading slot staging")
+    assert isinstance(translated, ConfigError)
+    assert translated.exit_code == 2
+    assert "/no/such/ca.pem" in translated.message
+    assert "REQUESTS_CA_BUNDLE" in translated.hint
+
+
+def test_a_service_answer_quoting_tls_words_stays_the_service_answer() -> None:
+    body = {"error": {"code": "BadRequest", "message": "certificate verify failed: of the customer's domain"}}
+    translated = translate(HttpResponseError(response=response(400, body)), "binding a certificate")
+    assert "Azure refused binding a certificate" in translated.message
+    assert "REQUESTS_CA_BUNDLE" not in translated.hint

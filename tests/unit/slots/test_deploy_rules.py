@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from slotwise.azure.kudu import PROGRESS_STEP, KuduDeployment, ProgressReader, neutral, parse_time
+from slotwise.azure.kudu_records import KuduDeployment, parse_time
 from slotwise.azure.models import SlotRef
+from slotwise.azure.progress import PROGRESS_STEP, ProgressReader
 from slotwise.errors import ConflictError, HeldSlotError, RemoteError, UsageError
 from slotwise.slots.deploy import DeployRequest
 from slotwise.slots.events import RecordingReporter
@@ -76,11 +77,11 @@ def test_a_hold_inferred_from_a_swap_elsewhere_says_so() -> None:
 
 
 # ---- Kudu's text and records -------------------------------------------------------------------------------
-def test_remote_text_is_neutralised() -> None:
+def test_remote_text_in_a_record_is_neutralised() -> None:
     hostile = "ok\x1b[31m red\r\nnext line\x07 ##vso[task.setvariable variable=x]1 \u202eevil"
-    text = neutral(hostile)
-    assert text == "ok[31m red next line # #vso[task.setvariable variable=x]1 evil"
-    assert neutral(None) == ""
+    record = KuduDeployment.from_json({"id": "1a2b", "status_text": hostile, "progress": None})
+    assert record.status_text == "ok[31m red next line # #vso[task.setvariable variable=x]1 evil"
+    assert record.progress == ""
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from slotwise.slots.holds import (
     same_swap,
 )
 from slotwise.slots.model import BuildInfo
+from tests.fakes import slot_info
 
 T = datetime(2025, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)  # the swap
 STAGING = SlotRef("rg-demo", "func-demo", "staging")
@@ -33,18 +34,7 @@ def slot(
     swap: SwapStatus | None = WITH_PRODUCTION,
     tags: dict[str, str] | None = None,
 ) -> SlotInfo:
-    return SlotInfo(
-        ref=ref,
-        kind="functionapp",
-        state="Running",
-        default_host_name="127.0.0.1:1",
-        scm_host_name="127.0.0.1:2",
-        deployment_id=None,
-        last_modified=None,
-        swap_status=swap,
-        target_swap_slot=None,
-        tags=tags or {},
-    )
+    return slot_info(ref, swap=swap, tags=tags)
 
 
 def deployed(at: datetime, build: BuildInfo | None = BUILD_41) -> Content:

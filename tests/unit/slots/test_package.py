@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from slotwise.errors import UsageError
-from slotwise.slots.package import check_package, prepared_package, zip_folder
-from tests.packages import app_files, good_build, invalid_zip
+from slotwise.slots.package import check_function_app, check_package, prepared_package, zip_folder
+from tests.packages import app_files, good_build, invalid_zip, write_zip
 
 
 def write_folder(root: Path, files: dict[str, object]) -> Path:
@@ -95,3 +96,63 @@ def test_an_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "empty" / "sub").mkdir(parents=True)
     with pytest.raises(UsageError, match="has no files"):
         check_package(tmp_path / "empty")
+
+
+# ---- a function app's package: host.json at its root ---------------------------------------------------
+def test_a_function_app_package_has_host_json_at_its_root(tmp_path: Path) -> None:
+    check_function_app(check_package(good_build(tmp_path / "app.zip")))
+    check_function_app(check_package(write_folder(tmp_path / "site", app_files("1"))))
+
+
+@pytest.mark.parametrize("kind", ["zip", "folder"])
+def test_a_package_without_host_json_is_refused_naming_the_file_and_the_package(
+    tmp_path: Path, kind: str
+) -> None:
+    files = {"readme.txt": "hello\n"}
+    folder = write_folder(tmp_path / "site", files)
+    package = write_zip(tmp_path / "site.zip", files) if kind == "zip" else folder
+
+    with pytest.raises(UsageError) as caught:
+        check_function_app(check_package(package))
+
+    assert caught.value.exit_code == 2
+    assert f"The package {kind} '{package}' is not a function app" in caught.value.message
+    assert "host.json is missing at its root" in caught.value.message
+    assert "host.json at its root" in caught.value.hint
+    assert "function.json" in caught.value.hint
+
+
+@pytest.mark.parametrize("kind", ["zip", "folder"])
+def test_a_host_json_one_level_down_is_pointed_at(tmp_path: Path, kind: str) -> None:
+    files = {f"publish/{name}": value for name, value in app_files("1").items()}
+    folder = write_folder(tmp_path / "out", files)
+    package = write_zip(tmp_path / "out.zip", files) if kind == "zip" else folder
+
+    with pytest.raises(UsageError, match=r"It has one at 'publish/host\.json'"):
+        check_function_app(check_package(package))
+
+
+def test_zip_member_names_are_read_as_kudu_sees_them(tmp_path: Path) -> None:
+    package = write_zip(tmp_path / "dotted.zip", {"./host.json": "{}", "./hello/function.json": "{}"})
+    check_function_app(check_package(package))
+
+
+def test_the_check_reads_a_large_zip_s_directory_only(tmp_path: Path) -> None:
+    package = tmp_path / "large.zip"
+    with zipfile.ZipFile(package, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("host.json", "{}")
+        with archive.open("bin/payload.bin", "w", force_zip64=True) as member:
+            block = os.urandom(1 << 20)
+            for _ in range(64):
+                member.write(block)
+    source = check_package(package)
+
+    tracemalloc.start()
+    try:
+        check_function_app(source)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert package.stat().st_size > 64 << 20
+    assert peak < 1 << 20  # a 64 MiB zip judged with less than 1 MiB: its content was not read
