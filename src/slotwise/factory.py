@@ -15,6 +15,8 @@ Environment variables read:
 - ``SLOTWISE_ARM_ENDPOINT``: the ARM endpoint, for other clouds (and the local emulator)
 - ``AZURE_AUTHORITY_HOST``: the Entra ID authority (azure-identity reads it too)
 - ``SLOTWISE_ARM_AUDIENCE``: ARM's token audience, if not the cloud's default
+- ``SLOTWISE_HTTP_TIMEOUT``: seconds to wait for an answer from ARM or Kudu before the request counts
+  as failed (and is retried when that is safe); default azure-core's 300
 - credentials: whatever ``DefaultAzureCredential`` reads (``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID``,
   ``AZURE_CLIENT_SECRET`` or ``AZURE_CLIENT_CERTIFICATE_PATH``, workload identity, managed identity,
   az login), unless the pipeline face passes explicit ``CredentialSettings``.
@@ -55,6 +57,13 @@ class Settings:
     subscription_id: str
     credential: CredentialSettings = field(default_factory=CredentialSettings)
     poll_interval: float = 1.0
+    read_timeout: float | None = None  # seconds per ARM or Kudu answer; None: azure-core's 300 s
+
+    def transport(self, clock: Clock) -> SlotwiseTransport:
+        """A transport for ARM or Kudu, sleeping on ``clock``, with the read timeout if one is set."""
+        if self.read_timeout is None:
+            return SlotwiseTransport(clock.sleep)
+        return SlotwiseTransport(clock.sleep, read_timeout=self.read_timeout)
 
 
 def settings_from_env(
@@ -84,8 +93,31 @@ def settings_from_env(
             hint="Pass --subscription, or set AZURE_SUBSCRIPTION_ID (az account show --query id -o tsv).",
         )
     return Settings(
-        cloud=cloud, subscription_id=subscription_id, credential=credential or CredentialSettings()
+        cloud=cloud,
+        subscription_id=subscription_id,
+        credential=credential or CredentialSettings(),
+        read_timeout=_read_timeout(env.get("SLOTWISE_HTTP_TIMEOUT") or None),
     )
+
+
+MAX_READ_TIMEOUT = 3600.0
+
+
+def _read_timeout(text: str | None) -> float | None:
+    """``SLOTWISE_HTTP_TIMEOUT`` as seconds (None when unset); ConfigError naming it otherwise."""
+    if text is None:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_READ_TIMEOUT:  # also refuses nan and inf
+        raise ConfigError(
+            f"SLOTWISE_HTTP_TIMEOUT must be a number of seconds above 0 and at most {MAX_READ_TIMEOUT:g}, "
+            f"not '{text[:40]}'.",
+            hint="Unset it to wait azure-core's default of 300 s for each answer.",
+        )
+    return seconds
 
 
 def checked_subscription(value: str, given_as: str, hint: str) -> str:
@@ -142,7 +174,7 @@ class Services:
         """An azure-core pipeline client for a slot's Kudu site (bearer auth with the ARM token)."""
         return build_client(
             f"https://{scm_host}",
-            transport=SlotwiseTransport(self.clock.sleep),
+            transport=self.settings.transport(self.clock),
             credential=self.credential,
             scope=self.settings.cloud.arm_scope,
             retry=retry_policy(post=True),
@@ -163,7 +195,7 @@ def build_services(
 ) -> Services:
     """The clients for ``settings``; sleeping (retries, polls) goes through ``clock``."""
     clock = clock or SystemClock()
-    transport = SlotwiseTransport(clock.sleep)
+    transport = settings.transport(clock)
     credential = build_credential(settings.credential, settings.cloud)
     client = WebSiteManagementClient(
         credential,

@@ -248,3 +248,26 @@ def test_two_emulators_do_not_share_state() -> None:
         one.create_function_app("rg", "only-in-one")
         assert two.backends.web.sites == {}
         assert one.arm_url != two.arm_url
+
+
+def test_a_rule_can_arm_another_when_it_fires(emulator: Emulator, arm_token: str) -> None:
+    groups = f"/subscriptions/{emulator.subscription_id}/resourceGroups?{API}"
+    then = {"path": "resourceGroups$", "method": "GET", "status": 503, "count": None}
+    rule = {"path": "resourcegroups/rg-trigger$", "method": "PUT", "passthrough": True, "then": then}
+    assert control(emulator, "POST", "/faults", rule).status_code == 201
+    assert get(emulator, groups, arm_token).ok  # not armed yet
+    url = f"{emulator.arm_url}/subscriptions/{emulator.subscription_id}/resourcegroups/rg-trigger?{API}"
+    headers = {"Authorization": f"Bearer {arm_token}"}
+    created = requests.put(
+        url, json={"location": "westeurope"}, headers=headers, verify=str(emulator.ca_path), timeout=10
+    )
+    assert created.status_code == 201  # the trigger itself passed through
+    assert [get(emulator, groups, arm_token).status_code for _ in range(2)] == [503, 503]
+    rules = control(emulator, "GET", "/faults").json()["value"]
+    assert [(r["path"], r["then"]) for r in rules] == [("resourceGroups$", None)]
+
+
+def test_a_follow_up_rule_is_validated_with_its_rule(emulator: Emulator) -> None:
+    response = control(emulator, "POST", "/faults", {"path": "x", "then": {"kind": "nowhere"}})
+    assert response.status_code == 400
+    assert "then: kind must be one of" in response.json()["Message"]

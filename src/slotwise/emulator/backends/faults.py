@@ -5,7 +5,9 @@ in the path; it fires ``count`` times (None: until removed). A firing rule eithe
 error (status, body shape, code, message, optional Retry-After), drops the connection before the
 service sees the request (``drop``), serves the request and then drops the connection instead of
 answering (``drop_after``: the service acted, the client never hears of it), or only adds latency
-and lets the request through. Rules are checked in the order they were added.
+and lets the request through. Rules are checked in the order they were added. A rule may carry a
+follow-up (``then``): another rule, added when this one first fires, so a fault can start at a
+chosen moment ("once the swap was accepted, every read fails").
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class FaultRule:
     drop: bool = False  # lose the connection before the service handles the request
     drop_after: bool = False  # handle the request, then lose the connection instead of answering
     passthrough: bool = False  # only add latency_ms, then serve the request normally
+    then: dict[str, Any] | None = None  # a rule added (validated) when this one first fires
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     hits: int = 0
 
@@ -73,6 +76,13 @@ def rule_from_dict(data: dict[str, Any]) -> FaultRule:
         raise ValueError("drop and drop_after exclude each other: the connection is lost once")
     if rule.latency_ms < 0 or rule.latency_ms > 600_000:
         raise ValueError("latency_ms must be between 0 and 600000 (ten minutes)")
+    if rule.then is not None:
+        if not isinstance(rule.then, dict):
+            raise ValueError("then must be a fault rule (an object)")
+        try:
+            rule_from_dict(rule.then)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"then: {exc}") from exc
     rule.method = rule.method.upper()
     return rule
 
@@ -109,5 +119,8 @@ class FaultBackend:
                 rule.count -= 1
                 if rule.count <= 0:
                     self.rules.remove(rule)
+            if rule.then is not None:
+                follow, rule.then = rule_from_dict(rule.then), None
+                self.rules.append(follow)
             return rule
         return None

@@ -1,0 +1,81 @@
+"""The fault matrix through the CLI: each cell of tests/faultmatrix.py's table, one emulator each.
+
+A cell puts the app into its scenario's starting state, injects the fault on the call, runs the
+command, then (the fault removed) asks ``slot status -o json`` and what every slot serves: the
+outcome must be the one promised, and the status must tell the truth. Every cell is written to
+build/reports/fault-matrix.md (section "CLI") at the end of the session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from slotwise.emulator import Emulator, FunctionApp
+from tests.faultmatrix import (
+    CALLS,
+    DEPLOY,
+    READ_TIMEOUT,
+    SMOKE,
+    STATUS,
+    SWAP,
+    Call,
+    Cell,
+    MatrixReport,
+    World,
+    cell_params,
+    fill,
+    matrix_report,
+    prepare,
+    run_cli,
+    settle,
+    status_json,
+    verdict,
+)
+
+__all__ = ["matrix_report"]  # the session fixture that writes the report
+
+
+@pytest.fixture
+def world(
+    emulator: Emulator,
+    function_app: FunctionApp,
+    arm_token: str,
+    tmp_path: Path,
+    slot_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
+    monkeypatch.setenv("SLOTWISE_HTTP_TIMEOUT", str(READ_TIMEOUT))
+    return World(emulator, arm_token, tmp_path)
+
+
+@pytest.mark.parametrize("cell", cell_params())
+def test_cell(cell: Cell, world: World, matrix_report: MatrixReport) -> None:
+    prepare(world, cell.scenario.start, run_cli)
+    before = world.counts()
+    world.fault(cell.fault.rule(cell.call))
+    outcome = run_cli(tuple(fill(arg, world) for arg in cell.scenario.args))
+    settle(cell)
+    counts, fired = world.counts() - before, world.fired()
+    world.clear_faults()
+    status = run_cli(("status", "-o", "json"))
+    assert status.exit == 0, status.output
+    problems = verdict(cell, world, outcome, status_json(status.stdout), counts, fired=fired, task=False)
+    matrix_report.add("CLI", cell, not problems, "; ".join(problems))
+    assert not problems, "\n".join([*problems, "--- output:", outcome.output])
+
+
+@pytest.mark.parametrize("call", [c for c in CALLS if not c.scenarios], ids=lambda c: c.name)
+def test_calls_without_a_command_are_made_by_none(call: Call, world: World) -> None:
+    """A row no command makes (app settings, sticky names) stays true: deploying, smoke testing,
+    swapping with checks and reading the status do not make it. When one does, give the row its
+    commands."""
+    prepare(world, "two builds", run_cli)
+    world.fault(
+        {"path": call.path, "method": call.method, "kind": call.kind, "count": None, "passthrough": True}
+    )
+    for scenario in (DEPLOY, SMOKE, SWAP, STATUS):
+        done = run_cli(tuple(fill(arg, world) for arg in scenario.args))
+        assert done.exit == 0, done.output
+    assert not world.fired()
