@@ -92,6 +92,20 @@ def test_a_slot_swapped_since_its_check_is_checked_again() -> None:
     ]
 
 
+def test_a_slot_recreated_since_its_check_is_checked_again() -> None:
+    services = ready()
+    web = services.fake
+    web.swap_now(STAGING)
+    checked = services.web_apps.get(STAGING)
+    web.slot(STAGING).swap_status = None  # deleted and created again: no swap record
+    reporter = RecordingReporter()
+    _, warned = before_upload(services, checked, None, lambda ref: "checked again", reporter)
+    assert warned == "checked again"
+    assert reporter.texts() == [
+        "func-demo/staging was swapped since it was checked (no swap): checking again"
+    ]
+
+
 @pytest.mark.parametrize("prepared", [True, False])
 def test_a_swap_running_or_prepared_on_the_slot_refuses_the_upload(prepared: bool) -> None:
     services = ready()
@@ -275,6 +289,20 @@ def test_a_deployment_the_swap_moved_away_says_where_the_build_runs_now() -> Non
 
 def test_a_swap_still_running_after_the_deployment_is_a_warning_that_the_build_moves_with_it() -> None:
     services = ready()
+    race, reporter = watch(services, warned="build 38")
+    ours = deployed(services)
+    services.fake.begin_swap(STAGING, "production")
+    assert race.after_deployment(ours) == "build 38"
+    assert reporter.texts("warning") == [
+        "func-demo/staging is being swapped with slot 'production': build 42 moves with that swap. "
+        "`slotwise slot status` shows where each build runs once it ends."
+    ]
+
+
+def test_a_swap_running_after_the_deployment_of_a_slot_swapped_before_is_a_warning_too() -> None:
+    services = ready()
+    services.fake.swap_now(STAGING)  # an earlier release: staging holds build 40 and has a swap record
+    services.fake.swap_now(STAGING)  # and back: staging runs build 41 again
     race, reporter = watch(services, warned="build 38")
     ours = deployed(services)
     services.fake.begin_swap(STAGING, "production")

@@ -105,6 +105,20 @@ def test_a_cancel_refused_while_the_prepared_swap_completes_says_so() -> None:
     assert (error.status, error.hint) == (409, HINT_BUSY)
 
 
+def test_a_cancel_refused_names_the_pair_that_was_prepared() -> None:
+    services = ready(slots=("staging", "qa"))
+    web = services.fake
+    prepare(services, SwapRequest(STAGING, "qa"), reporter=RecordingReporter())
+    web.swap_seconds = 30
+    web.begin_swap(STAGING, "qa")
+    with pytest.raises(ConflictError) as caught:
+        cancel(services, STAGING, reporter=RecordingReporter())
+    assert caught.value.message == (
+        "Cannot cancel the prepared swap of staging with qa of app 'func-demo' now: a swap of slot "
+        f"'staging' with 'qa' is in progress. Azure said: {AZURE_BUSY}"
+    )
+
+
 def test_a_resend_refused_because_another_swap_took_the_pair_names_it() -> None:
     services = ready(slots=("staging", "qa"))
     web = services.fake
@@ -228,6 +242,19 @@ def test_a_failing_status_poll_is_followed_through_the_slots_and_said_so() -> No
     ]
     assert serving(services) == ("build 41", "build 40")
     assert result.completed_at == services.fake.slot(PRODUCTION_SLOT).swap_status.timestamp  # type: ignore[union-attr]
+
+
+def test_a_status_poll_that_fails_while_the_swap_runs_says_what_failed() -> None:
+    services = ready()
+    services.fake.swap_seconds = 12
+    services.clock.after(2, lambda: polls_fail(services, 503))
+    reporter = RecordingReporter()
+    swap(services, SwapRequest(STAGING), reporter=reporter)
+    assert reporter.texts("warning") == [
+        "the swap's status could not be read (Azure refused swapping staging with production: The operation "
+        "was not found. (NotFound)); reading the slots to find out how the swap ended"
+    ]
+    assert serving(services) == ("build 41", "build 40")
 
 
 @pytest.mark.parametrize(
