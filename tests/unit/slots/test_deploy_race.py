@@ -57,6 +57,10 @@ def test_the_swap_state_tells_one_swap_from_another_and_a_running_one() -> None:
     assert swap_state(before) != swap_state(slot(SWAPPED))
     assert swap_state(before) != swap_state(slot(before.swap_status, target="Production"))
     assert swap_state(slot(None)) != swap_state(slot(SWAPPED))
+    # what it is: the last swap, and the partner of a swap running or prepared (in lower case) or None
+    assert swap_state(slot(SWAPPED, target="Production")) == (SWAPPED, "production")
+    assert swap_state(slot(SWAPPED, target="qa")) != swap_state(slot(SWAPPED, target="production"))
+    assert swap_state(slot(SWAPPED)) == (SWAPPED, None)
 
 
 def test_the_replaced_build_is_the_one_the_hold_of_that_swap_names() -> None:
@@ -70,6 +74,11 @@ def test_without_a_hold_for_that_swap_the_live_deployment_before_ours_is_named()
     assert (
         replaced_build(slot(SWAPPED, tags={HOLD_TAG: "not json"}), [OURS, HELD], "ours") == "build 20260101.1"
     )
+
+
+def test_a_slot_never_swapped_names_the_live_deployment_before_ours_whatever_its_tags_say() -> None:
+    never = slot(None, tags=hold_tag("build 20251231.9", T))
+    assert replaced_build(never, [OURS, HELD, OLDER], "ours") == "build 20260101.1"
 
 
 def test_an_unstamped_or_missing_previous_build_is_still_named() -> None:

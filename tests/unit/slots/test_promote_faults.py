@@ -22,8 +22,19 @@ checks:
   - name: hello
     function: hello
 """
-FORBIDDEN = RemoteError(
-    "Azure refused writing tags: AuthorizationFailed", status=403, code="AuthorizationFailed"
+REFUSED = "Azure refused writing tags: AuthorizationFailed"
+SLOT_STATUS = "`slotwise slot status -g rg-demo -n func-demo`"
+NEVER_AGAIN = "Do not run the swap again: it would swap back."
+
+
+def forbidden() -> RemoteError:
+    """A 403 (a fresh one: promote adds what had happened before it to the error it raises)."""
+    return RemoteError(REFUSED, status=403, code="AuthorizationFailed")
+
+
+SWAP_BACK_FAILED = (
+    f"Look at the slots first ({SLOT_STATUS}); if production still runs that build, roll back with "
+    "`slotwise slot rollback -g rg-demo -n func-demo`. Do not run the swap again."
 )
 
 
@@ -64,7 +75,7 @@ def test_a_failing_status_poll_with_passing_checks_records_the_hold() -> None:
 
 def test_a_hold_that_cannot_be_recorded_does_not_stop_the_swap_back() -> None:
     services = ready(staging_status=500)
-    services.fake.inject("merge_tags", FORBIDDEN)
+    services.fake.inject("merge_tags", forbidden())
     with pytest.raises(SmokeFailed, match="so it was swapped back"):
         promote(
             services, SwapRequest(STAGING), checked(rollback_on_failure=True), reporter=RecordingReporter()
@@ -74,30 +85,39 @@ def test_a_hold_that_cannot_be_recorded_does_not_stop_the_swap_back() -> None:
 
 def test_a_hold_that_cannot_be_recorded_fails_loudly_after_passing_checks() -> None:
     services = ready()
-    services.fake.inject("merge_tags", FORBIDDEN)
+    services.fake.inject("merge_tags", forbidden())
     reporter = RecordingReporter()
     with pytest.raises(RemoteError) as caught:
         promote(services, SwapRequest(STAGING), checked(), reporter=reporter)
     assert caught.value.exit_code == 4
-    assert caught.value.message.startswith(
-        "The swap completed, but recording the hold on func-demo/staging failed: "
+    assert (
+        caught.value.message
+        == f"The swap completed, but recording the hold on func-demo/staging failed: {REFUSED}"
     )
-    assert "AuthorizationFailed" in caught.value.message
-    assert caught.value.hint
-    assert "Do not run the swap again" in caught.value.hint
+    assert caught.value.hint == (
+        f"{NEVER_AGAIN} {SLOT_STATUS} shows the hold anyway (inferred from the swap); only who and which "
+        "build are not recorded. Check that the identity may write tags (Microsoft.Resources/tags/write)."
+    )
     assert serving(services) == ("build 41", "build 40")
     assert any(text.startswith("Smoke testing") for text in reporter.texts("step"))  # the checks ran
-    assert any("recording the hold on staging failed" in text for text in reporter.texts("warning"))
+    assert reporter.texts("warning") == [
+        f"the swap completed, but recording the hold on staging failed: {REFUSED}"
+    ]
     assert HOLD_TAG not in services.fake.slot(STAGING).tags
 
 
 def test_checks_that_cannot_be_run_are_a_failure_and_leave_the_build_live_without_rollback() -> None:
     services = ready()
-    services.fake.inject("functions", FORBIDDEN)
+    services.fake.inject("functions", forbidden())
     with pytest.raises(SlotwiseError) as caught:
         promote(services, SwapRequest(STAGING), checked(FUNCTION_CHECKS), reporter=RecordingReporter())
-    assert caught.value.message.startswith(
-        "The swap completed, but the smoke checks on production could not be run: "
+    assert (
+        caught.value.message
+        == f"The swap completed, but the smoke checks on production could not be run: {REFUSED}"
+    )
+    assert caught.value.hint == (
+        f"{NEVER_AGAIN} Run the checks with `slotwise slot smoke` once the cause is fixed, or roll back with "
+        "`slotwise slot rollback -g rg-demo -n func-demo`."
     )
     assert serving(services) == ("build 41", "build 40")
     assert find_hold(services, STAGING) is not None
@@ -105,14 +125,21 @@ def test_checks_that_cannot_be_run_are_a_failure_and_leave_the_build_live_withou
 
 def test_checks_that_cannot_be_run_swap_back_with_rollback_on_failure() -> None:
     services = ready()
-    services.fake.inject("functions", FORBIDDEN)
+    services.fake.inject("functions", forbidden())
+    reporter = RecordingReporter()
     with pytest.raises(SmokeFailed) as caught:
         promote(
             services, SwapRequest(STAGING), checked(FUNCTION_CHECKS, rollback_on_failure=True),
-            reporter=RecordingReporter(),
+            reporter=reporter,
         )  # fmt: skip
-    assert "could not be run" in caught.value.message
-    assert "swapped back" in caught.value.message
+    assert caught.value.message == (
+        f"The smoke checks on production could not be run after the swap ({REFUSED}), so it was swapped "
+        "back: production runs what it ran before, staging has the unchecked build."
+    )
+    assert caught.value.hint == "Fix what stopped the checks, then swap again."
+    assert reporter.texts("warning") == [
+        f"the smoke checks on production could not be run ({REFUSED}): swapping back"
+    ]
     assert serving(services) == ("build 40", "build 41")
     assert find_hold(services, STAGING) is None
 
@@ -124,22 +151,43 @@ def test_a_swap_back_that_fails_says_the_failing_build_is_still_live() -> None:
         promote(
             services, SwapRequest(STAGING), checked(rollback_on_failure=True), reporter=RecordingReporter()
         )
-    assert caught.value.message.startswith("The build swapped into production ")
-    assert "although its smoke checks failed: swapping back failed: " in caught.value.message
+    assert caught.value.message == (
+        "The build swapped into production may still be live although its smoke checks failed: swapping "
+        "back failed: Cannot swap staging with production of app 'func-demo' now: another operation is in "
+        "progress on one of the slots. Azure said: Cannot modify this site"
+    )
+    assert caught.value.hint == SWAP_BACK_FAILED
     assert serving(services) == ("build 41", "build 40")
     assert find_hold(services, STAGING) is not None  # the rollback build stays protected
 
 
+def test_checks_that_cannot_be_run_and_a_failing_swap_back_say_the_unchecked_build_may_be_live() -> None:
+    services = ready()
+    services.fake.inject("functions", forbidden())
+    services.fake.inject("begin_swap", ConflictError("Cannot modify this site", status=409), skip=1)
+    with pytest.raises(ConflictError) as caught:
+        promote(
+            services, SwapRequest(STAGING), checked(FUNCTION_CHECKS, rollback_on_failure=True),
+            reporter=RecordingReporter(),
+        )  # fmt: skip
+    assert caught.value.message.startswith(
+        "The build swapped into production may still be live although its smoke checks could not be run: "
+        "swapping back failed: Cannot swap staging with production"
+    )
+    assert caught.value.hint == SWAP_BACK_FAILED
+    assert serving(services) == ("build 41", "build 40")
+
+
 def test_a_hold_that_cannot_be_ended_after_the_swap_back_is_a_warning() -> None:
     services = ready(staging_status=500)
-    services.fake.inject("merge_tags", FORBIDDEN, skip=1)  # the hold is recorded; the release mark fails
+    services.fake.inject("merge_tags", forbidden(), skip=1)  # the hold is recorded; the release mark fails
     reporter = RecordingReporter()
     with pytest.raises(SmokeFailed, match="so it was swapped back"):
         promote(services, SwapRequest(STAGING), checked(rollback_on_failure=True), reporter=reporter)
     assert serving(services) == ("build 40", "build 41")
-    assert any(
-        text.startswith("swapped back, but ending the hold on staging failed")
-        for text in reporter.texts("warning")
+    assert reporter.texts("warning")[-1] == (
+        f"swapped back, but ending the hold on staging failed ({REFUSED}): release it with `slotwise slot "
+        "release-hold` before deploying the fix there"
     )
 
 

@@ -41,11 +41,13 @@ def test_an_app_never_swapped_has_nothing_to_roll_back() -> None:
     services.fake.deploy(STAGING, BUILD_41)
     with pytest.raises(UsageError) as caught:
         plan_rollback(services, "rg-demo", "func-demo")
-    assert caught.value.message.startswith("Nothing to roll back: production of app 'func-demo'")
-    assert "production" in caught.value.message
-    assert "never been swapped" in caught.value.message
-    assert caught.value.hint
-    assert "swap it in" in caught.value.hint
+    assert caught.value.message == (
+        "Nothing to roll back: production of app 'func-demo' has never been swapped, so no slot holds a "
+        "previous production build."
+    )
+    assert (
+        caught.value.hint == "Deploy the build you want live to a slot and swap it in (slotwise slot swap)."
+    )
     assert services.fake.calls == [("get", "production")]
 
 

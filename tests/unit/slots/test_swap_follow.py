@@ -26,6 +26,7 @@ from slotwise.slots.swap_follow import (
     start,
     wait_for_end,
 )
+from tests.fake_webapps import ManualClock
 from tests.fakes import FastClock, slot_info
 
 STAGING = SlotRef("rg", "app", "staging")
@@ -75,7 +76,7 @@ class FakeWebApps:
         return answer
 
 
-def services(web: FakeWebApps, clock: FastClock | None = None) -> Any:
+def services(web: Any, clock: FastClock | ManualClock | None = None) -> Any:
     return SimpleNamespace(web_apps=web, clock=clock or FastClock(real_cap=0))
 
 
@@ -273,3 +274,177 @@ def test_a_failing_poll_of_a_swap_that_did_not_happen_keeps_the_services_words()
     assert "warm-up failed" in caught.value.message
     assert "did not take place" in caught.value.message
     assert caught.value.status == 400
+
+
+# ---- word for word, and at the boundaries (on a clock that moves only when slotwise sleeps) ----------------
+PROGRESS = "swap in progress (read from the slots)"
+
+
+def on_manual_clock(reads: list[SlotInfo | SlotwiseError], **kwargs: Any) -> tuple[FakeWebApps, Any]:
+    web = FakeWebApps(reads, **kwargs)
+    return web, services(web, ManualClock())
+
+
+def test_a_swap_read_running_is_said_to_be_in_progress_every_five_seconds() -> None:
+    _, svc = on_manual_clock([RUNNING] * 11 + [SWAPPED])  # read at 0, 1, ... 10 s; swapped at 11 s
+    reporter = RecordingReporter()
+    assert wait_for_end(svc, REQUEST, BASELINE, deadline_in(svc, 60), reporter) == (Seen.SWAPPED, True)
+    assert reporter.events == [("detail", PROGRESS), ("detail", PROGRESS)]  # at 5 s and at 10 s
+
+
+def test_slots_that_show_no_swap_or_cannot_be_read_are_not_said_to_be_in_progress() -> None:
+    _, svc = on_manual_clock([FREE, RemoteError("flaky", status=503)] * 4 + [SWAPPED])
+    reporter = RecordingReporter()
+    assert wait_for_end(svc, REQUEST, BASELINE, deadline_in(svc, 60), reporter) == (Seen.SWAPPED, False)
+    assert reporter.events == []
+
+
+@pytest.mark.parametrize(
+    "between", [RUNNING, RemoteError("flaky", status=503)], ids=["running", "unreadable"]
+)
+def test_only_reads_in_a_row_confirm_that_a_swap_did_not_happen(between: SlotInfo | SlotwiseError) -> None:
+    web, svc = on_manual_clock([FREE, between, FREE, SWAPPED])
+    seen, _ = wait_for_end(svc, REQUEST, BASELINE, deadline_in(svc, 60), RecordingReporter())
+    assert seen is Seen.SWAPPED
+    assert web.read == 4
+
+
+def test_a_swap_seen_done_on_the_read_at_its_deadline_is_done() -> None:
+    _, svc = on_manual_clock([RUNNING] * 3 + [SWAPPED])  # read at 0, 1, 2 s; swapped at 3 s
+    assert wait_for_end(svc, REQUEST, BASELINE, deadline_in(svc, 3), RecordingReporter()) == (
+        Seen.SWAPPED,
+        True,
+    )
+
+
+def test_a_swap_still_running_on_the_read_at_its_deadline_is_a_timeout() -> None:
+    web, svc = on_manual_clock([RUNNING] * 4 + [SWAPPED])  # it would end one read after the deadline
+    with pytest.raises(OperationTimeout) as caught:
+        wait_for_end(svc, REQUEST, BASELINE, deadline_in(svc, 3), RecordingReporter())
+    assert caught.value.message == (
+        "The swap of staging with production did not finish within 120 s. It continues on the service."
+    )
+    assert caught.value.hint == "Check it with `slotwise slot status -g rg -n app`."
+    assert web.read == 4
+
+
+def test_an_accepted_swap_whose_outcome_cannot_be_read_says_so_and_never_to_swap_again() -> None:
+    _, svc = on_manual_clock([RemoteError("Connection aborted.")])
+    with pytest.raises(OutcomeUnknown) as caught:
+        wait_for_end(svc, REQUEST, BASELINE, deadline_in(svc, 30), RecordingReporter())
+    assert caught.value.message == (
+        "Azure accepted the swap of staging with production, but its outcome could not be found out: "
+        "neither the swap's status nor the slots could be read within 120 s (last answer: Connection "
+        "aborted.). It may have completed, may still run, or may have failed."
+    )
+    assert caught.value.hint == (
+        "Look at the slots with `slotwise slot status -g rg -n app` (what each serves and its last swap) "
+        "and at the app's activity log in the Azure portal before doing anything else; smoke checks, the "
+        "hold record and any swap-back were not done."
+    )
+
+
+def test_a_failing_poll_of_a_running_swap_is_followed_and_said_to_be_in_progress() -> None:
+    _, svc = on_manual_clock([RUNNING] * 6 + [SWAPPED])
+    reporter = RecordingReporter()
+    poller = FakePoller(RemoteError("operation not found", status=404))
+    follow(svc, REQUEST, poller, BASELINE, deadline_in(svc, 60), reporter)
+    assert reporter.events == [
+        (
+            "warning",
+            "the swap's status could not be read (operation not found); reading the slots to find out how "
+            "the swap ended",
+        ),
+        ("detail", PROGRESS),
+        ("detail", "the slots show the swap completed"),
+    ]
+
+
+# the service's words are kept; only a final full stop is dropped before the next sentence
+WORDS = [
+    ("Connection refused.", "Connection refused"),
+    ("Connection refused", "Connection refused"),
+    (".Connection refused by proxy GW-BOX.", ".Connection refused by proxy GW-BOX"),
+]
+
+
+@pytest.mark.parametrize(("said", "kept"), WORDS)
+def test_two_lost_starts_keep_the_words_and_the_hint_of_the_lost_connection(said: str, kept: str) -> None:
+    lost = RemoteError(said, status=None, hint="Check the network, then retry.")
+    web = FakeWebApps([FREE], starts=[lost])
+    with pytest.raises(RemoteError) as caught:
+        start(services(web), REQUEST, BASELINE, deadline_in(services(web), 60), RecordingReporter())
+    assert (
+        caught.value.message == f"{kept}. The slots show that Azure did not start the swap: nothing changed."
+    )
+    assert caught.value.hint == "Check the network, then retry."
+    assert type(caught.value) is RemoteError
+
+
+@pytest.mark.parametrize(("said", "kept"), WORDS)
+def test_a_swap_that_did_not_happen_keeps_the_words_of_the_failing_poll(said: str, kept: str) -> None:
+    svc = services(FakeWebApps([FREE]))
+    with pytest.raises(RemoteError) as caught:
+        follow(svc, REQUEST, FakePoller(RemoteError(said, status=400)), BASELINE, deadline_in(svc, 60),
+               RecordingReporter())  # fmt: skip
+    assert caught.value.message == (
+        f"{kept}. The swap of staging with production did not take place: Azure no longer runs it and "
+        "neither slot shows it, so both run what they ran before."
+    )
+
+
+# ---- a 409 to the start, told as what it is ---------------------------------------------------------------
+@dataclass
+class TwoSlots:
+    """Each slot answers its own reads (an exception is raised); every start is refused with ``refusal``."""
+
+    source: SlotInfo | SlotwiseError
+    target: SlotInfo | SlotwiseError
+    refusal: ConflictError = field(
+        default_factory=lambda: ConflictError("Cannot modify this site.", status=409, code="Conflict")
+    )
+    poll_interval: float = 1.0
+
+    def get(self, ref: SlotRef) -> SlotInfo:
+        answer = self.source if ref == STAGING else self.target
+        if isinstance(answer, SlotwiseError):
+            raise answer
+        return answer
+
+    def begin_swap(self, source: SlotRef, target: str, *, preserve_vnet: bool = True) -> Any:
+        raise self.refusal
+
+
+PRODUCTION_FREE = replace(FREE, ref=STAGING.other("production"))
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "what"),
+    [
+        (RUNNING, PRODUCTION_FREE, "a swap of slot 'staging' with 'production' is in progress"),
+        (slot(operation="op-1"), PRODUCTION_FREE, "a swap of slot 'staging' is in progress"),
+        (slot(target="qa"), PRODUCTION_FREE, "slot 'staging' is prepared for a swap with 'qa'"),
+        (slot(target="qa"), replace(RUNNING, ref=PRODUCTION_FREE.ref),
+         "slot 'staging' is prepared for a swap with 'qa'"),
+        (RemoteError("Connection aborted."), replace(PRODUCTION_FREE, target_swap_slot="qa"),
+         "slot 'production' is prepared for a swap with 'qa'"),
+        (FREE, PRODUCTION_FREE, "another operation is in progress on one of the slots"),
+    ],
+    ids=["running", "running, partner unknown", "prepared", "first found", "source unreadable", "neither"],
+)  # fmt: skip
+def test_a_409_to_the_start_names_what_is_in_the_way(
+    source: SlotInfo | SlotwiseError, target: SlotInfo | SlotwiseError, what: str
+) -> None:
+    web = TwoSlots(source, target)
+    with pytest.raises(ConflictError) as caught:
+        start(services(web), REQUEST, BASELINE, 0.0, RecordingReporter())
+    error = caught.value
+    assert type(error) is ConflictError
+    assert error.message == (
+        f"Cannot swap staging with production of app 'app' now: {what}. Azure said: Cannot modify this site."
+    )
+    assert (error.status, error.code, error.exit_code) == (409, "Conflict", 5)
+    assert error.hint == (
+        "Wait until it has finished (`slotwise slot status -g rg -n app` shows swaps in progress), or "
+        "complete or cancel a prepared swap (`slotwise slot swap --complete` / `--cancel`); then swap again."
+    )

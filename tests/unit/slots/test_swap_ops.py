@@ -190,6 +190,24 @@ def test_preview_complete_swaps_with_productions_settings_applied_first() -> Non
     assert reporter.texts("step") == ["Completing the prepared swap of staging with production"]
 
 
+def test_a_prepared_swap_whose_start_never_reached_azure_is_sent_again_at_once() -> None:
+    # Found by mutation testing on the code before swap_follow: a prepared slot shows targetSwapSlot
+    # before any swap runs, so it must not be read as "the lost start is running" (which waited out
+    # the whole timeout and never swapped).
+    services = ready()
+    web = services.fake
+    prepare(services, SwapRequest(STAGING), reporter=RecordingReporter())
+    prepared_at = services.clock.elapsed
+    web.inject("begin_swap", RemoteError("Connection refused."))  # lost before it reached Azure
+    result = complete(services, SwapRequest(STAGING, timeout=600), reporter=RecordingReporter())
+    assert web.count("begin_swap") == 2  # the lost one, and the one Azure got
+    assert [op.state for op in web.operations] == ["succeeded"]  # exactly one swap ran
+    assert serving(services) == ("build 41", "build 40")
+    assert web.slot(PRODUCTION_SLOT).app_settings == {"SLOT_NAME": "production", "FEATURE": "new"}
+    assert result.phase == "swapped"
+    assert services.clock.elapsed - prepared_at < 60  # two confirming reads and the swap, not 600 s
+
+
 def test_cancel_gives_the_slot_its_own_settings_back() -> None:
     services = ready()
     prepare(services, SwapRequest(STAGING), reporter=RecordingReporter())
