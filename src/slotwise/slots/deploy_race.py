@@ -125,8 +125,9 @@ class Race:
             now = self._swapped()
         except SlotwiseError:
             return  # the caller's error stands
-        if now is not None and now.swap_status is not None:
-            raise self._moved(now.swap_status)
+        if now is None or now.swap_status is None or now.target_swap_slot:
+            return  # no swap since, or one still running: its record is not yet the one that moved it
+        raise self._moved(now.swap_status)
 
     def after_deployment(self, deployment: KuduDeployment) -> str | None:
         """After a successful deployment: the label of the held build it destroyed with the user's

@@ -367,3 +367,13 @@ def test_a_deployment_kudu_lost_without_a_swap_leaves_the_callers_error() -> Non
     race.lost_deployment()
     services.fake.inject("get", NotFoundError("gone", status=404))
     race.lost_deployment()
+
+
+def test_a_deployment_kudu_lost_while_a_swap_runs_names_no_earlier_swap() -> None:
+    """The slot's last swap record is an older swap; the swap now running has not ended, so it is not
+    yet what moved the build: no 'swapped at <the older swap's time>' verdict, the caller's error stands."""
+    services = ready()
+    services.fake.swap_now(STAGING)  # an older swap, already in the slot's record
+    race, _ = watch(services)
+    services.fake.begin_swap(STAGING, "production")  # running now
+    race.lost_deployment()
