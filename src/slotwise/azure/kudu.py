@@ -225,7 +225,8 @@ class KuduClient:
         where ``stamp``, the upload's ``message``, finds it before a record named its id).
 
         The first poll is at once, then every ``poll_interval`` seconds; after ``timeout`` seconds
-        ``OperationTimeout`` (the deployment itself may still finish)."""
+        ``OperationTimeout`` (the deployment itself may still finish), or ``OutcomeUnknown`` if
+        nothing about it could be read."""
         return follow(
             self,
             location,

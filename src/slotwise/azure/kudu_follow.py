@@ -6,9 +6,10 @@ out, never guessed. The status URL Kudu handed back (``Location``, then ``/api/d
 polled while it answers; when it fails (an error status after azure-core's retries, a dropped
 connection, a status URL that keeps answering 404) the deployment is looked up in Kudu's deployment
 list (``/api/deployments``), by its id once a record named it, else by the upload's stamp (Kudu's
-``message``), and followed there until it is complete or the deadline; a list that can be read but
-no longer shows the deployment is ``NotFoundError`` (a swap may have moved the slot's content: the
-caller says where it went).
+``message``), and followed there until it is complete or the deadline. Only when the records cannot
+be read either until the deadline is the outcome unknown (``OutcomeUnknown``), said as such with what
+to look at; a list that can be read but no longer shows the deployment is ``NotFoundError`` (a swap
+may have moved the slot's content: the caller says where it went).
 
 Must not: upload, decide anything about holds, or sleep other than through the client's clock.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slotwise.azure.kudu_records import KuduDeployment
-from slotwise.errors import NotFoundError, OperationTimeout, SlotwiseError
+from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown, SlotwiseError
 from slotwise.slots.events import Reporter
 
 if TYPE_CHECKING:
@@ -78,8 +79,9 @@ def follow(
 ) -> KuduDeployment:
     """The record of the deployment at ``location`` once it is complete (successful or not).
 
-    ``OperationTimeout`` if it still runs after ``timeout`` seconds; ``NotFoundError`` if Kudu's
-    records no longer show it."""
+    ``OperationTimeout`` if it still runs after ``timeout`` seconds; ``OutcomeUnknown`` if neither its
+    status nor Kudu's records could be read until then; ``NotFoundError`` if Kudu's records no longer
+    show it."""
     clock = kudu.clock
     deadline = clock.monotonic() + timeout
     url = kudu.on_scm_host(location)
@@ -147,7 +149,7 @@ def _in_records(
         left = deadline - clock.monotonic()
         if left <= 0:
             if read_error is not None:
-                raise read_error
+                raise _unknown(kudu, timeout, read_error)
             raise _timed_out(kudu, _record_url(kudu, followed), timeout, followed.record)
         if read_error is None:
             pause = poll_interval
@@ -169,6 +171,17 @@ def _lost(kudu: KuduClient, failure: SlotwiseError) -> NotFoundError:
         f"Kudu of {kudu.target} no longer knows the deployment it accepted: its status could not be read "
         f"({failure.message}) and Kudu's deployment records do not show it.",
         hint="Check the slot's deployments with `slotwise slot status`, then deploy again.",
+    )
+
+
+def _unknown(kudu: KuduClient, timeout: float, error: SlotwiseError) -> OutcomeUnknown:
+    return OutcomeUnknown(
+        f"Kudu of {kudu.target} accepted the package, but the outcome of the deployment could not be found "
+        f"out: neither its status nor Kudu's deployment records could be read within {timeout:g} s (last "
+        f"answer: {error.message}). It may have succeeded, may still run, or may have failed.",
+        hint=f"Look at what the slot runs (`slotwise slot status`) and at Kudu's deployments page "
+        f"({kudu.base_url}/api/deployments) before doing anything else; deploying again blindly could "
+        "deploy twice.",
     )
 
 

@@ -1,6 +1,6 @@
 """Following a deployment Kudu accepted (``KuduClient.wait``) when its status URL fails for good: the
 deployment is found in Kudu's deployment list (by id, or by the upload's stamp before any record named
-it) and followed there.
+it) and followed there; only when nothing can be read until the deadline is the outcome unknown.
 
 A fake pipeline client answers by path (the last answer for a path repeats), as in
 test_kudu_conflict.py; the same cases run against the emulator in the fault matrix."""
@@ -13,7 +13,8 @@ import pytest
 from azure.core.exceptions import ServiceResponseError
 
 from slotwise.azure.kudu import KuduClient
-from slotwise.errors import NotFoundError, OperationTimeout
+from slotwise.azure.kudu_follow import MAX_READ_PAUSE
+from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown
 from slotwise.slots.events import RecordingReporter
 from tests.fakes import FastClock
 from tests.unit.slots.test_kudu_conflict import FakeResponse
@@ -123,6 +124,28 @@ def test_records_that_do_not_show_it_mean_kudu_lost_it() -> None:
 
     assert "no longer knows the deployment it accepted" in caught.value.message
     assert "unavailable" in caught.value.message  # why the status was not read
+
+
+def test_when_nothing_can_be_read_until_the_deadline_the_outcome_is_unknown() -> None:
+    clock = FastClock(real_cap=0)
+    fake = PathKudu().on(LATEST, UNAVAILABLE).on(LIST, FakeResponse(401, {"Message": "token expired"}))
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        wait(fake, clock, timeout=300)
+
+    error = caught.value
+    assert error.exit_code == 10
+    assert error.message.startswith(
+        "Kudu of func-demo/staging accepted the package, but the outcome of the deployment could not be "
+        "found out"
+    )
+    assert "token expired" in error.message  # the last answer
+    assert "slotwise slot status" in error.hint
+    assert f"https://{HOST}/api/deployments" in error.hint  # Kudu's deployments page
+    assert "deploy again" not in error.hint.replace("deploying again blindly could deploy twice", "")
+    assert max(clock.sleeps) == MAX_READ_PAUSE  # backed off while nothing answers
+    assert 290 <= sum(clock.sleeps) <= 300
+    assert fake.asked.count(LIST) < 20
 
 
 def test_a_deployment_still_running_at_the_deadline_times_out() -> None:
