@@ -98,7 +98,10 @@ def follow(
         if record is None:
             missing += 1
             if missing > MAX_MISSING_POLLS:
-                failure = NotFoundError(f"Kudu's status URL of the deployment answers 404 ({url}).")
+                failure = NotFoundError(
+                    f"Kudu of {kudu.target} no longer knows the deployment it accepted ({url}).",
+                    hint="Check the slot's deployments with `slotwise slot status`, then deploy again.",
+                )
                 break
         else:
             missing = 0
@@ -111,6 +114,8 @@ def follow(
         if left <= 0:
             raise _timed_out(kudu, url, timeout, followed.record)
         clock.sleep(min(poll_interval, left))
+    if followed.ident is None and not followed.stamp:
+        raise failure  # nothing to find it by in Kudu's records (an unstamped upload, no record yet)
     reporter.warning(
         f"the status of the deployment to {kudu.target} could not be read ({failure.message}); following it "
         "in Kudu's deployment records"
@@ -167,9 +172,14 @@ def _suffix(text: str) -> str:
 
 
 def _lost(kudu: KuduClient, failure: SlotwiseError) -> NotFoundError:
+    said = (
+        f"{failure.message.rstrip('.')}, and"
+        if isinstance(failure, NotFoundError)
+        else f"Kudu of {kudu.target} no longer knows the deployment it accepted: its status could not be "
+        f"read ({failure.message.rstrip('.')}) and"
+    )
     return NotFoundError(
-        f"Kudu of {kudu.target} no longer knows the deployment it accepted: its status could not be read "
-        f"({failure.message}) and Kudu's deployment records do not show it.",
+        f"{said} Kudu's deployment records do not show it either.",
         hint="Check the slot's deployments with `slotwise slot status`, then deploy again.",
     )
 

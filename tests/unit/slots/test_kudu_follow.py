@@ -14,7 +14,7 @@ from azure.core.exceptions import ServiceResponseError
 
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.kudu_follow import MAX_READ_PAUSE
-from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown
+from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown, RemoteError
 from slotwise.slots.events import RecordingReporter
 from tests.fakes import FastClock
 from tests.unit.slots.test_kudu_conflict import FakeResponse
@@ -114,6 +114,27 @@ def test_a_status_url_that_keeps_answering_404_falls_back_to_the_records() -> No
 
     assert found.id == "mine"
     assert fake.asked.count(LATEST.split("?")[0]) == 4  # tolerated three times first (Kudu may lag)
+
+
+def test_records_that_do_not_show_it_after_404s_mean_kudu_lost_it() -> None:
+    fake = PathKudu().on(LATEST, FakeResponse(404, {"Message": "Not found"}))
+    fake.on(LIST, FakeResponse(200, [record("old", message="x")]))
+
+    with pytest.raises(NotFoundError) as caught:
+        wait(fake, FastClock(real_cap=0))
+
+    assert caught.value.message == (
+        f"Kudu of func-demo/staging no longer knows the deployment it accepted ({LATEST}), and Kudu's "
+        "deployment records do not show it either."
+    )
+
+
+def test_an_unstamped_deployment_no_record_named_is_not_searched_for() -> None:
+    fake = PathKudu().on(LATEST, UNAVAILABLE).on(LIST, FakeResponse(200, [record("mine", message=None)]))
+
+    with pytest.raises(RemoteError, match="Azure refused reading the deployment status of func-demo/staging"):
+        wait(fake, FastClock(real_cap=0), stamp=None)
+    assert LIST not in fake.asked  # any deployment there could be taken for it
 
 
 def test_records_that_do_not_show_it_mean_kudu_lost_it() -> None:
