@@ -3,6 +3,8 @@ through raw HTTP and through slotwise's own ``WebApps`` client."""
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 import pytest
@@ -12,8 +14,10 @@ from azure.mgmt.web import WebSiteManagementClient
 from slotwise.azure.models import SlotRef
 from slotwise.emulator import Emulator, FunctionApp
 from slotwise.emulator.backends import Backends
-from slotwise.errors import NotFoundError, SlotwiseError
-from slotwise.factory import Services
+from slotwise.errors import NotFoundError, RemoteError, SlotwiseError
+from slotwise.factory import Services, build_services, settings_from_env
+from tests.fakes import FastClock
+from tests.functional.control import add_fault, logged_requests
 
 API = "api-version=2021-04-01"
 SUFFIX = "/providers/Microsoft.Resources/tags/default"
@@ -245,3 +249,71 @@ def test_product_errors_name_the_slot(services: Services, function_app: Function
     with pytest.raises(SlotwiseError) as refused:
         services.web_apps.merge_tags(STAGING, {"bad/name": "1"})
     assert "InvalidTagNameCharacters" in str(refused.value)
+
+
+# ---- a tags write whose connection failed (Merge and Delete are idempotent: retried like a PUT) ----------
+TAGS_PATH = r"/providers/Microsoft\.Resources/tags/default$"
+
+
+def tag_writes(emulator: Emulator) -> int:
+    return sum(
+        1
+        for entry in logged_requests(emulator)
+        if entry["method"] == "PATCH" and entry["path"].lower().endswith(SUFFIX.lower())
+    )
+
+
+def test_a_tags_write_on_a_dropped_connection_is_retried(
+    emulator: Emulator, services: Services, function_app: FunctionApp
+) -> None:
+    add_fault(emulator, path=TAGS_PATH, method="PATCH", kind="arm", drop=True, count=1)
+
+    services.web_apps.merge_tags(STAGING, {"slotwise-hold": "x"})
+
+    assert services.web_apps.get(STAGING).tags == {"slotwise-hold": "x"}
+    assert tag_writes(emulator) == 2
+
+
+@pytest.mark.parametrize("operation", ["merge", "delete"])
+def test_a_tags_write_whose_answer_is_always_lost_is_read_back_and_done(
+    emulator: Emulator, services: Services, function_app: FunctionApp, operation: str
+) -> None:
+    services.web_apps.merge_tags(STAGING, {"Slotwise-Hold": "x", "keep": "y"})
+    add_fault(emulator, path=TAGS_PATH, method="PATCH", kind="arm", drop_after=True, count=None)
+
+    if operation == "merge":
+        services.web_apps.merge_tags(STAGING, {"slotwise-hold": "z"})  # ARM's names: any case
+        assert services.web_apps.get(STAGING).tags == {"slotwise-hold": "z", "keep": "y"}
+    else:
+        services.web_apps.delete_tags(STAGING, ["slotwise-hold"])
+        assert services.web_apps.get(STAGING).tags == {"keep": "y"}
+    assert tag_writes(emulator) > 2  # retried, then read back
+
+
+def test_a_tags_write_that_never_reached_arm_is_a_loud_failure(
+    emulator: Emulator, services: Services, function_app: FunctionApp
+) -> None:
+    add_fault(emulator, path=TAGS_PATH, method="PATCH", kind="arm", drop=True, count=None)
+
+    with pytest.raises(RemoteError, match="Could not reach Azure while writing tags on func-demo/staging"):
+        services.web_apps.merge_tags(STAGING, {"slotwise-hold": "x"})
+    assert services.web_apps.get(STAGING).tags == {}
+
+
+def test_a_slow_tags_write_is_sent_again(
+    emulator: Emulator, slot_env: dict[str, str], function_app: FunctionApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLOTWISE_HTTP_TIMEOUT", "1")
+    slow = build_services(settings_from_env(os.environ), clock=FastClock())
+    add_fault(
+        emulator, path=TAGS_PATH, method="PATCH", kind="arm", latency_ms=2000, passthrough=True, count=1
+    )
+    try:
+        slow.web_apps.merge_tags(STAGING, {"slotwise-hold": "x"})
+        assert slow.web_apps.get(STAGING).tags == {"slotwise-hold": "x"}
+    finally:
+        slow.close()
+    deadline = time.monotonic() + 10
+    while tag_writes(emulator) < 2 and time.monotonic() < deadline:  # the slow first one lands late
+        time.sleep(0.1)
+    assert tag_writes(emulator) == 2

@@ -9,20 +9,21 @@ re-sent. Host names come from ``defaultHostName`` and ``hostNameSslStates``: nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.core.polling import LROPoller
 from azure.core.rest import HttpRequest
 from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity, Site, StringDictionary
 
 from slotwise.azure.errors import translate
-from slotwise.azure.http import READING_POST
+from slotwise.azure.http import IDEMPOTENT_PATCH, READING_POST
 from slotwise.azure.models import PRODUCTION, FunctionInfo, HostKeys, SlotInfo, SlotRef, SwapStatus, slot_name
-from slotwise.errors import NotFoundError, RemoteError
+from slotwise.errors import NotFoundError, RemoteError, SlotwiseError
 
 TAGS_API_VERSION = "2021-04-01"
 
@@ -240,14 +241,28 @@ class WebApps:
 
     def merge_tags(self, ref: SlotRef, tags: dict[str, str]) -> None:
         """Add or change tags on one slot (ARM's tags API, operation Merge)."""
-        self._patch_tags(ref, "Merge", tags)
+        self._patch_tags(
+            ref, "Merge", tags, written=lambda now: all(now.get(n.lower()) == v for n, v in tags.items())
+        )
 
     def delete_tags(self, ref: SlotRef, names: list[str]) -> None:
         """Remove tags from one slot (values are ignored by ARM's Delete operation)."""
         if names:
-            self._patch_tags(ref, "Delete", dict.fromkeys(names, ""))
+            self._patch_tags(
+                ref,
+                "Delete",
+                dict.fromkeys(names, ""),
+                written=lambda now: not any(n.lower() in now for n in names),
+            )
 
-    def _patch_tags(self, ref: SlotRef, operation: str, tags: dict[str, str]) -> None:
+    def _patch_tags(
+        self, ref: SlotRef, operation: str, tags: dict[str, str], *, written: Callable[[dict[str, str]], bool]
+    ) -> None:
+        """Merge or Delete ``tags``: idempotent, so retried like a PUT on a dropped connection or a
+        failed read; when the retries run out that way (ARM may have written them, the answer was
+        lost), the slot's tags are read back, and the write counts as done if ``written`` says they
+        already hold what was asked (it is given the tags with lower-case names: ARM's names are
+        case-insensitive)."""
         resource_id = self._resource_id(ref)
         request = HttpRequest(
             "PATCH",
@@ -256,8 +271,21 @@ class WebApps:
             json={"operation": operation, "properties": {"tags": tags}},
         )
         with boundary(f"writing tags on {ref}"):
-            response = self._client.send_request(request)
+            try:
+                response = self._client.send_request(request, **IDEMPOTENT_PATCH)
+            except (ServiceRequestError, ServiceResponseError):
+                if self._tags_read_back(ref, written):
+                    return
+                raise
             response.raise_for_status()
+
+    def _tags_read_back(self, ref: SlotRef, written: Callable[[dict[str, str]], bool]) -> bool:
+        """Whether ``ref``'s tags, read now, pass ``written``; False if they cannot be read."""
+        try:
+            now = {name.lower(): value for name, value in self.get(ref).tags.items()}
+        except SlotwiseError:
+            return False
+        return written(now)
 
     def _resource_id(self, ref: SlotRef) -> str:
         sub = self._client._config.subscription_id

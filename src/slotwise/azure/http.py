@@ -6,7 +6,9 @@
 - ``SlotwiseRetryPolicy``: azure-core's retry (exponential backoff, honours ``Retry-After``), also
   retrying throttled (429) requests of any method, since a throttled request was never processed.
   ``READING_POST`` are the per-request options for a POST that only reads (ARM's ``listkeys``):
-  retried on a dropped connection or a failed read like a GET, on any client built with the policy.
+  retried on a dropped connection or a failed read like a GET, on any client built with the policy;
+  ``IDEMPOTENT_PATCH`` the same for a PATCH that gives the same result however often it is applied
+  (ARM's tags API with operation Merge or Delete).
 - ``build_client``: a ``PipelineClient`` for Kudu or a Functions host: retry, bearer auth for an ARM
   audience (or none, for function-key calls), user agent, and logging that redacts headers and
   query parameters (function keys travel as ``code``).
@@ -103,6 +105,7 @@ class SlotwiseRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
 
 REPEATABLE_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"})  # azure-core's
 READING_POST: Mapping[str, Any] = MappingProxyType({"retry_on_methods": REPEATABLE_METHODS | {"POST"}})
+IDEMPOTENT_PATCH: Mapping[str, Any] = MappingProxyType({"retry_on_methods": REPEATABLE_METHODS | {"PATCH"}})
 
 
 def retry_policy(

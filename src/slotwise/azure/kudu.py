@@ -16,11 +16,10 @@ What a deployment record means (``KuduDeployment``, Kudu's status numbers and ti
   upload's ``message`` is followed instead of uploading again. Only when none exists is the package
   sent again; when the records cannot be read, ``OutcomeUnknown``. A 409 whose running deployment
   carries this upload's ``message`` is the same upload, taken on an earlier attempt: followed too.
-- ``wait`` polls that URL until the record says ``complete`` (a poll may answer 200 or 202: only the
-  record's ``status`` decides), reports phase changes, and gives up after an overall timeout. Once
-  the first record names the deployment, it polls that deployment by id (``latest`` would answer
-  another deployment's record if a swap moved the slot's content meanwhile).
-- ``latest``, ``deployments``, ``log`` read the records.
+- ``wait`` follows the deployment until its record says ``complete`` (a poll may answer 200 or 202:
+  only the record's ``status`` decides): ``slotwise.azure.kudu_follow`` owns how (the status URL,
+  by id once a record named it, then Kudu's deployment list when the status cannot be read).
+- ``status``, ``latest``, ``deployments``, ``log`` read the records.
 
 Kudu's error bodies are ``{"Message"}`` or plain text. A 409 is either a deployment already running
 or App Service's lock while a swap runs on (or is prepared for) the slot; each is said as what it is.
@@ -45,13 +44,13 @@ from azure.core.rest import HttpRequest, HttpResponse
 
 from slotwise.azure.errors import service_error, translate
 from slotwise.azure.http import with_query
+from slotwise.azure.kudu_follow import follow
 from slotwise.azure.kudu_records import LOG_ERROR, KuduDeployment
 from slotwise.azure.models import SlotInfo
 from slotwise.azure.progress import ProgressReader
 from slotwise.errors import (
     ConflictError,
     NotFoundError,
-    OperationTimeout,
     OutcomeUnknown,
     RemoteError,
     SlotwiseError,
@@ -65,7 +64,6 @@ DEPLOYER = "slotwise"
 SWAP_IN_PROGRESS = "SwapInProgress"  # ConflictError.code: a swap locks the slot
 DEPLOYMENT_RUNNING = "DeploymentRunning"  # ConflictError.code: Kudu runs another deployment
 LATEST = "/api/deployments/latest"
-_MAX_MISSING_POLLS = 3  # a status URL that 404s right after the upload: tolerated this many times
 _UPLOAD_ATTEMPTS = 3  # an upload whose answer was lost and that Kudu's records show it did not take
 # App Service's 409s while a swap runs on a slot, or while a swap with preview is prepared on it
 _SWAP_LOCK = re.compile(r"another operation is in progress|SwapSiteSlots|prepared for swap", re.IGNORECASE)
@@ -85,7 +83,7 @@ class KuduClient:
 
     def __init__(self, client: PipelineClient[Any, Any], clock: Clock, *, scm_host: str, target: str) -> None:
         self._client = client
-        self._clock = clock
+        self.clock = clock
         self.scm_host = scm_host
         self.target = target
 
@@ -133,7 +131,7 @@ class KuduClient:
             params["message"] = message or ""
             if metadata.requested_by:
                 params["author"] = metadata.requested_by
-        url = self._on_scm_host(with_query("/api/zipdeploy", params))
+        url = self.on_scm_host(with_query("/api/zipdeploy", params))
         start = body.tell()
         for attempt in range(1, _UPLOAD_ATTEMPTS + 1):
             body.seek(start)
@@ -152,10 +150,10 @@ class KuduClient:
                 if running is None or not message or running.message != message:
                     raise _naming_the_running(conflict, running) from conflict.__cause__
                 # our own upload went through before a retry of it got the 409: follow it
-                return self._on_scm_host(f"/api/deployments/{_segment(running.id)}")
+                return self.deployment_url(running.id)
             if response is not None:
                 location = response.headers.get("Location") or LATEST
-                return self._on_scm_host(location)
+                return self.on_scm_host(location)
             mine = self._after_lost_answer(message)
             if mine is not None:
                 return mine
@@ -211,7 +209,7 @@ class KuduClient:
         mine = next((d for d in self.deployments() if d.message == message), None)
         if mine is None:
             return None
-        return self._on_scm_host(f"/api/deployments/{_segment(mine.id)}")
+        return self.deployment_url(mine.id)
 
     def wait(
         self,
@@ -220,55 +218,44 @@ class KuduClient:
         timeout: float,
         poll_interval: float = 2.0,
         reporter: Reporter | None = None,
+        stamp: str | None = None,
     ) -> KuduDeployment:
-        """Poll ``location`` until the deployment is complete (successful or not) and answer its record.
+        """Follow the deployment at ``location`` until it is complete (successful or not) and answer
+        its record (``kudu_follow.follow``: the status URL while it answers, then Kudu's records,
+        where ``stamp``, the upload's ``message``, finds it before a record named its id).
 
         The first poll is at once, then every ``poll_interval`` seconds; after ``timeout`` seconds
-        ``OperationTimeout`` (the deployment itself may still finish)."""
-        reporter = reporter or NullReporter()
-        url = self._on_scm_host(location)
-        started = self._clock.monotonic()
-        seen: tuple[int, str] | None = None
-        missing = 0
-        while True:
-            record = self._poll(url)
-            if record is None:
-                missing += 1
-                if missing > _MAX_MISSING_POLLS:
-                    raise NotFoundError(
-                        f"Kudu of {self.target} no longer knows the deployment it accepted ({url}).",
-                        hint="Check the slot's deployments with `slotwise slot status`, then deploy again.",
-                    )
-            else:
-                missing = 0
-                if record.complete:
-                    return record
-                url = self._on_scm_host(f"/api/deployments/{_segment(record.id)}")
-                if seen is None or seen[0] != record.status:
-                    reporter.detail(f"Kudu: {record.status_name}" + _suffix(record.status_text))
-                elif record.progress and record.progress != seen[1]:
-                    reporter.detail(f"Kudu: {record.progress}")
-                seen = (record.status, record.progress)
-            waited = self._clock.monotonic() - started
-            if waited >= timeout:
-                raise _timed_out(self.target, url, timeout, record)
-            self._clock.sleep(max(0.0, min(poll_interval, timeout - waited)))
+        ``OperationTimeout`` (the deployment itself may still finish), or ``OutcomeUnknown`` if
+        nothing about it could be read."""
+        return follow(
+            self,
+            location,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            reporter=reporter or NullReporter(),
+            stamp=stamp,
+        )
 
-    def _poll(self, url: str) -> KuduDeployment | None:
-        """One poll: the record (200 or 202 alike), or None if Kudu does not know it (yet)."""
+    def status(self, url: str) -> KuduDeployment | None:
+        """One read of a deployment's status record (200 or 202 alike), or None if Kudu does not
+        know it (yet)."""
         try:
             with self._boundary(f"reading the deployment status of {self.target}"):
-                response = self._send(HttpRequest("GET", url))
+                response = self._send(HttpRequest("GET", self.on_scm_host(url)))
         except NotFoundError:
             return None
         return KuduDeployment.from_json(_json(response))
+
+    def deployment_url(self, deployment_id: str) -> str:
+        """The status record of one deployment, by id."""
+        return self.on_scm_host(f"/api/deployments/{_segment(deployment_id)}")
 
     # ---- reading records -----------------------------------------------------------------------------------
     def latest(self) -> KuduDeployment | None:
         """The running deployment, else the one that ended last; None if the slot has none."""
         try:
             with self._boundary(f"reading the latest deployment of {self.target}"):
-                response = self._send(HttpRequest("GET", self._on_scm_host(LATEST)))
+                response = self._send(HttpRequest("GET", self.on_scm_host(LATEST)))
         except NotFoundError:
             return None
         return KuduDeployment.from_json(_json(response))
@@ -284,7 +271,7 @@ class KuduClient:
     def deployments(self) -> list[KuduDeployment]:
         """Every deployment of the content now in the slot, newest first."""
         with self._boundary(f"listing the deployments of {self.target}"):
-            response = self._send(HttpRequest("GET", self._on_scm_host("/api/deployments")))
+            response = self._send(HttpRequest("GET", self.on_scm_host("/api/deployments")))
         body = _json(response)
         records = [KuduDeployment.from_json(item) for item in body] if isinstance(body, list) else []
         oldest = datetime.min.replace(tzinfo=timezone.utc)
@@ -298,7 +285,7 @@ class KuduClient:
             lines.append(remote(str(entry.get("message", ""))))
             details = entry.get("details_url")
             if entry.get("type") == LOG_ERROR and isinstance(details, str) and details:
-                url = self._on_scm_host(details)
+                url = self.on_scm_host(details)
                 lines += [f"  {remote(str(e.get('message', '')))}" for e in self._log_entries(url)]
         return [line for line in lines if line.strip()]
 
@@ -307,7 +294,7 @@ class KuduClient:
 
     def _log_entries(self, url: str) -> list[dict[str, Any]]:
         with self._boundary(f"reading a deployment log of {self.target}"):
-            body = _json(self._send(HttpRequest("GET", self._on_scm_host(url))))
+            body = _json(self._send(HttpRequest("GET", self.on_scm_host(url))))
         return [entry for entry in body if isinstance(entry, dict)] if isinstance(body, list) else []
 
     # ---- plumbing ----------------------------------------------------------------------------------------
@@ -328,7 +315,7 @@ class KuduClient:
         except Exception as error:
             raise translate(error, doing) from error
 
-    def _on_scm_host(self, url: str) -> str:
+    def on_scm_host(self, url: str) -> str:
         """``url`` made absolute on the SCM host; refused if Kudu points anywhere else (the bearer
         token for ARM must never be sent to another host, nor over plain HTTP)."""
         absolute = urljoin(self.base_url + "/", url)
@@ -355,10 +342,6 @@ def _segment(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
         raise RemoteError(f"Unexpected deployment id from Kudu: {remote(value, 80)!r}")
     return value
-
-
-def _suffix(text: str) -> str:
-    return f" ({text})" if text else ""
 
 
 def _conflict(target: str, error: HttpResponseError) -> ConflictError:
@@ -398,14 +381,4 @@ def _naming_the_running(conflict: ConflictError, running: KuduDeployment | None)
         status=conflict.status,
         code=conflict.code,
         hint=conflict.hint,
-    )
-
-
-def _timed_out(target: str, url: str, timeout: float, record: KuduDeployment | None) -> OperationTimeout:
-    state = f" (Kudu said: {record.status_name}{_suffix(record.status_text)})" if record else ""
-    return OperationTimeout(
-        f"The deployment to {target} did not finish within {timeout:g} s{state}. It may still finish: "
-        "Kudu goes on without slotwise.",
-        hint=f"Check it with `slotwise slot status`, or GET {url} (Kudu's status record), "
-        "then deploy again with a larger --timeout if it failed.",
     )

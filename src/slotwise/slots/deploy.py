@@ -263,7 +263,11 @@ def _upload_and_wait(
     race.on_accepted()
     try:
         deployment = kudu.wait(
-            location, timeout=request.timeout, poll_interval=request.poll_interval, reporter=reporter
+            location,
+            timeout=request.timeout,
+            poll_interval=request.poll_interval,
+            reporter=reporter,
+            stamp=build.to_message(),
         )
     except KeyboardInterrupt:
         raise Cancelled(

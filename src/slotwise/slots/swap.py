@@ -22,7 +22,7 @@ from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
 from slotwise.errors import Cancelled, ConflictError, SlotwiseError, UsageError
 from slotwise.factory import Services
 from slotwise.slots.events import Reporter
-from slotwise.slots.swap_follow import Baseline, Seen, busy, follow, observe, start
+from slotwise.slots.swap_follow import Baseline, Seen, apply_once, busy, follow, observe, start
 
 DEFAULT_TIMEOUT = 30 * 60.0  # the service's own swaps can take many minutes on big apps
 
@@ -118,7 +118,16 @@ def prepare(services: Services, request: SwapRequest, *, reporter: Reporter) -> 
         f"Preparing the swap of {request.source.slot} with {request.target_ref.slot} (swap with preview)"
     )
     try:
-        web.apply_swap_preview(request.source, request.target_ref.slot, preserve_vnet=request.preserve_vnet)
+        apply_once(
+            services,
+            request,
+            lambda: web.apply_swap_preview(
+                request.source, request.target_ref.slot, preserve_vnet=request.preserve_vnet
+            ),
+            lambda info: _prepared_with(info, request.target_ref.slot),
+            doing=f"preparing the swap of {request.source.slot} with {request.target_ref.slot}",
+            reporter=reporter,
+        )
     except ConflictError as error:
         raise busy(services, request, error, doing="prepare a swap of") from None
     reporter.detail(
@@ -173,14 +182,26 @@ def cancel(services: Services, source: SlotRef, *, reporter: Reporter) -> SwapRe
         raise ConflictError(f"Slot '{source.slot}' is not prepared for a swap: nothing to cancel.", hint="")
     started = services.clock.now()
     reporter.step(f"Cancelling the prepared swap of {source.slot} with {info.target_swap_slot}")
+    request = SwapRequest(source, slot_name(info.target_swap_slot))
     try:
-        services.web_apps.reset_swap_preview(source)
+        apply_once(
+            services,
+            request,
+            lambda: services.web_apps.reset_swap_preview(source),
+            lambda now: not now.target_swap_slot,
+            doing=f"cancelling the prepared swap of {source.slot}",
+            reporter=reporter,
+        )
     except ConflictError as error:
-        request = SwapRequest(source, slot_name(info.target_swap_slot))
         raise busy(services, request, error, doing="cancel the prepared swap of") from None
     return SwapResult(
         source, source.other(info.target_swap_slot), "cancelled", started, services.clock.now(), None
     )
+
+
+def _prepared_with(info: SlotInfo, target: str) -> bool:
+    """Whether ``info`` is prepared (phase one done) for a swap with slot ``target``."""
+    return bool(info.target_swap_slot) and slot_name(info.target_swap_slot or "") == target
 
 
 def _refuse_if_other_swap_prepared(source: SlotInfo, target: SlotInfo) -> None:

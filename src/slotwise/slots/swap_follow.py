@@ -10,6 +10,8 @@ its retries, a dropped connection) the slots' own state is read instead until th
 interval apart = it did not take place. A POST whose answer was lost is resolved the same way, and
 started again only when the slots show no sign of it. Only when nothing can be read until the
 deadline is the outcome unknown (``OutcomeUnknown``), said as such with what to look at.
+``apply_once`` sends the two steps of a swap with preview that are not a swap (prepare, cancel) the
+same way: a lost answer is resolved from the source slot's own state before anything is sent again.
 
 Does not: check the request, record holds, run checks (``swap``, ``promote`` do), or print (a
 ``Reporter`` is told). Sleeps only through ``services.clock``.
@@ -18,6 +20,7 @@ Does not: check the request, record holds, run checks (``swap``, ``promote`` do)
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -123,6 +126,72 @@ def start(
             )
         reporter.detail("the slots show no sign of the swap: sending it again")
     raise AssertionError("unreachable")  # pragma: no cover  (the last attempt returns or raises)
+
+
+def apply_once(
+    services: Services,
+    request: SwapRequest,
+    send: Callable[[], None],
+    shows: Callable[[SlotInfo], bool],
+    *,
+    doing: str,
+    reporter: Reporter,
+) -> None:
+    """Send a change the source slot itself shows once made (``shows``: phase one of a swap with
+    preview sets its ``targetSwapSlot``, a cancel clears it), as ``start`` sends a swap: when the
+    answer was lost (the request may have reached Azure), the slot is read first; showing the change
+    = done, not showing it = sent once more (``MAX_STARTS`` in all); unreadable = ``OutcomeUnknown``.
+    A refusal of the second try counts as done too when the slot shows the change (the first try
+    landed meanwhile). Any other refusal is raised as it came."""
+    for attempt in range(1, MAX_STARTS + 1):
+        try:
+            send()
+            return
+        except RemoteError as error:
+            if error.status is not None and (attempt == 1 or not _shown(services, request, shows, doing)):
+                raise
+            if error.status is not None:
+                reporter.detail(f"Azure had done it on the first try ({doing})")
+                return
+            lost = error
+        reporter.warning(
+            f"lost the connection while {doing} ({lost.message}); reading slot '{request.source.slot}' to "
+            "find out whether Azure did it"
+        )
+        if _shown(services, request, shows, doing, lost=lost):
+            reporter.detail(f"the slot shows Azure did it ({doing})")
+            return
+        if attempt == MAX_STARTS:
+            raise RemoteError(
+                f"{lost.message.rstrip('.')}. Slot '{request.source.slot}' shows that Azure did not do it: "
+                "nothing changed.",
+                hint=lost.hint,
+            )
+        reporter.detail("the slot shows no sign of it: sending it again")
+
+
+def _shown(
+    services: Services,
+    request: SwapRequest,
+    shows: Callable[[SlotInfo], bool],
+    doing: str,
+    *,
+    lost: SlotwiseError | None = None,
+) -> bool:
+    """Whether the source slot shows the change; after a lost answer (``lost``), a slot that cannot
+    be read is ``OutcomeUnknown``, otherwise it counts as not shown."""
+    try:
+        return shows(services.web_apps.get(request.source))
+    except SlotwiseError as error:
+        if lost is None:
+            return False
+        where = f"-g {request.source.resource_group} -n {request.source.app}"
+        raise OutcomeUnknown(
+            f"The connection was lost while {doing} ({lost.message.rstrip('.')}), and whether Azure did it "
+            f"could not be found out: slot '{request.source.slot}' could not be read ({error.message}).",
+            hint=f"Look at the slots with `slotwise slot status {where}` (a prepared swap shows there) "
+            "before doing anything else, then complete or cancel the prepared swap, or prepare it again.",
+        ) from error
 
 
 def follow(
