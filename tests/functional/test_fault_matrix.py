@@ -8,15 +8,11 @@ build/reports/fault-matrix.md (section "CLI") at the end of the session.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from slotwise.emulator import Emulator, FunctionApp
 from tests.faultmatrix import (
     CALLS,
     DEPLOY,
-    READ_TIMEOUT,
     SMOKE,
     STATUS,
     SWAP,
@@ -35,19 +31,6 @@ from tests.faultmatrix import (
 )
 
 __all__ = ["matrix_report"]  # the session fixture that writes the report
-
-
-@pytest.fixture
-def world(
-    emulator: Emulator,
-    function_app: FunctionApp,
-    arm_token: str,
-    tmp_path: Path,
-    slot_env: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> World:
-    monkeypatch.setenv("SLOTWISE_HTTP_TIMEOUT", str(READ_TIMEOUT))
-    return World(emulator, arm_token, tmp_path)
 
 
 @pytest.mark.parametrize("cell", cell_params())

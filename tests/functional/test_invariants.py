@@ -16,18 +16,15 @@ serves. The faults are the matrix's persistent ones, and the ones where the serv
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from slotwise.emulator import Emulator, FunctionApp
 from tests.faultmatrix import (
     CALLS,
     DEPLOY,
     FAULTS,
     PARK,
-    READ_TIMEOUT,
     STATUS,
     SWAP,
     Call,
@@ -53,19 +50,6 @@ def cases(scenario: object) -> list[Any]:
         for fault in FAULTS
         if fault.column in HARSH and (fault.key != "drop_after" or call.role == "change")
     ]
-
-
-@pytest.fixture
-def world(
-    emulator: Emulator,
-    function_app: FunctionApp,
-    arm_token: str,
-    tmp_path: Path,
-    slot_env: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> World:
-    monkeypatch.setenv("SLOTWISE_HTTP_TIMEOUT", str(READ_TIMEOUT))
-    return World(emulator, arm_token, tmp_path)
 
 
 def truthful_status(world: World) -> dict[str, Any]:
