@@ -140,6 +140,24 @@ EQUIVALENT: list[tuple[str, tuple[str, ...], tuple[str, ...], str]] = [
         ("status=error.status if (error) and False else 409,",),
         "a ConflictError from Azure always carries status 409 (azure/errors.translate makes one for a 409 only)",
     ),
+    (
+        "slotwise.slots.swap_follow.apply_once",
+        ("for attempt in range(1, MAX_STARTS + 1):",),
+        ("for attempt in range(1, MAX_STARTS + 2):",),
+        "the attempt numbered MAX_STARTS returns or raises on every path, so no later one is ever made",
+    ),
+    (
+        "slotwise.slots.swap_follow.apply_once",
+        ("if error.status is not None and (attempt == 1 or not _shown(services, request, shows, doing)):",),
+        ("if error.status is not None and (attempt == 1 or not _shown(services, request, shows, None)):",),
+        "_shown uses `doing` only in the OutcomeUnknown it raises after a lost answer (lost=...), not here",
+    ),
+    (
+        "slotwise.slots.swap._prepared_with",
+        ('return bool(info.target_swap_slot) and slot_name(info.target_swap_slot or "") == target',),
+        ('return bool(info.target_swap_slot) and slot_name(info.target_swap_slot or "XXXX") == target',),
+        "the `or` fallback is only for the type checker: bool(...) already made target_swap_slot non-empty",
+    ),
 ]
 
 
