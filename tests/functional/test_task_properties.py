@@ -22,6 +22,7 @@ from slotwise.agent.runtime import run_task
 from slotwise.emulator import Emulator, FunctionApp
 from tests.conftest import ROOT
 from tests.functional.deploying import deploy_build
+from tests.functional.test_agent_tasks import Agent
 from tests.packages import SMOKE_CHECKS, good_build
 
 CONNECTION = "5b0c7a9e-1d2f-4a3b-8c4d-6e7f8a9b0c1d"
@@ -32,22 +33,6 @@ FEW = settings(
 )
 WRONG = ["", "no-such", "-1", "0", "abc", "nan", "1e400", "x" * 300, "~nobody-at-all/x", "**", "[",
          "true", "line\n##vso[task.setvariable variable=x]y", "Ünïcode"]  # fmt: skip
-
-
-def endpoint_env(emu: Emulator) -> dict[str, str]:
-    auth = f"ENDPOINT_AUTH_PARAMETER_{CONNECTION}_"
-    data = f"ENDPOINT_DATA_{CONNECTION}_"
-    return {
-        f"ENDPOINT_URL_{CONNECTION}": emu.arm_url + "/",
-        f"ENDPOINT_AUTH_SCHEME_{CONNECTION}": "ServicePrincipal",
-        auth + "SERVICEPRINCIPALID": emu.client_id,
-        auth + "SERVICEPRINCIPALKEY": emu.client_secret,
-        auth + "TENANTID": emu.tenant_id,
-        auth + "AUTHENTICATIONTYPE": "spnKey",
-        data + "SUBSCRIPTIONID": emu.subscription_id,
-        data + "ENVIRONMENT": "AzureCloud",
-        data + "ENVIRONMENTAUTHORITYURL": emu.authority + "/",
-    }
 
 
 def valid_values(spec: dict[str, Any], files: dict[str, str]) -> list[str]:
@@ -126,7 +111,7 @@ def test_any_inputs_end_with_task_complete_and_exit_0_or_1_never_a_traceback(
     specs = json.loads((task_dir / "task.json").read_text(encoding="utf-8-sig"))["inputs"]
     task = importlib.import_module(COMMANDS[command]).run
     base = {
-        **endpoint_env(emulator),
+        **Agent(emulator, Path(files["work"])).endpoints(CONNECTION),
         "REQUESTS_CA_BUNDLE": str(emulator.ca_path),
         "SYSTEM_DEFAULTWORKINGDIRECTORY": files["work"],
         "AGENT_TEMPDIRECTORY": str(Path(files["work"]) / "temp"),
