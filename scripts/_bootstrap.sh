@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced by the other scripts: finds Python >= 3.10, creates .venv once, and
-# (re)installs slotwise with its test extra whenever pyproject.toml changed.
+# (re)installs slotwise and its emulator (emulator/, a distribution of its own) with their test
+# extras whenever either pyproject.toml changed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${SLOTWISE_VENV:-$ROOT/.venv}"
@@ -14,11 +15,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 STAMP="$VENV/.slotwise-installed"
-WANT="$(sha256sum < "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+WANT="$(cat "$ROOT/pyproject.toml" "$ROOT/emulator/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-    echo "==> installing slotwise and its test tools into $VENV" >&2
+    echo "==> installing slotwise, its emulator and their test tools into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "${ROOT}[test]" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -e "${ROOT}/emulator[test]" -e "${ROOT}[test,emulator]" >&2
     echo "$WANT" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"

@@ -1,7 +1,7 @@
 """An in-memory Azure for unit tests of the slot operations: ``FakeWebApps`` stands in for
 ``slotwise.azure.arm.WebApps``, ``FakeServices`` for ``slotwise.factory.Services``.
 
-State lives in dicts and moves as App Service moves it (see docs/emulator.md and the emulator's
+State lives in dicts and moves as App Service moves it (see emulator/README.md and the emulator's
 ``web_swap_rules``): a slot's *content* (its Kudu deployment history and whether it answers
 healthily) travels with a swap, tags and slot settings stay with the slot; a completed swap sets
 the same ``slotSwapStatus`` on both slots; a swap running, or a swap with preview prepared, locks

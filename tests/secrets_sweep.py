@@ -34,7 +34,7 @@ from urllib.parse import quote
 import click.testing
 import pytest
 
-from slotwise.emulator import Emulator
+from slotwise_emulator import Emulator
 
 Secrets = dict[str, list[str]]  # kind -> values
 SOURCES = pytest.StashKey[list[Callable[[], Secrets]]]()

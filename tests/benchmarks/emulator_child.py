@@ -16,7 +16,7 @@ from pathlib import Path
 
 from azure.identity import ClientSecretCredential
 
-from slotwise.emulator import Emulator, Speed
+from slotwise_emulator import Emulator, Speed
 
 SCRIPT = Path(__file__)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from slotwise.emulator import Emulator, Speed
+from slotwise_emulator import Emulator, Speed
 
 ROOT = Path(__file__).resolve().parents[2]
 AZ_VENV = Path(os.environ.get("SLOTWISE_AZ_VENV", ROOT / ".venv-az"))

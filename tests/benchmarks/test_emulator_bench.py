@@ -31,7 +31,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from slotwise.emulator import Emulator, Speed
+from slotwise_emulator import Emulator, Speed
 from tests.benchmarks.emulator_child import EmulatorProcess
 from tests.packages import large_build
 

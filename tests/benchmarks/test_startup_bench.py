@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from slotwise.emulator import Emulator, Speed
+from slotwise_emulator import Emulator, Speed
 
 RUNS = 7
 BARE_SCRIPT = """

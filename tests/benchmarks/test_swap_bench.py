@@ -22,7 +22,7 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity
 
-from slotwise.emulator import Emulator, Speed
+from slotwise_emulator import Emulator, Speed
 
 SWAP_SECONDS = float(os.environ.get("SLOTWISE_BENCH_SWAP_SECONDS", "66"))
 GOAL = 2.0

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from slotwise.emulator import Emulator, Speed
+from slotwise_emulator import Emulator, Speed
 from tests.tasks.shimkit import (
     AGENT_MAIN,
     NODE,

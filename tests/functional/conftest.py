@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from slotwise.emulator import Emulator, FunctionApp
+from slotwise_emulator import Emulator, FunctionApp
 from tests.faultmatrix import READ_TIMEOUT, World
 
 

@@ -1,6 +1,6 @@
 """The emulator's control plane as functional tests use it: fault rules and the request log.
 
-``add_fault`` posts a rule (docs/emulator.md "Faults"), ``faults`` lists the rules still in force (a
+``add_fault`` posts a rule (emulator/README.md "Faults"), ``faults`` lists the rules still in force (a
 rule with a ``count`` is gone once it fired that often), ``logged_requests`` reads what reached the
 emulator, ``uploads`` counts the zip deploys among it. Knows nothing of slotwise: plain HTTPS calls
 to the emulator, as a test's second terminal would make them.
@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from slotwise.emulator import Emulator
+from slotwise_emulator import Emulator
 
 
 def add_fault(emulator: Emulator, **rule: Any) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import requests
 
-from slotwise.emulator import Emulator
+from slotwise_emulator import Emulator
 from tests.packages import broken_build, good_build
 
 

@@ -10,7 +10,7 @@ import requests
 from click.testing import CliRunner, Result
 
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp
+from slotwise_emulator import Emulator, FunctionApp
 from tests.functional.deploying import deploy_build, serving
 from tests.packages import good_build
 

@@ -27,10 +27,10 @@ import pytest
 import requests
 
 from slotwise.azure.models import SlotRef
-from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.factory import Services
 from slotwise.slots.events import NullReporter
 from slotwise.slots.swap import SwapRequest, swap
+from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests import vso
 from tests.conftest import ROOT
 from tests.functional.deploying import deploy_build, serving

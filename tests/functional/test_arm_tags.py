@@ -12,10 +12,10 @@ import requests
 from azure.mgmt.web import WebSiteManagementClient
 
 from slotwise.azure.models import SlotRef
-from slotwise.emulator import Emulator, FunctionApp
-from slotwise.emulator.backends import Backends
 from slotwise.errors import NotFoundError, RemoteError, SlotwiseError
 from slotwise.factory import Services, build_services, settings_from_env
+from slotwise_emulator import Emulator, FunctionApp
+from slotwise_emulator.backends import Backends
 from tests.fakes import FastClock
 from tests.functional.control import add_fault, logged_requests
 

@@ -19,8 +19,8 @@ from slotwise.azure.arm import WebApps
 from slotwise.azure.http import SlotwiseTransport, retry_policy
 from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp
 from slotwise.errors import RemoteError
+from slotwise_emulator import Emulator, FunctionApp
 from tests.functional.control import logged_requests
 from tests.functional.test_agent_tasks import CONNECTION, Agent
 from tests.functional.test_remote_text import issued_secrets

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from slotwise.cli.main import cli
 from slotwise.cli.slot import COMMANDS, slot
-from slotwise.emulator import Emulator
+from slotwise_emulator import Emulator
 from tests.functional.deploying import deploy_build
 from tests.packages import SMOKE_CHECKS, broken_build, good_build
 

@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp, Speed
-from slotwise.emulator.backends.kudu import SlotRef as KuduRef
+from slotwise_emulator import Emulator, FunctionApp, Speed
+from slotwise_emulator.backends.kudu import SlotRef as KuduRef
 from tests.functional.control import add_fault
 from tests.functional.deploying import serving
 from tests.packages import good_build

@@ -18,9 +18,9 @@ from azure.identity import AzurePipelinesCredential, ClientSecretCredential
 
 from slotwise.azure.cloud import resolve_cloud
 from slotwise.azure.credentials import CredentialSettings, build_credential
-from slotwise.emulator import Emulator, FunctionApp, PipelineJob, Speed
 from slotwise.errors import AuthError
 from slotwise.factory import Settings, build_services
+from slotwise_emulator import Emulator, FunctionApp, PipelineJob, Speed
 
 ARM_SCOPE = "https://management.azure.com/.default"
 

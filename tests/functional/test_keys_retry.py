@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp
+from slotwise_emulator import Emulator, FunctionApp
 from tests.functional.control import add_fault, faults
 from tests.functional.deploying import deploy_build
 

@@ -105,7 +105,8 @@ def test_package_refuses_a_task_json_tfx_would_only_warn_about(tmp_path: Path) -
     package it with a warning; scripts/package stops before tfx (so this needs no Node.js)."""
     copy = tmp_path / "checkout"
     copy.mkdir()
-    for name in ("pyproject.toml", "README.md", "vss-extension.json"):
+    (copy / "emulator").mkdir()
+    for name in ("pyproject.toml", "README.md", "vss-extension.json", "emulator/pyproject.toml"):
         shutil.copy2(ROOT / name, copy / name)
     shutil.copytree(ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     shutil.copytree(ROOT / "tasks", copy / "tasks")

@@ -11,9 +11,9 @@ import requests
 
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import SlotRef
-from slotwise.emulator import Emulator, FunctionApp
 from slotwise.errors import ConfigError
 from slotwise.factory import build_services, settings_from_env
+from slotwise_emulator import Emulator, FunctionApp
 from tests.fakes import FastClock
 
 STAGING = SlotRef("rg-demo", "func-demo", "staging")

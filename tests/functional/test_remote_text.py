@@ -16,7 +16,7 @@ import requests
 from click.testing import CliRunner
 
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp
+from slotwise_emulator import Emulator, FunctionApp
 from tests import vso
 from tests.functional.control import add_fault
 from tests.functional.test_agent_tasks import Agent

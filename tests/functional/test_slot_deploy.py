@@ -23,7 +23,6 @@ from click.testing import CliRunner, Result
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.errors import (
     ConflictError,
     HeldSlotError,
@@ -37,6 +36,7 @@ from slotwise.slots.deploy import DeployRequest, deploy
 from slotwise.slots.events import RecordingReporter
 from slotwise.slots.metadata import build_info
 from slotwise.slots.model import BuildInfo, GuardDecision, Hold
+from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests.fakes import FastClock
 from tests.functional.control import add_fault, uploads
 from tests.packages import app_files, good_build, invalid_zip, malformed_build

@@ -20,7 +20,6 @@ from click.testing import CliRunner, Result
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import PRODUCTION, SlotRef
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp
 from slotwise.errors import HeldSlotError, NotFoundError, OperationTimeout, UsageError
 from slotwise.factory import Services
 from slotwise.slots.events import NullReporter, RecordingReporter
@@ -28,6 +27,7 @@ from slotwise.slots.guard import check, guard
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, find_hold, record_hold, release_hold
 from slotwise.slots.model import BuildInfo
 from slotwise.slots.status import app_status
+from slotwise_emulator import Emulator, FunctionApp
 from tests.fakes import FastClock
 from tests.packages import app_files, write_zip
 

@@ -19,11 +19,11 @@ from click.testing import CliRunner, Result
 
 from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp
 from slotwise.factory import Services
 from slotwise.slots.events import RecordingReporter
 from slotwise.slots.smoke import SmokeReport, load_checks, run_smoke
 from slotwise.slots.smoke_checks import schema_text
+from slotwise_emulator import Emulator, FunctionApp
 from tests.fakes import FastClock
 from tests.packages import app_files, http_function, write_zip
 

@@ -10,12 +10,12 @@ from click.testing import CliRunner, Result
 
 from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
-from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.errors import Cancelled, ConflictError, OperationTimeout, RemoteError
 from slotwise.factory import Services
 from slotwise.slots.events import NullReporter, RecordingReporter
 from slotwise.slots.rollback import rollback
 from slotwise.slots.swap import SwapRequest, swap
+from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests.fakes import FastClock
 from tests.functional.control import add_fault
 from tests.functional.deploying import deploy_build, serving

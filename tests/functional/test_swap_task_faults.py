@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from slotwise.emulator import Emulator, FunctionApp
+from slotwise_emulator import Emulator, FunctionApp
 from tests import vso
 from tests.functional.control import add_fault
 from tests.functional.deploying import deploy_build, serving

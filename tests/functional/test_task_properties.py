@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from slotwise.agent.__main__ import COMMANDS
 from slotwise.agent.inputs import input_variable
 from slotwise.agent.runtime import run_task
-from slotwise.emulator import Emulator, FunctionApp
+from slotwise_emulator import Emulator, FunctionApp
 from tests.conftest import ROOT
 from tests.functional.deploying import deploy_build
 from tests.functional.test_agent_tasks import Agent

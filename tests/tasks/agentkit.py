@@ -42,7 +42,7 @@ from typing import Any
 
 import requests
 
-from slotwise.emulator import Emulator
+from slotwise_emulator import Emulator
 from tests import vso
 from tests.tasks.shimkit import NODE, python_bin
 

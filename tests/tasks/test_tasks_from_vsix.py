@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from slotwise.emulator import Emulator, FunctionApp, PipelineJob, Speed
+from slotwise_emulator import Emulator, FunctionApp, PipelineJob, Speed
 from tests.functional.deploying import deploy_build, serving
 from tests.packages import SMOKE_CHECKS, broken_build, good_build
 from tests.tasks.agentkit import (

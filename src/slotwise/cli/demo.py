@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slotwise.emulated import emulator_module, translated
+
 
 @click.command()
 @click.option(
@@ -20,8 +22,9 @@ def demo(speed: str) -> None:
     staging holds build 1 as the rollback. Build 3 would destroy it: refused, parked, deployed, and
     caught by its smoke checks before production. Build 4 goes live, and one command rolls back.
     """
+    emulator_cli = emulator_module("cli")  # first: says how to install the extra if it is missing
     from slotwise.demo.story import run
-    from slotwise.emulator import Speed
 
-    run(click.echo, Speed.realistic() if speed == "realistic" else Speed.instant())
+    with translated():
+        run(click.echo, emulator_cli.speed_named(speed))
     click.secho("\ndemo finished: every step went as told", fg="green")

@@ -21,7 +21,7 @@ import click
 import requests
 
 from slotwise.demo.sample_app import build_package
-from slotwise.emulator import Emulator, Speed
+from slotwise_emulator import Emulator, Speed
 
 Say = Callable[[str], None]
 GROUP, APP = "rg-orders", "func-orders"

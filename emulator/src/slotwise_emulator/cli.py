@@ -1,0 +1,121 @@
+"""The emulator's command line: run it in the foreground until Ctrl-C or SIGTERM.
+
+``slotwise-emulator`` and ``python -m slotwise_emulator`` parse their arguments here (argparse: the
+emulator needs no command-line library); ``serve`` is what both they and a host program's own
+command (slotwise's ``slotwise emulator``) call, with a function that prints a line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+from slotwise_emulator.clock import Speed
+from slotwise_emulator.core import Emulator
+from slotwise_emulator.errors import EmulatorError
+
+SPEEDS = ("realistic", "instant")
+
+
+def speed_named(name: str) -> Speed:
+    """``realistic`` (seconds, like the real service) or ``instant``."""
+    return Speed.realistic() if name == "realistic" else Speed.instant()
+
+
+def describe(emu: Emulator, *, env_file: Path | None, state_dir: Path | None) -> list[str]:
+    """The lines that tell a user where everything is (never the client secret)."""
+    lines = [
+        f"  ARM endpoint (SLOTWISE_ARM_ENDPOINT)   {emu.arm_url}",
+        f"  login authority (AZURE_AUTHORITY_HOST)  {emu.authority}",
+        f"  Azure DevOps (collection URI base)      {emu.devops_url}",
+        f"  CA bundle (REQUESTS_CA_BUNDLE)          {emu.ca_path}",
+        f"  tenant {emu.tenant_id}  subscription {emu.subscription_id}",
+        f"  client id {emu.client_id}",
+    ]
+    if env_file is not None:
+        lines.append(f"  environment written to {env_file} (it holds the client secret: keep it private)")
+    else:
+        lines.append(f"  the client secret: GET {emu.arm_url}/_emulator/env, or use --env-file")
+    if state_dir is not None:
+        lines.append(f"  state kept in {state_dir}")
+    return lines
+
+
+def serve(
+    *,
+    port: int,
+    state_dir: Path | None,
+    env_file: Path | None,
+    speed: Speed,
+    say: Callable[[str], None],
+    note: Callable[[str], None],
+    name: str = "emulator",
+) -> None:
+    """Start the emulator, say where it is, and serve until SIGINT or SIGTERM; then stop it.
+
+    ``say`` prints to standard output, ``note`` to standard error. Raises ``EmulatorError`` when it
+    cannot start (a busy port, an unreadable state directory).
+    """
+    emu = Emulator(port=port, state_dir=state_dir, speed=speed).start()
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if env_file is not None:
+            emu.write_env_file(env_file)
+        say(f"{name} is running")
+        for line in describe(emu, env_file=env_file, state_dir=state_dir):
+            say(line)
+        note("Press Ctrl-C to stop.")
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        emu.stop()
+        note(f"{name} stopped")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The arguments of ``slotwise-emulator``."""
+    cli = argparse.ArgumentParser(
+        prog="slotwise-emulator",
+        description="Run a local HTTPS emulator of Entra ID, ARM (Microsoft.Web), Kudu, the Functions "
+        "host and Azure DevOps. Source the env file (set -a; . FILE; set +a) to point the Azure SDKs, "
+        "az CLI or your own tool at it; the control plane is under /_emulator/ on the ARM endpoint.",
+    )
+    cli.add_argument("--port", type=int, default=0, help="port of the ARM endpoint (0 picks free ports)")
+    cli.add_argument("--state-dir", type=Path, help="keep state, certificates and ports here across restarts")
+    cli.add_argument("--env-file", type=Path, help="write KEY=VALUE lines a client needs (holds a secret)")
+    cli.add_argument(
+        "--speed", choices=SPEEDS, default="realistic", help="how long swaps and deployments take"
+    )
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``slotwise-emulator``; returns the exit code (9 when it cannot start)."""
+    args = parser().parse_args(argv)
+    if not 0 <= args.port <= 65534:
+        parser().error(f"--port {args.port} is not a port number (0 to 65534)")
+    try:
+        serve(
+            port=args.port,
+            state_dir=args.state_dir,
+            env_file=args.env_file,
+            speed=speed_named(args.speed),
+            say=print,
+            note=lambda line: print(line, file=sys.stderr),
+        )
+    except EmulatorError as err:
+        print(f"error: {err.message}\nhint: {err.hint}", file=sys.stderr)
+        return 9
+    return 0
