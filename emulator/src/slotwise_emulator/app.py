@@ -223,9 +223,16 @@ class EmulatorApp:
 
     @staticmethod
     def _authenticate(scope: Scope, binding: HostBinding, backends: Backends) -> None:
-        """ARM and Kudu take a bearer token for an ARM audience; ARM also checks the tenant."""
+        """ARM and Kudu take a bearer token for an ARM audience; ARM also checks the tenant. Kudu also
+        takes the slot's publishing credentials as Basic auth, unless its policy turned that off."""
         if binding.kind == "scm":
-            backends.identity.validate_bearer(scope_header(scope, b"authorization") or None)
+            header = scope_header(scope, b"authorization")
+            scheme, _, credentials = header.partition(" ")
+            if scheme.lower() == "basic" and binding.site and binding.slot:
+                subscription, group = binding.subscription or "", binding.resource_group or ""
+                backends.web.check_basic_auth(subscription, group, binding.site, binding.slot, credentials)
+                return
+            backends.identity.validate_bearer(header or None)
             return
         if binding.kind != "arm" or scope["path"].startswith(_UNAUTHENTICATED_ARM):
             return
