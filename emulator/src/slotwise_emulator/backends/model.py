@@ -48,7 +48,7 @@ class Deployment:
     status: int = 0  # 0 pending, 1 building, 2 deploying, 3 failed, 4 success
     status_text: str = ""
     author: str = "N/A"
-    author_email: str = "N/A"
+    author_email: str | None = "N/A"  # None: a record a client wrote without one (Kudu writes null)
     deployer: str = "ZipDeploy"
     message: str = "Created via a push deployment"
     progress: str = ""
