@@ -5,6 +5,8 @@ HTTP client follows no redirects."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 
 from slotwise_emulator import Emulator, FunctionApp
@@ -12,10 +14,10 @@ from slotwise_emulator import Emulator, FunctionApp
 API = "api-version=2016-08-01"  # what the library asks for
 
 
-def _no_redirect(method: str, url: str, emulator: Emulator, **kwargs: object) -> requests.Response:
+def _no_redirect(method: str, url: str, emulator: Emulator, **kwargs: Any) -> requests.Response:
     return requests.request(
         method, url, verify=str(emulator.ca_path), timeout=10, allow_redirects=False, **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_the_v1_token_endpoint_answers_with_a_trailing_slash(emulator: Emulator) -> None:
@@ -63,3 +65,12 @@ def test_an_unknown_path_with_a_trailing_slash_is_a_404(emulator: Emulator, arm_
     answer = _no_redirect("GET", f"{emulator.arm_url}/not-a-thing/?{API}", emulator, headers=headers)
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "InvalidResourceType"
+
+
+def test_azure_devops_answers_the_oidc_token_endpoint_with_a_trailing_slash(emulator: Emulator) -> None:
+    job = emulator.pipeline_job()
+    url = f"{job.oidc_request_uri}/?serviceConnectionId={job.service_connection_id}&api-version=7.1"
+    headers = {"Authorization": f"Bearer {job.access_token}", "X-TFS-FedAuthRedirect": "Suppress"}
+    answer = _no_redirect("POST", url, emulator, headers=headers, json={})
+    assert answer.status_code == 200
+    assert answer.json()["oidcToken"]
