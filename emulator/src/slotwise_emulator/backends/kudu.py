@@ -187,30 +187,33 @@ class KuduBackend:
         """How long until ``deployment`` is due to finish (0 when it is, or is complete)."""
         return 0.0 if deployment.complete else max(0.0, deployment.ready_at - self._clock.now())
 
-    def record_deployment(self, ref: SlotRef, deployment_id: str, record: DeploymentRecord) -> Deployment:
+    def record_deployment(
+        self, ref: SlotRef, deployment_id: str, record: DeploymentRecord | None
+    ) -> Deployment:
         """Write a finished deployment into ``ref``'s history, as Kudu does for a ``PUT`` of a
-        deployment record: 409 while a deployment runs (Kudu's deployment lock) or if the id exists,
-        400 for an active record that did not succeed. An active one becomes the active deployment;
-        the slot's files do not change."""
+        deployment record, in Kudu's order: 409 while a deployment runs (its deployment lock), 404
+        when the body is no record (``None``: Kudu would redeploy from a repository, which zip-deployed
+        sites lack), 400 for an active record that did not succeed, 409 if the id exists. An active
+        record becomes the active deployment; the slot's files do not change."""
         if ref.key in self._jobs:
             raise ServiceError(409, "Conflict", IN_PROGRESS, shape="kudu")
-        slot = self._slot(ref)
-        if any(d.id == deployment_id for d in slot.content.deployments):
-            raise ServiceError(409, "Conflict", f"Deployment with id '{deployment_id}' exists", shape="kudu")
+        if record is None:
+            raise ServiceError(404, "NotFound", "Repository could not be found.", shape="kudu")
         active = record.status == SUCCESS if record.active is None else record.active
         if active and record.status != SUCCESS:
             raise ServiceError(400, "BadRequest", "Only successful status can be active!", shape="kudu")
+        slot = self._slot(ref)
+        if any(d.id == deployment_id for d in slot.content.deployments):
+            raise ServiceError(409, "Conflict", f"Deployment with id '{deployment_id}' exists", shape="kudu")
         now = self._clock.now()
         start = now if record.start_time is None else record.start_time
         end = now if record.end_time is None else record.end_time
-        succeeded = record.status == SUCCESS
-        log = [
-            (
-                end,
-                "Deployment successful." if succeeded else "Deployment failed.",
-                LOG_INFO if succeeded else LOG_ERROR,
-            )
-        ]
+        outcome = (
+            ("Deployment successful.", LOG_INFO)
+            if record.status == SUCCESS
+            else ("Deployment failed.", LOG_ERROR)
+        )
+        log = [(end, *outcome)]
         if record.details:
             log.append((end, record.details, LOG_INFO))
         deployment = Deployment(

@@ -149,10 +149,7 @@ async def put_deployment(request: Request) -> Response:
         payload = json.loads(await request.body() or b"null")
     except ValueError:
         payload = None
-    parsed = deployment_record(payload)
-    if parsed is None:
-        raise ServiceError(404, "NotFound", "Repository could not be found.", shape="kudu")
-    deployment = kudu.record_deployment(ref, wanted, parsed)
+    deployment = kudu.record_deployment(ref, wanted, deployment_record(payload))
     return _json(record(deployment, ref.site, f"{base_url(request)}{request.url.path}"))
 
 
