@@ -4,8 +4,10 @@ For each request it: finds which service the ``Host`` serves (ARM, login, DevOps
 host or its SCM site), finishes long operations whose time has come, applies a matching fault rule,
 checks the bearer token where the real service does (ARM and Kudu), canonicalises ARM's
 case-insensitive path segments (and drops its empty ones) and DevOps' ``/_apis/...`` (lower-cased),
-calls that service's routes, logs the request (never its headers or body) and saves the state when
-asked to. Errors are rendered in the shape of the service that raised them.
+drops a trailing slash where the real service ignores it (ARM, Entra ID, Kudu, DevOps: they answer
+``.../oauth2/token/`` as ``.../oauth2/token``, never with a redirect), calls that service's routes,
+logs the request (never its headers or body) and saves the state when asked to. Errors are rendered
+in the shape of the service that raised them.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ _SUBSCRIPTION_IN_PATH = re.compile(r"^/subscriptions/([^/]+)")
 _DEVOPS_API = re.compile(r"/_apis(/.*)?$", re.IGNORECASE)
 _REPEATED_SLASHES = re.compile(r"//+")
 _UNAUTHENTICATED_ARM = ("/_emulator", "/metadata/endpoints")
+# Services that answer a path with a trailing slash as the path without it (ASP.NET routing); the
+# Functions host matches its own routes (``routes/functions.py``).
+_TRAILING_SLASH_IGNORED = ("arm", "login", "scm", "devops")
 
 
 def render(error: ServiceError) -> Response:
@@ -71,7 +76,9 @@ def service_app(routes: list[BaseRoute], shape: Shape = "arm") -> Starlette:
     """A Starlette app for one emulated service, rendering ServiceError in its shape.
 
     A path no route knows gets the service's own 404 (ARM: ``NoRegisteredProviderFound``-like), a
-    known path with another method its 405.
+    known path with another method its 405. Never Starlette's 307 to the path with or without a
+    trailing slash: no Azure service answers that way (the app drops the slash where the service
+    ignores it).
     """
 
     async def unknown_path(request: Request, exc: Exception) -> Response:
@@ -88,7 +95,7 @@ def service_app(routes: list[BaseRoute], shape: Shape = "arm") -> Starlette:
             message = f"The resource path '{request.url.path}' is not known to this service."
         return render(ServiceError(status, code, message, shape=shape))
 
-    return Starlette(
+    app = Starlette(
         routes=routes,
         exception_handlers={
             ServiceError: _service_error,
@@ -97,6 +104,8 @@ def service_app(routes: list[BaseRoute], shape: Shape = "arm") -> Starlette:
             405: unknown_path,
         },
     )
+    app.router.redirect_slashes = False
+    return app
 
 
 class EmulatorApp:
@@ -200,6 +209,10 @@ class EmulatorApp:
         if binding.kind == "devops":
             # Azure DevOps' API paths ignore case (the Python client asks for `_apis/Release/...`).
             path = _DEVOPS_API.sub(lambda m: m.group(0).lower(), path, count=1)
+        if binding.kind in _TRAILING_SLASH_IGNORED and len(path) > 1 and path.endswith("/"):
+            # Microsoft's Node library posts to `<authority>/<tenant>/oauth2/token/` and reads a site
+            # as `.../sites/<app>/`; the services answer those as without the slash.
+            path = path[:-1]
         return {
             **scope,
             "path": path,
@@ -210,9 +223,16 @@ class EmulatorApp:
 
     @staticmethod
     def _authenticate(scope: Scope, binding: HostBinding, backends: Backends) -> None:
-        """ARM and Kudu take a bearer token for an ARM audience; ARM also checks the tenant."""
+        """ARM and Kudu take a bearer token for an ARM audience; ARM also checks the tenant. Kudu also
+        takes the slot's publishing credentials as Basic auth, unless its policy turned that off."""
         if binding.kind == "scm":
-            backends.identity.validate_bearer(scope_header(scope, b"authorization") or None)
+            header = scope_header(scope, b"authorization")
+            scheme, _, credentials = header.partition(" ")
+            if scheme.lower() == "basic" and binding.site and binding.slot:
+                subscription, group = binding.subscription or "", binding.resource_group or ""
+                backends.web.check_basic_auth(subscription, group, binding.site, binding.slot, credentials)
+                return
+            backends.identity.validate_bearer(header or None)
             return
         if binding.kind != "arm" or scope["path"].startswith(_UNAUTHENTICATED_ARM):
             return

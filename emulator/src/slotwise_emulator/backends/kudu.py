@@ -4,6 +4,9 @@ Owns the deployment records and their logs, moving a deployment through Kudu's s
 (0 pending, 1 building, 2 deploying, then 3 failed or 4 success) over ``Speed.deploy_seconds`` on
 the injected clock, and on success making the package the slot's ``content`` (package, functions,
 route prefix, and the deployment history, which moves with a swap as the site's files do).
+A client may also write a finished deployment into the history (``record_deployment``: Kudu's
+``PUT /api/deployments/{id}`` with a deployment record, as Microsoft's pipeline tasks do to record
+themselves); that changes no files, but an active record becomes the active deployment.
 
 Packages are kept as the uploaded zip, never extracted: the route streams a request body to the
 path ``new_upload`` hands out, and ``start_zip_deploy`` takes the file over. Only the small members
@@ -62,6 +65,21 @@ class LogEntry:
     time: float
     message: str
     type: int
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """A finished deployment a client writes into the history (Kudu's ``DeployResult`` it parses)."""
+
+    status: int  # FAILED or SUCCESS
+    message: str
+    deployer: str
+    author: str
+    author_email: str | None = None
+    start_time: float | None = None  # None: now
+    end_time: float | None = None  # None: now
+    active: bool | None = None  # None: active when it succeeded
+    details: str | None = None  # a line added to its log
 
 
 @dataclass
@@ -168,6 +186,57 @@ class KuduBackend:
     def seconds_left(self, deployment: Deployment) -> float:
         """How long until ``deployment`` is due to finish (0 when it is, or is complete)."""
         return 0.0 if deployment.complete else max(0.0, deployment.ready_at - self._clock.now())
+
+    def record_deployment(
+        self, ref: SlotRef, deployment_id: str, record: DeploymentRecord | None
+    ) -> Deployment:
+        """Write a finished deployment into ``ref``'s history, as Kudu does for a ``PUT`` of a
+        deployment record, in Kudu's order: 409 while a deployment runs (its deployment lock), 404
+        when the body is no record (``None``: Kudu would redeploy from a repository, which zip-deployed
+        sites lack), 400 for an active record that did not succeed, 409 if the id exists. An active
+        record becomes the active deployment; the slot's files do not change."""
+        if ref.key in self._jobs:
+            raise ServiceError(409, "Conflict", IN_PROGRESS, shape="kudu")
+        if record is None:
+            raise ServiceError(404, "NotFound", "Repository could not be found.", shape="kudu")
+        active = record.status == SUCCESS if record.active is None else record.active
+        if active and record.status != SUCCESS:
+            raise ServiceError(400, "BadRequest", "Only successful status can be active!", shape="kudu")
+        slot = self._slot(ref)
+        if any(d.id == deployment_id for d in slot.content.deployments):
+            raise ServiceError(409, "Conflict", f"Deployment with id '{deployment_id}' exists", shape="kudu")
+        now = self._clock.now()
+        start = now if record.start_time is None else record.start_time
+        end = now if record.end_time is None else record.end_time
+        outcome = (
+            ("Deployment successful.", LOG_INFO)
+            if record.status == SUCCESS
+            else ("Deployment failed.", LOG_ERROR)
+        )
+        log = [(end, *outcome)]
+        if record.details:
+            log.append((end, record.details, LOG_INFO))
+        deployment = Deployment(
+            id=deployment_id,
+            received_time=start,
+            status=record.status,
+            author=record.author,
+            author_email=record.author_email,
+            deployer=record.deployer,
+            message=record.message,
+            start_time=start,
+            end_time=end,
+            complete=True,
+            active=active,
+            log=log,
+            ready_at=end,
+            last_success_end_time=end,  # Kudu: "keep it simple regardless of success or failure"
+        )
+        if active:
+            for earlier in slot.content.deployments:
+                earlier.active = False
+        slot.content.deployments.append(deployment)
+        return deployment
 
     # ---- reading records ----------------------------------------------------------------------------
     def running(self, ref: SlotRef) -> Deployment | None:

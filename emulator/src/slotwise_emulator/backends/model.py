@@ -6,7 +6,8 @@ Plain dataclasses, no behaviour beyond small helpers: the rules live in ``web.py
 - ``Slot.content`` (the deployed package, its functions and the Kudu deployment history) moves with a
   swap, as the site's files do in Azure;
 - ``Slot.app_settings`` move, except the names listed in the site's sticky ``slot_config_names``;
-- host names, keys, publishing credentials, tags and the slot's identity stay with the slot.
+- host names, keys, publishing credentials (and whether Kudu takes them), tags and the slot's
+  identity stay with the slot.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Deployment:
     status: int = 0  # 0 pending, 1 building, 2 deploying, 3 failed, 4 success
     status_text: str = ""
     author: str = "N/A"
-    author_email: str = "N/A"
+    author_email: str | None = "N/A"  # None: a record a client wrote without one (Kudu writes null)
     deployer: str = "ZipDeploy"
     message: str = "Created via a push deployment"
     progress: str = ""
@@ -102,6 +103,7 @@ class Slot:
     system_keys: dict[str, str] = field(default_factory=dict)
     function_keys: dict[str, dict[str, str]] = field(default_factory=dict)  # function -> name -> key
     publishing_password: str = ""  # the userPWD of its publishing profile (user "$app" / "$app__slot")
+    scm_basic_auth: bool = True  # basicPublishingCredentialsPolicies/scm: Kudu takes those credentials
     target_swap_slot: str | None = None  # set while a swap with preview is prepared
     preview_from: dict[str, str] | None = None  # settings before applySlotConfig, for resetSlotConfig
     preview_connection_strings: dict[str, dict[str, str]] | None = None  # likewise, connection strings

@@ -4,7 +4,13 @@ Parses the request, calls ``KuduBackend`` for the slot this SCM host serves, and
 as Kudu does: a 202 with an empty body and a ``Location`` to poll for an async zip deploy, deployment
 records with Kudu's snake_case fields, ``latest`` answering 202 while a deployment runs. The
 request body of a zip deploy is streamed to disk chunk by chunk, never held in memory. The bearer
-token is checked by the app before these routes run. No state here.
+token (or the slot's publishing credentials) is checked by the app before these routes run. No
+state here.
+
+``PUT /api/deployments/{id}`` with a deployment record (Kudu's ``TryParseDeployResult``: ``status``
+3 or 4, non-empty ``message``, ``deployer`` and ``author``; optional ``author_email``,
+``start_time``, ``end_time``, ``active``, ``details``) writes it into the history and answers it;
+any other body asks Kudu to redeploy from its repository, which zip-deployed sites do not have: 404.
 """
 
 from __future__ import annotations
@@ -20,7 +26,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from slotwise_emulator.backends.kudu import FAILED, SUCCESS, KuduBackend, LogEntry, SlotRef
+from slotwise_emulator.backends.kudu import (
+    FAILED,
+    SUCCESS,
+    DeploymentRecord,
+    KuduBackend,
+    LogEntry,
+    SlotRef,
+)
 from slotwise_emulator.backends.model import Deployment
 from slotwise_emulator.clock import iso
 from slotwise_emulator.errors import ServiceError
@@ -35,6 +48,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/zipdeploy", zipdeploy, methods=["POST", "PUT"]),
         Route("/api/deployments", list_deployments, methods=["GET"]),
         Route("/api/deployments/{id}", get_deployment, methods=["GET"]),
+        Route("/api/deployments/{id}", put_deployment, methods=["PUT"]),
         Route("/api/deployments/{id}/log", get_log, methods=["GET"]),
     ]
 
@@ -126,6 +140,52 @@ async def get_deployment(request: Request) -> Response:
             return _json(record(running, ref.site, None), 202, {"Location": str(request.url)})
         return _json(record(kudu.latest_completed(ref), ref.site, here))
     return _json(record(kudu.deployment(ref, wanted), ref.site, here))
+
+
+async def put_deployment(request: Request) -> Response:
+    """Write a deployment record into the history (what Microsoft's tasks do after deploying)."""
+    kudu, ref, wanted = backends(request).kudu, _slot_ref(request), request.path_params["id"]
+    try:
+        payload = json.loads(await request.body() or b"null")
+    except ValueError:
+        payload = None
+    deployment = kudu.record_deployment(ref, wanted, deployment_record(payload))
+    return _json(record(deployment, ref.site, f"{base_url(request)}{request.url.path}"))
+
+
+def deployment_record(payload: Any) -> DeploymentRecord | None:
+    """The deployment record a PUT body holds, or None when it is not one (Kudu then redeploys)."""
+    if not isinstance(payload, dict):
+        return None
+    status, active = payload.get("status"), payload.get("active")
+    texts = [payload.get(name) for name in ("message", "deployer", "author")]
+    if isinstance(status, bool) or status not in (FAILED, SUCCESS):
+        return None
+    if not all(isinstance(text, str) and text for text in texts):
+        return None
+    email, details = payload.get("author_email"), payload.get("details")
+    return DeploymentRecord(
+        status=int(status),
+        message=str(texts[0]),
+        deployer=str(texts[1]),
+        author=str(texts[2]),
+        author_email=email if isinstance(email, str) else None,
+        start_time=_timestamp(payload.get("start_time")),
+        end_time=_timestamp(payload.get("end_time")),
+        active=active if isinstance(active, bool) else None,
+        details=details if isinstance(details, str) and details else None,
+    )
+
+
+def _timestamp(value: Any) -> float | None:
+    """An ISO 8601 time (``Z`` or an offset; none: UTC) as a timestamp; None if absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 async def get_log(request: Request) -> Response:

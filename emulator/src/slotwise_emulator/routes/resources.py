@@ -4,7 +4,8 @@ Clients call these before any Microsoft.Web call: az CLI lists subscriptions at 
 groups are created with ARM's own ``PUT .../resourcegroups/{name}`` (a full replace: tags left out of
 the body are removed, as ARM does; another location than the group's is a 409). Also ARM's
 unauthenticated cloud metadata, ``GET /metadata/endpoints``, which ``az cloud register`` reads
-unless told ``--skip-endpoint-discovery``.
+unless told ``--skip-endpoint-discovery``. The generic resource list (``.../resources``) is in
+``resources_list``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from slotwise_emulator.backends.identity import TokenClaims
 from slotwise_emulator.backends.resources import ResourceGroup, Subscription
+from slotwise_emulator.routes import resources_list
 from slotwise_emulator.routes._common import (
     arm_json,
     backends,
@@ -173,6 +175,7 @@ def routes() -> list[BaseRoute]:
         Route("/subscriptions", list_subscriptions, methods=["GET"]),
         Route("/tenants", list_tenants, methods=["GET"]),
         Route("/subscriptions/{sub}", get_subscription, methods=["GET"]),
+        *resources_list.routes(),
         Route("/subscriptions/{sub}/operationresults/{op}", operation_result, methods=["GET"]),
         Route("/subscriptions/{sub}/resourceGroups", list_groups, methods=["GET"]),
         Route("/subscriptions/{sub}/resourceGroups/{rg}", put_group, methods=["PUT"]),
