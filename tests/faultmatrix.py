@@ -29,8 +29,8 @@ from typing import Any, Literal
 import pytest
 import requests
 
+from slotwise.builds import BuildInfo
 from slotwise.emulator import Emulator
-from slotwise.slots.model import BuildInfo
 from tests.conftest import ROOT
 from tests.packages import app_files, write_zip
 

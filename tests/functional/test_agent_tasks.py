@@ -28,8 +28,8 @@ import requests
 
 from slotwise.azure.models import SlotRef
 from slotwise.emulator import Emulator, FunctionApp, Speed
-from slotwise.factory import Services
-from slotwise.slots.events import NullReporter
+from slotwise.events import NullReporter
+from slotwise.services import Services
 from slotwise.slots.swap import SwapRequest, swap
 from tests import vso
 from tests.conftest import ROOT

@@ -15,7 +15,8 @@ from slotwise.azure.models import SlotRef
 from slotwise.emulator import Emulator, FunctionApp
 from slotwise.emulator.backends import Backends
 from slotwise.errors import NotFoundError, RemoteError, SlotwiseError
-from slotwise.factory import Services, build_services, settings_from_env
+from slotwise.factory import build_services, settings_from_env
+from slotwise.services import Services
 from tests.fakes import FastClock
 from tests.functional.control import add_fault, logged_requests
 

@@ -20,7 +20,8 @@ from slotwise.azure.cloud import resolve_cloud
 from slotwise.azure.credentials import CredentialSettings, build_credential
 from slotwise.emulator import Emulator, FunctionApp, PipelineJob, Speed
 from slotwise.errors import AuthError
-from slotwise.factory import Settings, build_services
+from slotwise.factory import build_services
+from slotwise.services import Settings
 
 ARM_SCOPE = "https://management.azure.com/.default"
 

@@ -12,8 +12,8 @@ from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.errors import Cancelled, ConflictError, OperationTimeout, RemoteError
-from slotwise.factory import Services
-from slotwise.slots.events import NullReporter, RecordingReporter
+from slotwise.events import NullReporter, RecordingReporter
+from slotwise.services import Services
 from slotwise.slots.rollback import rollback
 from slotwise.slots.swap import SwapRequest, swap
 from tests.fakes import FastClock

@@ -21,7 +21,7 @@ from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
 from slotwise.emulator import Emulator, FunctionApp, Speed
 from slotwise.errors import OutcomeUnknown, SmokeFailed
-from slotwise.factory import Services
+from slotwise.services import Services
 from tests.functional.control import add_fault
 from tests.functional.deploying import deploy_build, serving
 from tests.packages import SMOKE_CHECKS

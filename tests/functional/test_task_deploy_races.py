@@ -16,11 +16,11 @@ import pytest
 from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity
 
+from slotwise.builds import BuildInfo
 from slotwise.emulator import Emulator, FunctionApp
-from slotwise.factory import Services
+from slotwise.events import NullReporter
+from slotwise.services import Services
 from slotwise.slots.deploy import DeployRequest, deploy
-from slotwise.slots.events import NullReporter
-from slotwise.slots.model import BuildInfo
 from tests.functional.control import add_fault, faults, uploads
 from tests.functional.deploying import serving
 from tests.functional.test_agent_tasks import BUILD_NUMBER, Agent, Run

@@ -37,7 +37,8 @@ from slotwise.agent.vso import Vso
 from slotwise.azure.credentials import reported_by_the_error
 from slotwise.azure.models import SlotRef
 from slotwise.errors import AuthError, Cancelled, ConfigError, SlotwiseError, UsageError
-from slotwise.factory import Services, build_services, check_ca_bundles, checked_subscription
+from slotwise.factory import build_services, check_ca_bundles, checked_subscription
+from slotwise.services import Services
 from slotwise.timing import Clock
 
 TaskFunction = Callable[["TaskContext"], str]  # answers the completion message

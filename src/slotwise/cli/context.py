@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 
 import click
 
-from slotwise.factory import Services, build_services, settings_from_env
+from slotwise.factory import build_services, settings_from_env
 from slotwise.secrets import SecretRegistry
+from slotwise.services import Services
 
 F = TypeVar("F", bound=Callable[..., Any])
 

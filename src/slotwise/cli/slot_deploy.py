@@ -15,12 +15,13 @@ from typing import Any
 import click
 
 from slotwise.azure.models import SlotRef
+from slotwise.builds import BuildInfo
 from slotwise.cli.context import CliReporter, Number, emit, services, slot_options
-from slotwise.factory import Services
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.deploy import DEFAULT_TIMEOUT, DeployRequest, DeployResult, Guard, deploy
-from slotwise.slots.events import Reporter
 from slotwise.slots.metadata import build_info
-from slotwise.slots.model import BuildInfo, GuardDecision
+from slotwise.slots.model import GuardDecision
 
 
 @click.command(name="deploy")

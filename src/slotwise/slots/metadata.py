@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from slotwise.slots.model import BuildInfo
+from slotwise.builds import BuildInfo
 
 MAX_FIELD = 200  # the stamp travels in a URL query and in Kudu's record: keep each field short
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
