@@ -187,9 +187,9 @@ def _certificate_credential(settings: CredentialSettings, common: dict[str, Any]
             tenant, client, certificate_path=settings.certificate_path,
             certificate_data=settings.certificate_data, password=settings.certificate_password, **common,
         )  # fmt: skip
-    except ValueError:  # azure-identity refusing the certificate; its words may quote the data
+    except (ValueError, TypeError):  # not a certificate, or its key's password missing or wrong
         if settings.certificate_path is None:
-            raise  # the pipeline face words it for its service connection
+            raise  # the pipeline face words it for its service connection (its words may quote the data)
         raise ConfigError(
             f"The certificate in {remote(settings.certificate_path, 300)} could not be read: azure-identity "
             "needs the certificate with its private key (PEM, or PKCS#12).",
