@@ -16,7 +16,8 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.web import WebSiteManagementClient
 from hypothesis import settings
 
-from slotwise.factory import Services, build_services, settings_from_env
+from slotwise.factory import build_services, settings_from_env
+from slotwise.services import Services
 from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests.fakes import FastClock
 from tests.secrets_sweep import pytest_runtest_makereport, secrets_witness, tmp_path, watch

@@ -1,5 +1,5 @@
 """An in-memory Azure for unit tests of the slot operations: ``FakeWebApps`` stands in for
-``slotwise.azure.arm.WebApps``, ``FakeServices`` for ``slotwise.factory.Services``.
+``slotwise.azure.arm.WebApps``, ``FakeServices`` for ``slotwise.services.Services``.
 
 State lives in dicts and moves as App Service moves it (see emulator/README.md and the emulator's
 ``web_swap_rules``): a slot's *content* (its Kudu deployment history and whether it answers
@@ -27,12 +27,11 @@ from typing import Any, TypeVar
 from azure.core.exceptions import HttpResponseError
 
 from slotwise.azure.cloud import resolve_cloud
-from slotwise.azure.http import SlotwiseTransport
 from slotwise.azure.models import PRODUCTION, FunctionInfo, HostKeys, SlotInfo, SlotRef, SwapStatus, slot_name
+from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, NotFoundError, RemoteError, UsageError
-from slotwise.factory import Services, Settings
 from slotwise.secrets import SecretRegistry
-from slotwise.slots.model import BuildInfo
+from slotwise.services import Services, Settings
 
 T = TypeVar("T")
 START = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -553,15 +552,22 @@ class NoCredential:
         raise UsageError("the fake services have no credential")
 
 
-@dataclass
-class FakeServices(Services):
-    """``Services`` over ``FakeWebApps``: Kudu and host clients answer from the fake's state."""
+@dataclass(frozen=True)
+class FakeConnections:
+    """``Connections`` over ``FakeWebApps``: Kudu and host clients answer from the fake's state."""
 
-    def scm_client(self, scm_host: str) -> Any:
+    fake: FakeWebApps
+
+    def scm(self, scm_host: str, clock: object) -> Any:
         return FakeHostClient(self.fake, scm_host)
 
-    def host_client(self, host: str) -> Any:
+    def host(self, host: str, clock: object) -> Any:
         return FakeHostClient(self.fake, host)
+
+
+@dataclass
+class FakeServices(Services):
+    """``Services`` over ``FakeWebApps``."""
 
     @property
     def fake(self) -> FakeWebApps:
@@ -582,5 +588,5 @@ def fake_services(*, app: str = "func-demo", slots: tuple[str, ...] = ("staging"
         web_apps=web,  # type: ignore[arg-type]
         clock=clock,
         secrets=SecretRegistry(),
-        transport=SlotwiseTransport(clock.sleep),
+        connections=FakeConnections(web),
     )

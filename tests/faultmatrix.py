@@ -29,7 +29,7 @@ from typing import Any, Literal
 import pytest
 import requests
 
-from slotwise.slots.model import BuildInfo
+from slotwise.builds import BuildInfo
 from slotwise_emulator import Emulator
 from tests.conftest import ROOT
 from tests.packages import app_files, write_zip

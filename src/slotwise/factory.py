@@ -1,33 +1,39 @@
 """The only place that reads the environment and builds clients.
 
-``settings_from_env`` turns environment variables (and command-line overrides) into ``Settings``;
-``build_services`` turns settings into the clients operations use. Both faces (CLI and pipeline
-agent) come through here, so an operation never reads ``os.environ`` and never builds a client.
+``environment()`` is the process environment, read once by each face (the CLI's context, the
+agent's entry point) and handed on as a mapping; ``settings_from_env`` turns such a mapping (and
+command-line overrides) into ``Settings``; ``build_services`` turns settings into the clients
+operations use (``slotwise.services``). Both faces come through here, so an operation never reads
+``os.environ`` and never builds a client.
 
 Environment variables read:
 
 - ``AZURE_SUBSCRIPTION_ID``: the subscription (or ``--subscription``); a GUID, checked here
-- ``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``: the CA certificates to trust (read by requests,
-  which every slotwise connection goes through); a path that is not there, or holds no certificate,
-  is refused here, naming the variable, before anything is asked of Azure (it would look like a
-  sign-in failure)
+- ``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``: the CA certificates to trust, as requests reads
+  them, handed to every connection slotwise makes (``Settings.ca_bundle``: ARM, Kudu, the Functions
+  hosts, the token requests); a path that is not there, or holds no certificate, is refused here,
+  naming the variable, before anything is asked of Azure (it would look like a sign-in failure)
 - ``SLOTWISE_CLOUD``: ``AzureCloud`` (default), ``AzureUSGovernment``, ``AzureChinaCloud``
 - ``SLOTWISE_ARM_ENDPOINT``: the ARM endpoint, for other clouds (and the local emulator)
 - ``AZURE_AUTHORITY_HOST``: the Entra ID authority (azure-identity reads it too)
 - ``SLOTWISE_ARM_AUDIENCE``: ARM's token audience, if not the cloud's default
 - ``SLOTWISE_HTTP_TIMEOUT``: seconds to wait for an answer from ARM or Kudu before the request counts
   as failed (and is retried when that is safe); default azure-core's 300
-- credentials: whatever ``DefaultAzureCredential`` reads (``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID``,
+- ``SLOTWISE_AUTH`` (or ``--auth``): how to sign in: ``default`` (``DefaultAzureCredential``, which
+  reads the process environment itself: ``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID``,
   ``AZURE_CLIENT_SECRET`` or ``AZURE_CLIENT_CERTIFICATE_PATH``, workload identity, managed identity,
-  az login), unless the pipeline face passes explicit ``CredentialSettings``.
+  az login), or one credential: ``secret``, ``certificate``, ``workload-identity``,
+  ``managed-identity``, ``azure-cli``, whose variables ``slotwise.azure.credentials`` reads from the
+  mapping given; the pipeline face passes explicit ``CredentialSettings`` instead.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +42,18 @@ from azure.core.credentials import TokenCredential
 from azure.mgmt.web import WebSiteManagementClient
 
 from slotwise.azure.arm import WebApps
-from slotwise.azure.cloud import Cloud, resolve_cloud
-from slotwise.azure.credentials import CredentialSettings, build_credential
+from slotwise.azure.cloud import resolve_cloud
+from slotwise.azure.credentials import (
+    AuthChoice,
+    CredentialSettings,
+    auth_choice,
+    build_credential,
+    credential_from_env,
+)
 from slotwise.azure.http import SlotwiseTransport, build_client, retry_policy
 from slotwise.errors import ConfigError
 from slotwise.secrets import SecretRegistry
+from slotwise.services import Services, Settings
 from slotwise.text import remote
 from slotwise.timing import Clock, SystemClock
 
@@ -49,21 +62,9 @@ GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Where and as whom slotwise works."""
-
-    cloud: Cloud
-    subscription_id: str
-    credential: CredentialSettings = field(default_factory=CredentialSettings)
-    poll_interval: float = 1.0
-    read_timeout: float | None = None  # seconds per ARM or Kudu answer; None: azure-core's 300 s
-
-    def transport(self, clock: Clock) -> SlotwiseTransport:
-        """A transport for ARM or Kudu, sleeping on ``clock``, with the read timeout if one is set."""
-        if self.read_timeout is None:
-            return SlotwiseTransport(clock.sleep)
-        return SlotwiseTransport(clock.sleep, read_timeout=self.read_timeout)
+def environment() -> dict[str, str]:
+    """The process environment, as it is now (a copy: later changes do not reach it)."""
+    return dict(os.environ)
 
 
 def settings_from_env(
@@ -71,10 +72,12 @@ def settings_from_env(
     *,
     subscription: str | None = None,
     credential: CredentialSettings | None = None,
+    auth: AuthChoice | None = None,
 ) -> Settings:
-    """Settings from environment variables, with explicit values winning; all checked (a
-    ``ConfigError``, exit 2, naming the option or variable) before any client exists."""
-    check_ca_bundles(env)
+    """Settings from environment variables, with explicit values winning (``auth``: the ``--auth``
+    option, over ``SLOTWISE_AUTH``); all checked (a ``ConfigError``, exit 2, naming the option or
+    variable) before any client exists."""
+    ca_bundle = check_ca_bundles(env)
     cloud = resolve_cloud(
         env.get("SLOTWISE_CLOUD") or None,
         arm_endpoint=env.get("SLOTWISE_ARM_ENDPOINT") or None,
@@ -95,9 +98,20 @@ def settings_from_env(
     return Settings(
         cloud=cloud,
         subscription_id=subscription_id,
-        credential=credential or CredentialSettings(),
+        credential=credential or _credential(env, auth),
         read_timeout=_read_timeout(env.get("SLOTWISE_HTTP_TIMEOUT") or None),
+        ca_bundle=ca_bundle,
     )
+
+
+def _credential(env: Mapping[str, str], auth: AuthChoice | None) -> CredentialSettings:
+    """How to sign in: ``auth`` (the ``--auth`` option) if given, else ``SLOTWISE_AUTH``, else default."""
+    if auth is not None:
+        return credential_from_env(env, auth, chosen_by="--auth")
+    chosen = (env.get("SLOTWISE_AUTH") or "").strip()
+    if not chosen:
+        return CredentialSettings()
+    return credential_from_env(env, auth_choice(chosen, "SLOTWISE_AUTH"), chosen_by="SLOTWISE_AUTH")
 
 
 MAX_READ_TIMEOUT = 3600.0
@@ -134,18 +148,18 @@ def checked_subscription(value: str, given_as: str, hint: str) -> str:
     )
 
 
-def check_ca_bundles(env: Mapping[str, str]) -> None:
-    """A CA bundle variable in effect set to a path that is not there, or to a file holding no
-    certificate, is a ``ConfigError`` naming the variable and the path. In effect: the one requests
-    uses (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``; a directory of certificates is fine there
-    too). ``SSL_CERT_FILE`` is not checked: every slotwise connection goes through requests, which
-    never reads it, so a stale value there harms nothing slotwise does."""
+def check_ca_bundles(env: Mapping[str, str]) -> str | None:
+    """The CA bundle in effect (the one requests would use: ``REQUESTS_CA_BUNDLE``, else
+    ``CURL_CA_BUNDLE``; a directory of certificates is fine there too), or None. One set to a path
+    that is not there, or to a file holding no certificate, is a ``ConfigError`` naming the variable
+    and the path. ``SSL_CERT_FILE`` is not checked: every slotwise connection goes through requests,
+    which never reads it, so a stale value there harms nothing slotwise does."""
     name = next((name for name in CA_VARIABLES if env.get(name)), None)
     if name is None:
-        return
+        return None
     path, shown = Path(env[name]), remote(env[name], 300)
     if path.is_dir():
-        return
+        return env[name]
     hint = f"Point {name} at a PEM file of the CA certificates to trust, or unset it to trust the defaults."
     if not path.is_file():
         what = "is a folder, not a file" if path.exists() else "is not there"
@@ -157,37 +171,40 @@ def check_ca_bundles(env: Mapping[str, str]) -> None:
             f"{name} names a file that holds no CA certificate (PEM) Python can read: {shown}.",
             hint=hint,
         ) from None
+    return env[name]
 
 
-@dataclass
-class Services:
-    """The clients one command works with, built once."""
+def transport(settings: Settings, clock: Clock) -> SlotwiseTransport:
+    """A transport for ARM or Kudu, sleeping on ``clock``, with the read timeout if one is set."""
+    options: dict[str, Any] = {}
+    if settings.read_timeout is not None:
+        options["read_timeout"] = settings.read_timeout
+    if settings.ca_bundle is not None:
+        options["connection_verify"] = settings.ca_bundle
+    return SlotwiseTransport(clock.sleep, **options)
+
+
+@dataclass(frozen=True)
+class _Connections:
+    """The factory's ``Connections``: Kudu and Functions host clients for ``settings``."""
 
     settings: Settings
     credential: TokenCredential
-    web_apps: WebApps
-    clock: Clock
-    secrets: SecretRegistry
-    transport: SlotwiseTransport
 
-    def scm_client(self, scm_host: str) -> PipelineClient[Any, Any]:
-        """An azure-core pipeline client for a slot's Kudu site (bearer auth with the ARM token)."""
+    def scm(self, scm_host: str, clock: Clock) -> PipelineClient[Any, Any]:
         return build_client(
             f"https://{scm_host}",
-            transport=self.settings.transport(self.clock),
+            transport=transport(self.settings, clock),
             credential=self.credential,
             scope=self.settings.cloud.arm_scope,
             retry=retry_policy(post=True),
         )
 
-    def host_client(self, host: str) -> PipelineClient[Any, Any]:
-        """An azure-core pipeline client for a slot's Functions host (keys go in each request)."""
+    def host(self, host: str, clock: Clock) -> PipelineClient[Any, Any]:
+        verify = {} if self.settings.ca_bundle is None else {"connection_verify": self.settings.ca_bundle}
         return build_client(
-            f"https://{host}", transport=SlotwiseTransport(self.clock.sleep), retry=retry_policy()
+            f"https://{host}", transport=SlotwiseTransport(clock.sleep, **verify), retry=retry_policy()
         )
-
-    def close(self) -> None:
-        self.web_apps.close()
 
 
 def build_services(
@@ -195,14 +212,13 @@ def build_services(
 ) -> Services:
     """The clients for ``settings``; sleeping (retries, polls) goes through ``clock``."""
     clock = clock or SystemClock()
-    transport = settings.transport(clock)
-    credential = build_credential(settings.credential, settings.cloud)
+    credential = build_credential(settings.credential, settings.cloud, ca_bundle=settings.ca_bundle)
     client = WebSiteManagementClient(
         credential,
         settings.subscription_id,
         base_url=settings.cloud.arm_endpoint,
         credential_scopes=[settings.cloud.arm_scope],
-        transport=transport,
+        transport=transport(settings, clock),
         retry_policy=retry_policy(),
     )
     return Services(
@@ -211,5 +227,5 @@ def build_services(
         web_apps=WebApps(client, poll_interval=settings.poll_interval),
         clock=clock,
         secrets=secrets or SecretRegistry(),
-        transport=transport,
+        connections=_Connections(settings, credential),
     )

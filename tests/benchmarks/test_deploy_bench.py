@@ -59,7 +59,7 @@ from slotwise.azure.http import build_client, retry_policy
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import SlotRef
 from slotwise.factory import build_services, settings_from_env
-from slotwise.slots.events import NullReporter
+from slotwise.events import NullReporter
 
 package, transport = Path(sys.argv[1]), sys.argv[2]
 services = build_services(settings_from_env(os.environ))

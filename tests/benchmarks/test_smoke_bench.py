@@ -28,8 +28,9 @@ import requests
 from azure.identity import ClientSecretCredential
 
 from slotwise.azure.models import SlotRef
-from slotwise.factory import Services, build_services, settings_from_env
-from slotwise.slots.events import NullReporter
+from slotwise.events import NullReporter
+from slotwise.factory import build_services, settings_from_env
+from slotwise.services import Services
 from slotwise.slots.smoke import DEFAULT_CONCURRENCY, load_checks, run_smoke
 from slotwise.timing import SystemClock
 from tests.packages import app_files, http_function, write_zip

@@ -27,8 +27,8 @@ import pytest
 import requests
 
 from slotwise.azure.models import SlotRef
-from slotwise.factory import Services
-from slotwise.slots.events import NullReporter
+from slotwise.events import NullReporter
+from slotwise.services import Services
 from slotwise.slots.swap import SwapRequest, swap
 from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests import vso

@@ -13,7 +13,8 @@ from azure.mgmt.web import WebSiteManagementClient
 
 from slotwise.azure.models import SlotRef
 from slotwise.errors import NotFoundError, RemoteError, SlotwiseError
-from slotwise.factory import Services, build_services, settings_from_env
+from slotwise.factory import build_services, settings_from_env
+from slotwise.services import Services
 from slotwise_emulator import Emulator, FunctionApp
 from slotwise_emulator.backends import Backends
 from tests.fakes import FastClock

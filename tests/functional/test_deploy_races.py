@@ -25,13 +25,14 @@ from click.testing import CliRunner, Result
 
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import SlotRef
+from slotwise.builds import BuildInfo
 from slotwise.cli.main import cli
 from slotwise.errors import Cancelled, HeldBuildDestroyed, HeldSlotError
-from slotwise.factory import Services
+from slotwise.events import RecordingReporter
+from slotwise.services import Services
 from slotwise.slots.deploy import DeployRequest, deploy
-from slotwise.slots.events import RecordingReporter
 from slotwise.slots.guard import check
-from slotwise.slots.model import BuildInfo, GuardDecision
+from slotwise.slots.model import GuardDecision
 from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests.functional.control import add_fault, faults, uploads
 from tests.functional.deploying import serving

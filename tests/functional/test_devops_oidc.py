@@ -19,7 +19,8 @@ from azure.identity import AzurePipelinesCredential, ClientSecretCredential
 from slotwise.azure.cloud import resolve_cloud
 from slotwise.azure.credentials import CredentialSettings, build_credential
 from slotwise.errors import AuthError
-from slotwise.factory import Settings, build_services
+from slotwise.factory import build_services
+from slotwise.services import Settings
 from slotwise_emulator import Emulator, FunctionApp, PipelineJob, Speed
 
 ARM_SCOPE = "https://management.azure.com/.default"

@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import SlotRef
+from slotwise.builds import BuildInfo
 from slotwise.cli.main import cli
 from slotwise.errors import (
     ConflictError,
@@ -31,11 +32,11 @@ from slotwise.errors import (
     RemoteError,
     UsageError,
 )
-from slotwise.factory import Services
+from slotwise.events import RecordingReporter
+from slotwise.services import Services
 from slotwise.slots.deploy import DeployRequest, deploy
-from slotwise.slots.events import RecordingReporter
 from slotwise.slots.metadata import build_info
-from slotwise.slots.model import BuildInfo, GuardDecision, Hold
+from slotwise.slots.model import GuardDecision, Hold
 from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests.fakes import FastClock
 from tests.functional.control import add_fault, uploads

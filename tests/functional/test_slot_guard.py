@@ -19,13 +19,13 @@ from click.testing import CliRunner, Result
 
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import PRODUCTION, SlotRef
+from slotwise.builds import BuildInfo
 from slotwise.cli.main import cli
 from slotwise.errors import HeldSlotError, NotFoundError, OperationTimeout, UsageError
-from slotwise.factory import Services
-from slotwise.slots.events import NullReporter, RecordingReporter
+from slotwise.events import NullReporter, RecordingReporter
+from slotwise.services import Services
 from slotwise.slots.guard import check, guard
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, find_hold, record_hold, release_hold
-from slotwise.slots.model import BuildInfo
 from slotwise.slots.status import app_status
 from slotwise_emulator import Emulator, FunctionApp
 from tests.fakes import FastClock

@@ -19,8 +19,8 @@ from click.testing import CliRunner, Result
 
 from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
-from slotwise.factory import Services
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
+from slotwise.services import Services
 from slotwise.slots.smoke import SmokeReport, load_checks, run_smoke
 from slotwise.slots.smoke_checks import schema_text
 from slotwise_emulator import Emulator, FunctionApp

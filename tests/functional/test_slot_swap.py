@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
 from slotwise.errors import Cancelled, ConflictError, OperationTimeout, RemoteError
-from slotwise.factory import Services
-from slotwise.slots.events import NullReporter, RecordingReporter
+from slotwise.events import NullReporter, RecordingReporter
+from slotwise.services import Services
 from slotwise.slots.rollback import rollback
 from slotwise.slots.swap import SwapRequest, swap
 from slotwise_emulator import Emulator, FunctionApp, Speed

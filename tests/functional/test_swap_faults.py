@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 from slotwise.azure.models import SlotRef
 from slotwise.cli.main import cli
 from slotwise.errors import OutcomeUnknown, SmokeFailed
-from slotwise.factory import Services
+from slotwise.services import Services
 from slotwise_emulator import Emulator, FunctionApp, Speed
 from tests.functional.control import add_fault
 from tests.functional.deploying import deploy_build, serving

@@ -16,10 +16,10 @@ import pytest
 from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity
 
-from slotwise.factory import Services
+from slotwise.builds import BuildInfo
+from slotwise.events import NullReporter
+from slotwise.services import Services
 from slotwise.slots.deploy import DeployRequest, deploy
-from slotwise.slots.events import NullReporter
-from slotwise.slots.model import BuildInfo
 from slotwise_emulator import Emulator, FunctionApp
 from tests.functional.control import add_fault, faults, uploads
 from tests.functional.deploying import serving

@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 import requests
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import CertificateCredential, ClientAssertionCredential, ClientSecretCredential
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from slotwise_emulator import Emulator
+from slotwise_emulator.certificates import self_signed_pem
 
 ARM_SCOPE = "https://management.azure.com/.default"
-
-
-def self_signed_pem() -> tuple[bytes, bytes]:
-    """(certificate PEM, certificate + private key PEM) for a service principal's certificate."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "slotwise-test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return cert_pem, cert_pem + key_pem
 
 
 def options(emulator: Emulator) -> dict[str, object]:

@@ -9,7 +9,6 @@ line is a failed task too, reported in logging commands like any other failure.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +32,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
         out.write(f"slotwise {__version__}\n")
         return 0
     from slotwise.agent.runtime import TaskFunction, run_task
+    from slotwise.factory import environment
 
     if not args or args[0] not in COMMANDS or len(args) > 2:
         from slotwise.agent.vso import Vso
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     command = args[0]
     task = cast(TaskFunction, importlib.import_module(COMMANDS[command]).run)
     task_dir = Path(args[1]) if len(args) > 1 else None
-    return run_task(command, task, task_dir, env=dict(os.environ), stream=out, last_in_process=argv is None)
+    return run_task(command, task, task_dir, env=environment(), stream=out, last_in_process=argv is None)
 
 
 def _utf8_stdout() -> TextIO:

@@ -33,8 +33,8 @@ from urllib.parse import urlparse
 from slotwise.azure.cloud import KNOWN_CLOUDS, Cloud, resolve_cloud
 from slotwise.azure.credentials import CredentialSettings
 from slotwise.errors import ConfigError
-from slotwise.factory import Settings
 from slotwise.secrets import SecretRegistry
+from slotwise.services import Settings
 
 SYSTEM_CONNECTION = "SYSTEMVSSCONNECTION"
 SECRET_PARAMETERS = frozenset(
@@ -200,10 +200,10 @@ def _service_principal(connection: ServiceConnection, env: Mapping[str, str]) ->
     if auth.get("authenticationtype", "spnKey").lower() == "spncertificate":
         pem = _need(connection, auth.get("serviceprincipalcertificate"), "certificate")
         return CredentialSettings(
-            kind="client-certificate", tenant_id=tenant, client_id=client, certificate_data=pem.encode()
+            kind="certificate", tenant_id=tenant, client_id=client, certificate_data=pem.encode()
         )
     secret = _need(connection, auth.get("serviceprincipalkey"), "service principal key (secret)")
-    return CredentialSettings(kind="client-secret", tenant_id=tenant, client_id=client, client_secret=secret)
+    return CredentialSettings(kind="secret", tenant_id=tenant, client_id=client, client_secret=secret)
 
 
 def system_access_token(env: Mapping[str, str]) -> str | None:

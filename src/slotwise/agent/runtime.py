@@ -37,7 +37,8 @@ from slotwise.agent.vso import Vso
 from slotwise.azure.credentials import reported_by_the_error
 from slotwise.azure.models import SlotRef
 from slotwise.errors import AuthError, Cancelled, ConfigError, SlotwiseError, UsageError
-from slotwise.factory import Services, build_services, check_ca_bundles, checked_subscription
+from slotwise.factory import build_services, check_ca_bundles, checked_subscription
+from slotwise.services import Services
 from slotwise.timing import Clock
 
 TaskFunction = Callable[["TaskContext"], str]  # answers the completion message
@@ -83,14 +84,14 @@ class TaskContext:
         )
         settings = endpoints.settings_of(connection, self.env)
         self.out.line(f"Service connection: {connection.describe()}")
-        check_ca_bundles(self.env)
+        ca_bundle = check_ca_bundles(self.env)
         subscription = checked_subscription(
             settings.subscription_id,
             f"the service connection '{connection.id}' of the input {self.inputs.describe(name)}",
             "Edit the service connection (Project settings > Service connections): its subscription id "
             "must be the id of the app's subscription, a GUID.",
         )
-        settings = replace(settings, subscription_id=subscription)
+        settings = replace(settings, subscription_id=subscription, ca_bundle=ca_bundle)
         try:
             self.services = build_services(settings, clock=self._clock, secrets=self.out.secrets)
         except ValueError:  # azure-identity refusing the certificate; its words may quote the data

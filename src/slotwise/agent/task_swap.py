@@ -21,7 +21,7 @@ from slotwise.agent.files import smoke_plan, write_report
 from slotwise.agent.runtime import TaskContext
 from slotwise.azure.models import PRODUCTION, slot_name
 from slotwise.errors import OutcomeUnknown, SmokeFailed
-from slotwise.factory import Services
+from slotwise.services import Services
 from slotwise.slots.metadata import from_environment
 from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.smoke import SmokePlan

@@ -10,7 +10,8 @@ line, no control characters, no live ``##vso[`` or ``##[``, bounded. That is don
 faces (CLI and agent) print it safely; Entra ID's trace noise (trace and correlation ids, timestamp)
 is dropped first. A server certificate that does not verify is told as that (a ``RemoteError`` naming
 the CA variable to set), not as a credentials problem; a CA bundle that is not there is a
-``ConfigError``.
+``ConfigError``; a credential that cannot work where slotwise runs (no managed identity endpoint, no
+signed-in az) is told as that, not as credentials that were refused.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.identity import CredentialUnavailableError
 
 from slotwise.errors import (
     AuthError,
@@ -44,6 +46,10 @@ _CODE_CHARS = 100
 _UNTRUSTED = re.compile(r"certificate verify failed: ([^(\]\r\n]+)", re.IGNORECASE)
 _NO_BUNDLE = "Could not find a suitable TLS CA certificate bundle"
 CA_VARIABLE = "REQUESTS_CA_BUNDLE"
+_UNAVAILABLE_HINT = (
+    "This way of signing in is not available where slotwise runs (no managed identity answers on this "
+    "machine, or the Azure CLI is not installed or not signed in): sign in where it is, or another way."
+)
 
 
 def service_error(body: Any) -> tuple[str | None, str | None]:
@@ -89,6 +95,8 @@ def translate(error: Exception, doing: str) -> SlotwiseError:
         return tls
     if isinstance(error, ClientAuthenticationError) and error.response is None:
         detail = remote(_NOISE.sub("", str(error.message or error)))
+        if isinstance(error, CredentialUnavailableError):
+            return AuthError(f"Could not get a token while {doing}: {detail}", hint=_UNAVAILABLE_HINT)
         return AuthError(f"Could not get a token while {doing}: {detail}")
     if isinstance(error, HttpResponseError):
         return _from_response(error, doing)

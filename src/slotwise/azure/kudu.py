@@ -48,6 +48,7 @@ from slotwise.azure.kudu_follow import follow
 from slotwise.azure.kudu_records import LOG_ERROR, KuduDeployment
 from slotwise.azure.models import SlotInfo
 from slotwise.azure.progress import ProgressReader
+from slotwise.builds import BuildInfo
 from slotwise.errors import (
     ConflictError,
     NotFoundError,
@@ -55,8 +56,7 @@ from slotwise.errors import (
     RemoteError,
     SlotwiseError,
 )
-from slotwise.slots.events import NullReporter, Reporter
-from slotwise.slots.model import BuildInfo
+from slotwise.events import NullReporter, Reporter
 from slotwise.text import remote
 from slotwise.timing import Clock
 
@@ -70,7 +70,7 @@ _SWAP_LOCK = re.compile(r"another operation is in progress|SwapSiteSlots|prepare
 
 
 class ScmServices(Protocol):
-    """What a ``KuduClient`` needs from ``slotwise.factory.Services``."""
+    """What a ``KuduClient`` needs from ``slotwise.services.Services``."""
 
     @property
     def clock(self) -> Clock: ...

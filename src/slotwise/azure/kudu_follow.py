@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown, SlotwiseError
-from slotwise.slots.events import Reporter
+from slotwise.events import Reporter
 
 if TYPE_CHECKING:
     from slotwise.azure.kudu import KuduClient

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from slotwise.builds import BuildInfo
 from slotwise.errors import RemoteError
-from slotwise.slots.model import BuildInfo
 from slotwise.text import remote
 
 # Kudu's DeployStatus (projectkudu/kudu Kudu.Core/Deployment/DeployStatus.cs)

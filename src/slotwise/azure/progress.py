@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from slotwise.slots.events import Reporter
+from slotwise.events import Reporter
 
 PROGRESS_STEP = 4 * 1024 * 1024  # report bytes sent at most every 4 MiB (and at the end)
 

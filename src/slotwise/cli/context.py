@@ -1,24 +1,28 @@
 """What every ``slotwise slot ...`` command shares: common options, the services, the output.
 
-``slot_options`` adds ``-g/--resource-group``, ``-n/--name``, ``--subscription`` and
-``-o/--output``; ``services(ctx)`` builds the clients once through the factory; ``CliReporter``
-prints an operation's progress to stderr (masked); ``emit`` prints the result to stdout as text or
-JSON (``--output json``), masked too.
+``slot_options`` adds ``-g/--resource-group``, ``-n/--name``, ``--subscription``, ``--auth`` and
+``-o/--output``; ``environment(ctx)`` is the environment the command runs in, read once through the
+factory (or handed in by whoever runs the command in-process: ``obj={"environment": ...}``);
+``services(ctx)`` builds the clients once through the factory; ``CliReporter`` prints an
+operation's progress to stderr (masked); ``emit`` prints the result to stdout as text or JSON
+(``--output json``), masked too.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import click
 
-from slotwise.factory import Services, build_services, settings_from_env
+from slotwise.azure.credentials import AUTH_CHOICES
+from slotwise.factory import build_services, settings_from_env
+from slotwise.factory import environment as process_environment
 from slotwise.secrets import SecretRegistry
+from slotwise.services import Services
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +43,22 @@ class Number(click.FloatRange):
 MAX_HOLD_DAYS = 3650.0  # ten years; beyond that a hold's expiry date is no longer a date
 
 
+AUTH_HELP = (
+    "How to sign in (default: $SLOTWISE_AUTH, else default): default (azure-identity's "
+    "DefaultAzureCredential: environment, workload identity, managed identity, az login, in turn); "
+    "secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET); certificate (AZURE_TENANT_ID, "
+    "AZURE_CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH, optional AZURE_CLIENT_CERTIFICATE_PASSWORD); "
+    "workload-identity (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE); "
+    "managed-identity (AZURE_CLIENT_ID for a user-assigned identity); azure-cli (your az login)."
+)
+
+
+def _remember_auth(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Keep ``--auth`` beside the services it is for (read by ``services``)."""
+    if value is not None:
+        ctx.find_root().ensure_object(dict)["auth"] = value
+
+
 def slot_options(fn: F) -> F:
     """The options every slot command takes (slot itself is per command)."""
     fn = click.option(
@@ -48,6 +68,13 @@ def slot_options(fn: F) -> F:
         default="table",
         show_default=True,
         help="Print the result as a human-readable table or as JSON.",
+    )(fn)
+    fn = click.option(
+        "--auth",
+        type=click.Choice(AUTH_CHOICES),
+        expose_value=False,
+        callback=_remember_auth,
+        help=AUTH_HELP,
     )(fn)
     fn = click.option(
         "--subscription", metavar="ID", help="Subscription id (default: $AZURE_SUBSCRIPTION_ID)."
@@ -126,12 +153,23 @@ def _size(count: int) -> str:
     return f"{count / 1048576:,.1f} MiB"
 
 
+def environment(ctx: click.Context) -> Mapping[str, str]:
+    """The environment this command runs in: handed in on the root context's object (a command run
+    in-process, as the demo runs them), else the process environment, read once through the factory."""
+    obj = ctx.find_root().ensure_object(dict)
+    if "environment" not in obj:
+        obj["environment"] = process_environment()
+    found: Mapping[str, str] = obj["environment"]
+    return found
+
+
 def services(ctx: click.Context, subscription: str | None) -> Services:
     """The services for this command, built once and closed when the command ends. Kept on the root
     context, so the error report after the command can still mask the secrets it learned."""
     obj = ctx.find_root().ensure_object(dict)
     if "services" not in obj:
-        built = build_services(settings_from_env(os.environ, subscription=subscription))
+        settings = settings_from_env(environment(ctx), subscription=subscription, auth=obj.get("auth"))
+        built = build_services(settings)
         obj["services"] = built
         ctx.call_on_close(built.close)
     result: Services = obj["services"]

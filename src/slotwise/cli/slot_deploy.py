@@ -8,19 +8,19 @@ prints the result. No logic of its own.
 from __future__ import annotations
 
 import importlib
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from slotwise.azure.models import SlotRef
-from slotwise.cli.context import CliReporter, Number, emit, services, slot_options
-from slotwise.factory import Services
+from slotwise.builds import BuildInfo
+from slotwise.cli.context import CliReporter, Number, emit, environment, services, slot_options
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.deploy import DEFAULT_TIMEOUT, DeployRequest, DeployResult, Guard, deploy
-from slotwise.slots.events import Reporter
 from slotwise.slots.metadata import build_info
-from slotwise.slots.model import BuildInfo, GuardDecision
+from slotwise.slots.model import GuardDecision
 
 
 @click.command(name="deploy")
@@ -104,7 +104,7 @@ def deploy_command(
         app=app,
         slot=slot,
         package=package,
-        build=build_info(os.environ, now=svc.clock.now(), overrides=overrides),
+        build=build_info(environment(ctx), now=svc.clock.now(), overrides=overrides),
         create_slot=create_slot,
         allow_overwrite=allow_overwrite,
         timeout=timeout,

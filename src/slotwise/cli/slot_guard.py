@@ -6,8 +6,6 @@ and what to do about it live in ``slotwise.slots.guard``.
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from slotwise.azure.models import SlotRef, slot_name
@@ -16,6 +14,7 @@ from slotwise.cli.context import (
     CliReporter,
     Number,
     emit,
+    environment,
     hold_days_option,
     services,
     slot_options,
@@ -177,7 +176,7 @@ def release_hold_command(
     result = release_hold(
         svc,
         SlotRef(resource_group, app, slot_name(slot)),
-        by=by or from_environment(os.environ).requested_by,
+        by=by or from_environment(environment(ctx)).requested_by,
         reporter=CliReporter(svc.secrets),
         hold_days=hold_days,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from slotwise.azure.models import PRODUCTION, SlotRef, slot_name
 from slotwise.cli.context import (
     CliReporter,
     emit,
+    environment,
     hold_days_option,
     services,
     slot_options,
@@ -25,9 +25,9 @@ from slotwise.slots.smoke import load_checks
 from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
 
 
-def _requested_by() -> str | None:
+def _requested_by(ctx: click.Context) -> str | None:
     """Who runs this: the pipeline's requester, or the local user (as deployments are stamped)."""
-    return from_environment(os.environ).requested_by
+    return from_environment(environment(ctx)).requested_by
 
 
 def _phase(*, preview: bool, complete: bool, undo: bool) -> str | None:
@@ -129,7 +129,7 @@ def swap(
         smoke_plan=plan,
         rollback_on_failure=rollback_on_failure,
         hold_days=hold_days,
-        requested_by=_requested_by(),
+        requested_by=_requested_by(ctx),
         completing_preview=phase == "complete",
     )
     outcome = promote(svc, request, options, reporter=reporter)
@@ -164,7 +164,7 @@ def rollback_command(
         app,
         reporter=CliReporter(svc.secrets),
         timeout=timeout,
-        requested_by=_requested_by(),
+        requested_by=_requested_by(ctx),
     )
     data = {**result.as_dict(), "undid": plan.as_dict()}
     rows = [[plan.holder.slot, PRODUCTION, f"{plan.swapped_at:%Y-%m-%d %H:%M:%S}", f"{result.seconds:.1f}"]]

@@ -7,14 +7,16 @@ so the guard refuses; the held build is parked, build 3 is deployed, fails its s
 reaches production. Build 4 fixes it, goes live, and when production misbehaves one command rolls
 back. Each command is shown as a person would type it and runs in this process, against the
 emulator, exactly as it would against Azure.
+
+The commands are run by the ``Slotwise`` function the caller hands in (the CLI hands in its own
+entry point), with the emulator's environment: the demo never imports the CLI and never changes
+``os.environ``.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -24,6 +26,8 @@ from slotwise.demo.sample_app import build_package
 from slotwise_emulator import Emulator, Speed
 
 Say = Callable[[str], None]
+Slotwise = Callable[[Sequence[str], Mapping[str, str]], int]
+"""Runs ``slotwise ARGS`` in this process with these environment variables set; answers the exit code."""
 GROUP, APP = "rg-orders", "func-orders"
 
 CHECKS = """\
@@ -44,9 +48,12 @@ checks:
 class Story:
     """Runs ``slotwise`` commands in this process and narrates between them."""
 
-    def __init__(self, say: Say, emulator: Emulator, workdir: Path) -> None:
+    def __init__(self, say: Say, emulator: Emulator, workdir: Path, slotwise: Slotwise) -> None:
         self.say = say
         self.emulator = emulator
+        self.slotwise = slotwise
+        # the shell after sourcing the emulator's env file, signing in as its service principal
+        self.environment = {**emulator.env(), "SLOTWISE_AUTH": "secret"}
         self.workdir = workdir
         self.checks = workdir / "smoke.yaml"
         self.checks.write_text(CHECKS)
@@ -57,17 +64,9 @@ class Story:
 
     def run(self, *args: str, expect: int = 0) -> None:
         """Run ``slotwise slot ARGS -g GROUP -n APP`` like a person would, and check its exit code."""
-        from slotwise.cli.main import cli
-
         shown = " ".join(a if " " not in a else repr(a) for a in args)
         self.say(click.style(f"$ slotwise slot {shown} -g {GROUP} -n {APP}", fg="cyan"))
-        try:
-            code = cli.main(
-                ["slot", *args, "-g", GROUP, "-n", APP], prog_name="slotwise", standalone_mode=False
-            )
-        except click.exceptions.Exit as stop:
-            code = stop.exit_code
-        code = code or 0
+        code = self.slotwise(["slot", *args, "-g", GROUP, "-n", APP], self.environment)
         if code != expect:
             raise click.ClickException(f"`slotwise slot {shown}` exited {code}, the demo expected {expect}")
         if expect:
@@ -108,29 +107,14 @@ class Story:
         return self.emulator.call(find)
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Point this process at the emulator, as sourcing its env file would, and restore afterwards."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def run(say: Say, speed: Speed) -> None:
-    """Tell the story; raises ``click.ClickException`` if any step does not go as told."""
+def run(say: Say, speed: Speed, slotwise: Slotwise) -> None:
+    """Tell the story, running each command through ``slotwise``; raises ``click.ClickException`` if
+    any step does not go as told."""
     with Emulator(speed=speed) as emu, tempfile.TemporaryDirectory(prefix="slotwise-demo-") as tmp:
         say(f"Started the Azure emulator: ARM at {emu.arm_url}, Entra ID at {emu.authority}")
         emu.create_function_app(GROUP, APP, slots=("staging",))
         say(f"Created function app {APP} in {GROUP}, with a staging slot")
-        with _environment(emu.env()):
-            _tell(Story(say, emu, Path(tmp)))
+        _tell(Story(say, emu, Path(tmp), slotwise))
 
 
 def _tell(story: Story) -> None:

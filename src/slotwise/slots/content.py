@@ -15,8 +15,8 @@ from typing import Any
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import SlotInfo
-from slotwise.factory import Services
-from slotwise.slots.model import BuildInfo
+from slotwise.builds import BuildInfo
+from slotwise.services import Services
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,13 @@ from typing import Any
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
+from slotwise.builds import BuildInfo
 from slotwise.errors import Cancelled, NotFoundError, RemoteError, SlotwiseError, UsageError
-from slotwise.factory import Services
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots import deploy_race
 from slotwise.slots.deploy_race import Guard
-from slotwise.slots.events import Reporter
 from slotwise.slots.guard import describe, held_error
-from slotwise.slots.model import BuildInfo
 from slotwise.slots.package import (
     Package,
     PackageSource,

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from slotwise.azure.kudu import SWAP_IN_PROGRESS, KuduClient
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, SwapStatus
+from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, HeldBuildDestroyed, OutcomeUnknown, SlotwiseError
-from slotwise.factory import Services
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.content import Content
-from slotwise.slots.events import Reporter
 from slotwise.slots.guard import when
 from slotwise.slots.holds import HOLD_TAG, UNLABELLED, HoldRecord, same_swap
-from slotwise.slots.model import BuildInfo, GuardDecision
+from slotwise.slots.model import GuardDecision
 
 Guard = Callable[[SlotRef], GuardDecision]
 Check = Callable[[SlotRef], "str | None"]  # the guard as deploy runs it: the label it allows, or raises

@@ -50,8 +50,8 @@ from slotwise.errors import (
     SlotwiseError,
     UsageError,
 )
-from slotwise.factory import Services
-from slotwise.slots.events import Reporter
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.holds import DEFAULT_HOLD_DAYS, clear_hold, inspect_hold, inspect_slot, record_hold
 from slotwise.slots.model import GuardDecision, Hold
 from slotwise.slots.swap import SwapRequest, swap

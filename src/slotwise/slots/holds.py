@@ -24,11 +24,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, SwapStatus
+from slotwise.builds import BuildInfo
 from slotwise.errors import UsageError
-from slotwise.factory import Services
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.content import Content, read_content
-from slotwise.slots.events import Reporter
-from slotwise.slots.model import BuildInfo, Hold
+from slotwise.slots.model import Hold
 from slotwise.text import remote
 
 HOLD_TAG = "slotwise-hold"

@@ -2,8 +2,8 @@
 
 Owns reading the predefined variables of Azure Pipelines (builds and classic releases) and GitHub
 Actions, falling back to the local user, with explicit values (command-line options, task inputs)
-winning over all of them. It takes the environment as a ``Mapping`` (the faces pass ``os.environ``)
-and the time as a value: it never reads ``os.environ`` or the clock itself, and does no IO.
+winning over all of them. It takes the environment as a ``Mapping`` (the faces pass what the factory
+read) and the time as a value: it never reads ``os.environ`` or the clock itself, and does no IO.
 
 Azure Pipelines (``TF_BUILD=True``): ``BUILD_BUILDID``, ``BUILD_BUILDNUMBER``, ``BUILD_SOURCEVERSION``,
 ``RELEASE_RELEASENAME``, ``RELEASE_DEPLOYMENT_REQUESTEDFOR`` / ``RELEASE_REQUESTEDFOR`` /
@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from slotwise.slots.model import BuildInfo
+from slotwise.builds import BuildInfo
 
 MAX_FIELD = 200  # the stamp travels in a URL query and in Kudu's record: keep each field short
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -17,8 +17,8 @@ from typing import Any
 
 from slotwise.azure.models import PRODUCTION, SlotRef
 from slotwise.errors import Cancelled, SlotwiseError, SmokeFailed
-from slotwise.factory import Services
-from slotwise.slots.events import Reporter
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.smoke import SmokePlan, SmokeReport
 from slotwise.slots.swap import SwapRequest, SwapResult, swap, swap_prepared
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef
 from slotwise.errors import ConflictError, UsageError
-from slotwise.factory import Services
-from slotwise.slots.events import NullReporter, Reporter
+from slotwise.events import NullReporter, Reporter
+from slotwise.services import Services
 from slotwise.slots.swap import DEFAULT_TIMEOUT, SwapRequest, SwapResult, swap
 
 MAX_HOPS = 5

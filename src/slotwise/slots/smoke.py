@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from slotwise.azure.functions_host import FunctionsHost, HostRequest
 from slotwise.azure.models import SlotRef
 from slotwise.errors import RemoteError, UsageError
-from slotwise.factory import Services
-from slotwise.slots.events import Reporter
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.smoke_assert import judge
 from slotwise.slots.smoke_checks import load_checks
 from slotwise.slots.smoke_plan import DEFAULT_TIMEOUT, Check, SmokePlan, Warmup

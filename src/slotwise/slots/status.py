@@ -16,7 +16,7 @@ from typing import Any
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import SlotInfo, slot_name
-from slotwise.factory import Services
+from slotwise.services import Services
 from slotwise.slots.content import Content
 from slotwise.slots.holds import DEFAULT_HOLD_DAYS, Assessment, assess
 

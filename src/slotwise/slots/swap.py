@@ -20,8 +20,8 @@ from typing import Any
 
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
 from slotwise.errors import Cancelled, ConflictError, SlotwiseError, UsageError
-from slotwise.factory import Services
-from slotwise.slots.events import Reporter
+from slotwise.events import Reporter
+from slotwise.services import Services
 from slotwise.slots.swap_follow import Baseline, Seen, apply_once, busy, follow, observe, start
 
 DEFAULT_TIMEOUT = 30 * 60.0  # the service's own swaps can take many minutes on big apps

@@ -37,8 +37,8 @@ from slotwise.errors import (
     RemoteError,
     SlotwiseError,
 )
-from slotwise.factory import Services
-from slotwise.slots.events import Reporter
+from slotwise.events import Reporter
+from slotwise.services import Services
 
 if TYPE_CHECKING:
     from slotwise.slots.swap import SwapRequest

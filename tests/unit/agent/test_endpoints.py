@@ -13,8 +13,8 @@ import pytest
 from slotwise.agent.endpoints import read_connection, register_secrets, settings_of
 from slotwise.agent.vso import Vso
 from slotwise.errors import ConfigError
-from slotwise.factory import Settings
 from slotwise.secrets import SecretRegistry
+from slotwise.services import Settings
 from tests import vso
 
 ID = "7d3b1c52-8a4e-4f0b-9c1d-2e5f6a7b8c9d"
@@ -61,7 +61,7 @@ def test_service_principal_with_a_secret() -> None:
     found = settings(env, secrets=registry)
     assert found.subscription_id == SUBSCRIPTION
     credential = found.credential
-    assert (credential.kind, credential.tenant_id, credential.client_id) == ("client-secret", TENANT, CLIENT)
+    assert (credential.kind, credential.tenant_id, credential.client_id) == ("secret", TENANT, CLIENT)
     assert credential.client_secret == SECRET
     assert SECRET in registry
     assert SECRET not in repr(found)
@@ -75,7 +75,7 @@ def test_service_principal_with_a_certificate() -> None:
     out = io.StringIO()
     registry = Vso(out).secrets  # the run's registry: a multi-line secret is also masked line by line
     credential = settings(env, secrets=registry).credential
-    assert credential.kind == "client-certificate"
+    assert credential.kind == "certificate"
     assert credential.certificate_data == PEM.strip().encode()
     assert PEM in registry
     body = [line for line in PEM.splitlines() if not line.startswith("-----")]

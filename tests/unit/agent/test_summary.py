@@ -9,10 +9,11 @@ from pathlib import Path
 
 from slotwise.agent.summary import Summary, link, md, render, rows, write
 from slotwise.azure.models import SlotInfo, SlotRef
+from slotwise.builds import BuildInfo
 from slotwise.secrets import SecretRegistry
 from slotwise.slots.content import Content
 from slotwise.slots.holds import Assessment
-from slotwise.slots.model import BuildInfo, Hold
+from slotwise.slots.model import Hold
 from slotwise.slots.smoke_report import CheckResult, SmokeReport, WarmupResult
 from slotwise.slots.status import AppStatus, SlotStatus
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import SlotInfo, SlotRef, SwapStatus
+from slotwise.builds import BuildInfo
 from slotwise.slots.deploy_race import replaced_build, swap_state
 from slotwise.slots.holds import HOLD_TAG, UNLABELLED, HoldRecord
-from slotwise.slots.model import BuildInfo
 from tests.fakes import slot_info
 
 T = datetime(2026, 1, 2, 9, 30, 0, 250000, tzinfo=timezone.utc)  # the racing swap

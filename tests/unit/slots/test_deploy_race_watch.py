@@ -11,10 +11,10 @@ import pytest
 
 from slotwise.azure.kudu import SWAP_IN_PROGRESS, KuduClient, KuduDeployment
 from slotwise.azure.models import SlotRef
+from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, HeldBuildDestroyed, NotFoundError, OutcomeUnknown, RemoteError
+from slotwise.events import RecordingReporter
 from slotwise.slots.deploy_race import Race, before_upload
-from slotwise.slots.events import RecordingReporter
-from slotwise.slots.model import BuildInfo
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 
 BUILD_40, BUILD_41, BUILD_42 = (BuildInfo(build_number=n) for n in ("40", "41", "42"))

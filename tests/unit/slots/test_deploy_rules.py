@@ -12,11 +12,12 @@ import pytest
 from slotwise.azure.kudu_records import KuduDeployment, parse_time
 from slotwise.azure.models import SlotRef
 from slotwise.azure.progress import PROGRESS_STEP, ProgressReader
+from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, HeldSlotError, RemoteError, UsageError
+from slotwise.events import RecordingReporter
 from slotwise.slots.deploy import DeployRequest
-from slotwise.slots.events import RecordingReporter
 from slotwise.slots.guard import held_error
-from slotwise.slots.model import BuildInfo, Hold
+from slotwise.slots.model import Hold
 
 
 def request(slot: str, timeout: float = 60) -> DeployRequest:

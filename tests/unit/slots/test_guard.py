@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from slotwise.builds import BuildInfo
 from slotwise.errors import HeldSlotError, NotFoundError, OperationTimeout, RemoteError, UsageError
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.guard import (
     GuardDecision,
     GuardOptions,
@@ -22,7 +23,7 @@ from slotwise.slots.guard import (
     when,
 )
 from slotwise.slots.holds import HOLD_TAG, HoldRecord, find_hold, record_hold, release_hold
-from slotwise.slots.model import BuildInfo, Hold
+from slotwise.slots.model import Hold
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 
 PARK = STAGING.other("park")

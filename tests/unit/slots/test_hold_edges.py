@@ -10,8 +10,9 @@ import pytest
 
 from slotwise.azure.kudu import KuduDeployment
 from slotwise.azure.models import SlotRef, SwapStatus
+from slotwise.builds import BuildInfo
 from slotwise.errors import UsageError
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.holds import (
     HOLD_TAG,
     RELEASED_TAG,
@@ -29,7 +30,6 @@ from slotwise.slots.holds import (
     release_hold,
     same_swap,
 )
-from slotwise.slots.model import BuildInfo
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 from tests.unit.slots.test_holds import AFTER, BEFORE, NOW, WITH_PRODUCTION, T, deployed, record, slot
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from slotwise.azure.models import SlotInfo, SlotRef, SwapStatus
+from slotwise.builds import BuildInfo
 from slotwise.slots.holds import (
     HOLD_TAG,
     RELEASED_TAG,
@@ -20,7 +21,6 @@ from slotwise.slots.holds import (
     parse_time,
     same_swap,
 )
-from slotwise.slots.model import BuildInfo
 from tests.fakes import slot_info
 
 T = datetime(2025, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)  # the swap

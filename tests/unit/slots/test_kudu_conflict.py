@@ -15,8 +15,8 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
 
 from slotwise.azure.kudu import KuduClient
+from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, OutcomeUnknown, RemoteError
-from slotwise.slots.model import BuildInfo
 from tests.fakes import FastClock
 
 HOST = "func-demo-staging.scm.azurewebsites.net"

@@ -15,7 +15,7 @@ from azure.core.exceptions import ServiceResponseError
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.kudu_follow import MAX_READ_PAUSE
 from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown, RemoteError
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from tests.fakes import FastClock
 from tests.unit.slots.test_kudu_conflict import FakeResponse
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import getpass
 from datetime import datetime, timezone
 
+from slotwise.builds import BuildInfo
 from slotwise.slots.metadata import MAX_FIELD, build_info, from_environment
-from slotwise.slots.model import BuildInfo
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 

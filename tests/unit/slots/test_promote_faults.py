@@ -9,7 +9,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 from slotwise.errors import ConflictError, RemoteError, SlotwiseError, SmokeFailed
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, find_hold
 from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.smoke_checks import parse_checks

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, SmokeFailed
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, HoldRecord, ReleaseMark, find_hold
-from slotwise.slots.model import BuildInfo
 from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.smoke_checks import parse_checks
 from slotwise.slots.swap import SwapRequest, prepare

@@ -8,11 +8,11 @@ from itertools import pairwise
 import pytest
 
 from slotwise.azure.models import SwapStatus
+from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, OperationTimeout, UsageError
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.guard import guard
 from slotwise.slots.holds import RELEASED_TAG, ReleaseMark, find_hold
-from slotwise.slots.model import BuildInfo
 from slotwise.slots.rollback import RollbackPlan, plan_rollback, rollback
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 

@@ -14,7 +14,7 @@ import pytest
 
 from slotwise.azure.models import SlotInfo, SlotRef, SwapStatus
 from slotwise.errors import ConflictError, OperationTimeout, OutcomeUnknown, RemoteError, SlotwiseError
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest
 from slotwise.slots.swap_follow import (
     CONFIRM_NOT_SWAPPED,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from slotwise.builds import BuildInfo
 from slotwise.errors import Cancelled, ConflictError, OperationTimeout, RemoteError, UsageError
-from slotwise.slots.events import RecordingReporter
-from slotwise.slots.model import BuildInfo
+from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest, cancel, check_prepared, complete, prepare, swap
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 

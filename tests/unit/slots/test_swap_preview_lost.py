@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from slotwise.errors import ConflictError, OutcomeUnknown, RemoteError
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest, cancel, prepare
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 

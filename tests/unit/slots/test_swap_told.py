@@ -9,7 +9,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 from slotwise.errors import Cancelled, ConflictError, OperationTimeout, OutcomeUnknown, RemoteError
-from slotwise.slots.events import RecordingReporter
+from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest, cancel, complete, prepare, swap
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeResponse, FakeServices
 from tests.unit.slots.test_swap_ops import QA, ready, serving
