@@ -33,14 +33,15 @@ UNLABELLED = "production's previous build"  # the hold's build when production's
 
 def production_build(services: Services, request: SwapRequest) -> str | None:
     """Read before a swap into (or out of) production: the label of the build production runs now,
-    which the other slot holds after the swap; None for a swap between two deployment slots."""
+    which the other slot holds after the swap; None when production has no deployment to name it by,
+    and for a swap between two deployment slots (nothing is read then)."""
     from slotwise.slots.content import read_content
 
     if _holder(request) is None:
         return None
     leaving = request.source if request.source.is_production else request.target_ref
     content = read_content(services, services.web_apps.get(leaving))
-    return content.label if content else UNLABELLED
+    return content.label if content else None
 
 
 def follow_up(

@@ -11,9 +11,10 @@ to hold production's previous build, who asked) and calls ``run_swap``; it rende
     CANCEL    undo phase one: the source gets its own settings back
 
 Which combinations make sense is decided here, once, when the order is made (before anything is
-read or changed in Azure): smoke checks run after a swap, so they go with SWAP and COMPLETE only, and
-rolling back on failure needs checks that can fail. What the slots' state allows (a slot already
-prepared, a pair not prepared) is refused by the phase itself (``slots.swap``).
+read or changed in Azure): smoke checks run after a swap, so they go with SWAP and COMPLETE only,
+rolling back on failure needs checks that can fail, and a slot is not swapped with itself. What the
+slots' state does not allow (a slot already prepared, a pair not prepared) is refused by the phase
+itself (``slots.swap``), before it changes anything.
 
 Does not: parse files or inputs (the faces hand over a parsed ``SmokePlan``), send or follow a swap
 (``slots.swap``), record holds, run checks or swap back (``slots.promote``), or print (a
@@ -70,6 +71,8 @@ class SwapOrder:
             )
         if self.smoke_plan is not None and not self.phase.swaps:
             raise UsageError(f"--smoke-checks runs after a swap; it does not go with --{self.phase.value}.")
+        if self.phase is not Phase.CANCEL:  # a cancel's pair is the one its slot is prepared with
+            self.request.validate()
 
 
 @dataclass
