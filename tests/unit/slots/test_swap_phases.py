@@ -179,3 +179,17 @@ def test_a_cancel_is_not_refused_for_its_orders_target_it_cancels_what_the_slot_
     made = SwapOrder(Phase.CANCEL, SwapRequest(STAGING, "staging"))
     assert run_swap(services, made, reporter=RecordingReporter()).swap.target == PRODUCTION_SLOT
     assert services.fake.slot(STAGING).target_swap_slot is None
+
+
+def test_the_outcome_of_a_phase_that_swaps_says_the_hold_the_checks_and_any_swap_back() -> None:
+    services = ready()
+    outcome = run_swap(services, order(SwapRequest(STAGING), CHECKS), reporter=RecordingReporter())
+    assert outcome.smoke is not None
+    back = run_swap(services, order(SwapRequest(STAGING)), reporter=RecordingReporter()).swap
+    outcome.rolled_back = back  # only ever set on the way to a SmokeFailed: shown here as it would be
+    assert outcome.as_dict() == {
+        **outcome.swap.as_dict(),
+        "hold": {"slot": "staging", "build": "build 40"},
+        "smoke": outcome.smoke.as_dict(),
+        "rolledBack": back.as_dict(),
+    }
