@@ -415,6 +415,19 @@ def test_slot_swap_preview_then_cancel(agent: Agent, emulator: Emulator) -> None
 
 
 @pytest.mark.usefixtures("two_builds")
+def test_slot_swap_preview_with_checks_runs_none_and_says_so(agent: Agent, emulator: Emulator) -> None:
+    """Smoke checks run after a swap: with swapAction 'preview' they are not run (and rollbackOnFailure,
+    true by default, has nothing to roll back), a line says so, and the preview goes ahead."""
+    run = agent.run("slot-swap", swapAction="preview", smokeChecks="inline", smokeChecksInline=HEALTH_CHECKS)
+    assert run.exit_code == 0, run.stdout
+    assert "(smoke checks run after a swap; with swapAction 'preview' they are not run)" in run.stdout
+    assert (run.outputs["SwapPhase"], run.outputs["SmokeResult"]) == ("prepared", "skipped")
+    assert "SmokeReportPath" not in run.outputs
+    assert emulator.call(lambda b: len(b.web.operations)) == 0  # prepared, not swapped
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+
+
+@pytest.mark.usefixtures("two_builds")
 def test_a_broken_checks_file_fails_before_anything_is_swapped(agent: Agent, emulator: Emulator) -> None:
     run = agent.run("slot-swap", smokeChecks="inline", smokeChecksInline="checks: nope\n")
     assert run.exit_code == 1

@@ -224,6 +224,29 @@ def test_two_phases_of_a_swap_with_preview_at_once_are_refused(
     assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
 
 
+@pytest.mark.usefixtures("builds")
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (("--rollback-on-failure",), "--rollback-on-failure needs --smoke-checks FILE"),
+        (("--preview", "--smoke-checks", "{checks}"), "it does not go with --preview."),
+        (
+            ("--cancel", "--smoke-checks", "{checks}", "--rollback-on-failure"),
+            "it does not go with --cancel.",
+        ),
+    ],
+)
+def test_checks_and_rollback_where_they_cannot_run_are_refused(
+    emulator: Emulator, services: Services, checks: Path, flags: tuple[str, ...], said: str
+) -> None:
+    result = run(services, "swap", "-s", "staging", *(flag.format(checks=checks) for flag in flags))
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert swaps_started(emulator) == 0
+    assert services.web_apps.get(STAGING).target_swap_slot is None
+    assert (serving(emulator, "production"), serving(emulator, "staging")) == ("1", "2")
+
+
 # ---- a swap already running is told as such -----------------------------------------------------------
 @pytest.mark.usefixtures("builds")
 def test_a_swap_refused_because_another_swap_runs_says_a_swap_is_in_progress(

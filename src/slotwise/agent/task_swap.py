@@ -3,12 +3,12 @@
 Inputs (docs/tasks-contract.md): ``swapAction`` (``swap``, ``preview``, ``complete``, ``cancel``),
 ``sourceSlot``, ``swapWithProduction`` / ``targetSlot``, ``preserveVnet``, ``smokeChecks`` (``none``,
 ``file``, ``inline``) with ``smokeChecksFile`` / ``smokeChecksInline`` and ``rollbackOnFailure``,
-``holdDays``, ``timeoutMinutes``. One function per action, chosen from ``ACTIONS``: ``swap`` and
-``complete`` call ``slots.promote.promote`` (swap, record the hold, smoke-check the target, swap back
-if asked), ``complete`` after ``slots.swap.check_prepared``; ``preview`` calls ``slots.swap.prepare``;
-``cancel`` calls ``slots.swap.cancel``. Smoke checks are loaded before anything is swapped, so a
-broken checks file fails the task while production is untouched. Outputs ``SwapSource``,
-``SwapTarget``, ``SwapPhase``, ``HeldSlot``, ``HeldBuild``, ``SmokeResult``, ``SmokeReportPath``.
+``holdDays``, ``timeoutMinutes``. Maps them to a ``slots.swap_phases.SwapOrder`` (``swapAction`` is
+the ``Phase``), calls ``run_swap`` and renders its outcome: output variables, the summary, the smoke
+report as JUnit. Smoke checks are loaded before anything is swapped, so a broken checks file fails the
+task while production is untouched; with ``preview`` and ``cancel`` they are not run (a line says
+so), and ``rollbackOnFailure`` counts only with checks. Outputs ``SwapSource``, ``SwapTarget``,
+``SwapPhase``, ``HeldSlot``, ``HeldBuild``, ``SmokeResult``, ``SmokeReportPath``.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from slotwise.agent.files import smoke_plan, write_report
 from slotwise.agent.runtime import TaskContext
 from slotwise.azure.models import PRODUCTION, slot_name
 from slotwise.errors import OutcomeUnknown, SmokeFailed
-from slotwise.services import Services
 from slotwise.slots.metadata import from_environment
-from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.smoke import SmokePlan
 from slotwise.slots.smoke_report import SmokeReport, junit_xml, summary_line
-from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
+from slotwise.slots.swap import SwapRequest
+from slotwise.slots.swap_phases import Phase, SwapOrder, SwapOutcome, run_swap
 
 SMOKE_SOURCES = ("none", "file", "inline")
 SMOKE_UNAVAILABLE = (
@@ -37,7 +36,7 @@ SMOKE_UNAVAILABLE = (
 
 def run(ctx: TaskContext) -> str:
     inputs = ctx.inputs
-    action = inputs.choice("swapAction", list(ACTIONS), "swap")
+    action = inputs.choice("swapAction", [phase.value for phase in Phase], Phase.SWAP.value)
     app = ctx.app_ref()
     source = app.other(inputs.string("sourceSlot", "staging") or "staging")
     target = PRODUCTION if inputs.boolean("swapWithProduction", True) else inputs.required("targetSlot")
@@ -51,7 +50,27 @@ def run(ctx: TaskContext) -> str:
     ctx.summary.fact("Swap", f"{source.slot} with {request.target_ref.slot} ({action})")
     ctx.output("SwapSource", source.slot)
     ctx.output("SwapTarget", request.target_ref.slot)
-    return ACTIONS[action](ctx, request)
+    order = _order(ctx, Phase(action), request)
+    return _PHASES[order.phase](ctx, order)
+
+
+def _order(ctx: TaskContext, phase: Phase, request: SwapRequest) -> SwapOrder:
+    """The order for ``phase``: the checks (parsed and validated here, before anything is swapped),
+    swap-back and hold only for a phase that swaps; for the others, a line says checks are not run."""
+    inputs = ctx.inputs
+    if not phase.swaps:
+        if inputs.choice("smokeChecks", SMOKE_SOURCES, "none") != "none":
+            ctx.out.line(f"(smoke checks run after a swap; with swapAction '{phase.value}' they are not run)")
+        return SwapOrder(phase, request)
+    plan = _smoke_plan(ctx)
+    return SwapOrder(
+        phase,
+        request,
+        smoke_plan=plan,
+        rollback_on_failure=plan is not None and inputs.boolean("rollbackOnFailure", True),
+        hold_days=inputs.number("holdDays", default=7, minimum=0, maximum=3650),
+        requested_by=from_environment(ctx.env).requested_by,
+    )
 
 
 def _smoke_plan(ctx: TaskContext) -> SmokePlan | None:
@@ -62,23 +81,12 @@ def _smoke_plan(ctx: TaskContext) -> SmokePlan | None:
     return smoke_plan(ctx.inputs, source, "smokeChecksFile", "smokeChecksInline")
 
 
-def _promote(ctx: TaskContext, request: SwapRequest, *, completing: bool) -> str:
-    inputs = ctx.inputs
-    plan = _smoke_plan(ctx)
-    rollback = plan is not None and inputs.boolean("rollbackOnFailure", True)
-    options = PromoteOptions(
-        smoke_plan=plan,
-        rollback_on_failure=rollback,
-        hold_days=inputs.number("holdDays", default=7, minimum=0, maximum=3650),
-        requested_by=from_environment(ctx.env).requested_by,
-        completing_preview=completing,
-    )
-    services = ctx.connect()
-    if completing:
-        check_prepared(services, request)
+def _swapped(ctx: TaskContext, order: SwapOrder) -> str:
+    """Run a phase that swaps; its outcome (or its failure) as outputs, summary and JUnit report."""
     try:
-        outcome = promote(services, request, options, reporter=ctx.reporter)
+        outcome = run_swap(ctx.connect(), order, reporter=ctx.reporter)
     except SmokeFailed as failed:
+        rollback = order.rollback_on_failure
         ctx.output("SwapPhase", "rolledBack" if rollback else "swapped")
         ctx.output("SmokeResult", "failed")
         ctx.summary.fact(
@@ -94,13 +102,36 @@ def _promote(ctx: TaskContext, request: SwapRequest, *, completing: bool) -> str
         ctx.output("SwapPhase", "unknown")
         ctx.summary.fact("Swap", "accepted by Azure, outcome unknown: look at the slots before anything else")
         raise
+    return _render_swapped(ctx, outcome)
+
+
+def _prepared(ctx: TaskContext, order: SwapOrder) -> str:
+    outcome = run_swap(ctx.connect(), order, reporter=ctx.reporter)
+    ctx.output("SwapPhase", outcome.swap.phase)
+    ctx.output("SmokeResult", "skipped")
+    source, target = outcome.swap.source.slot, outcome.swap.target.slot
+    return (
+        f"{source} is prepared for a swap with {target} (it runs with {target}'s slot settings): check "
+        "it, then run this task with swapAction 'complete' (or 'cancel')."
+    )
+
+
+def _cancelled(ctx: TaskContext, order: SwapOrder) -> str:
+    outcome = run_swap(ctx.connect(), order, reporter=ctx.reporter)
+    ctx.output("SwapPhase", outcome.swap.phase)
+    ctx.output("SmokeResult", "skipped")
+    return f"The prepared swap of {outcome.swap.source.slot} with {outcome.swap.target.slot} was cancelled."
+
+
+def _render_swapped(ctx: TaskContext, outcome: SwapOutcome) -> str:
+    done = outcome.swap
     ctx.output("SwapPhase", "swapped")
     ctx.output("HeldSlot", outcome.held.slot if outcome.held else None)
     ctx.output("HeldBuild", outcome.held_build if outcome.held else None)
     ctx.output("SmokeResult", "passed" if outcome.smoke is not None else "skipped")
     ctx.summary.smoke = outcome.smoke
-    ctx.summary.fact("Took", f"{outcome.swap.seconds:.1f} s")
-    message = f"Swapped {request.source.slot} with {request.target_ref.slot} in {outcome.swap.seconds:.1f} s."
+    ctx.summary.fact("Took", f"{done.seconds:.1f} s")
+    message = f"Swapped {done.source.slot} with {done.target.slot} in {done.seconds:.1f} s."
     if outcome.smoke is not None:
         ctx.output("SmokeReportPath", _write_junit(ctx, outcome.smoke))
         message += f" {summary_line(outcome.smoke)}."
@@ -118,43 +149,9 @@ def _write_junit(ctx: TaskContext, report: SmokeReport) -> str:
     return str(write_report(junit, junit_xml(report), ctx.out.secrets))
 
 
-def _swap(ctx: TaskContext, request: SwapRequest) -> str:
-    return _promote(ctx, request, completing=False)
-
-
-def _complete(ctx: TaskContext, request: SwapRequest) -> str:
-    return _promote(ctx, request, completing=True)
-
-
-def _preview(ctx: TaskContext, request: SwapRequest) -> str:
-    _note_smoke_ignored(ctx, "preview")
-    result = prepare(ctx.connect(), request, reporter=ctx.reporter)
-    ctx.output("SwapPhase", result.phase)
-    ctx.output("SmokeResult", "skipped")
-    return (
-        f"{request.source.slot} is prepared for a swap with {request.target_ref.slot} (it runs with "
-        f"{request.target_ref.slot}'s slot settings): check it, then run this task with swapAction "
-        "'complete' (or 'cancel')."
-    )
-
-
-def _cancel(ctx: TaskContext, request: SwapRequest) -> str:
-    _note_smoke_ignored(ctx, "cancel")
-    services: Services = ctx.connect()
-    result = cancel(services, request.source, reporter=ctx.reporter)
-    ctx.output("SwapPhase", result.phase)
-    ctx.output("SmokeResult", "skipped")
-    return f"The prepared swap of {request.source.slot} with {result.target.slot} was cancelled."
-
-
-def _note_smoke_ignored(ctx: TaskContext, action: str) -> None:
-    if ctx.inputs.choice("smokeChecks", SMOKE_SOURCES, "none") != "none":
-        ctx.out.line(f"(smoke checks run after a swap; with swapAction '{action}' they are not run)")
-
-
-ACTIONS: dict[str, Callable[[TaskContext, SwapRequest], str]] = {
-    "swap": _swap,
-    "preview": _preview,
-    "complete": _complete,
-    "cancel": _cancel,
+_PHASES: dict[Phase, Callable[[TaskContext, SwapOrder], str]] = {
+    Phase.SWAP: _swapped,
+    Phase.PREPARE: _prepared,
+    Phase.COMPLETE: _swapped,
+    Phase.CANCEL: _cancelled,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,10 +20,10 @@ from slotwise.cli.context import (
 )
 from slotwise.errors import UsageError
 from slotwise.slots.metadata import from_environment
-from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.rollback import rollback
 from slotwise.slots.smoke import load_checks
-from slotwise.slots.swap import SwapRequest, cancel, check_prepared, prepare
+from slotwise.slots.swap import SwapRequest
+from slotwise.slots.swap_phases import Phase, SwapOrder, SwapOutcome, run_swap
 
 
 def _requested_by(ctx: click.Context) -> str | None:
@@ -30,8 +31,8 @@ def _requested_by(ctx: click.Context) -> str | None:
     return from_environment(environment(ctx)).requested_by
 
 
-def _phase(*, preview: bool, complete: bool, undo: bool) -> str | None:
-    """The phase of a swap with preview asked for (None: swap in one go); two at once is refused."""
+def _phase(*, preview: bool, complete: bool, undo: bool) -> Phase:
+    """The phase the flags ask for (none: swap in one go); two at once is refused."""
     given = [name for name, on in (("preview", preview), ("complete", complete), ("cancel", undo)) if on]
     if len(given) > 1:
         raise UsageError(
@@ -39,7 +40,7 @@ def _phase(*, preview: bool, complete: bool, undo: bool) -> str | None:
             "(--preview), then completed (--complete) or cancelled (--cancel), one step per run.",
             hint="Run the command once for each step.",
         )
-    return given[0] if given else None
+    return Phase(given[0]) if given else Phase.SWAP
 
 
 @click.command()
@@ -94,54 +95,49 @@ def swap(
     --smoke-checks the target is checked right after the swap; with --rollback-on-failure a failed
     check swaps back at once. With --preview / --complete / --cancel the swap runs in two phases.
     """
-    phase = _phase(preview=preview, complete=complete, undo=undo)
-    if rollback_on_failure and smoke_checks is None:
-        raise UsageError(
-            "--rollback-on-failure needs --smoke-checks FILE: there is nothing to fail otherwise."
-        )
-    if phase in ("preview", "cancel") and smoke_checks is not None:
-        raise UsageError(f"--smoke-checks runs after a swap; it does not go with --{phase}.")
-    plan = load_checks(smoke_checks) if smoke_checks is not None else None  # before anything changes
-    svc = services(ctx, subscription)
-    reporter = CliReporter(svc.secrets)
-    request = SwapRequest(
-        SlotRef(resource_group, app, slot_name(slot)), slot_name(target), preserve_vnet, timeout
-    )
-    if phase == "preview":
-        result = prepare(svc, request, reporter=reporter)
-        emit(
-            svc,
-            output,
-            result.as_dict(),
-            lambda: [
-                f"{slot} is prepared for a swap with {target}: check it, "
-                "then run again with --complete (or --cancel)."
-            ],
-        )
-        return
-    if phase == "cancel":
-        result = cancel(svc, request.source, reporter=reporter)
-        emit(svc, output, result.as_dict(), lambda: [f"The prepared swap of {slot} was cancelled."])
-        return
-    if phase == "complete":
-        check_prepared(svc, request)
-    options = PromoteOptions(
-        smoke_plan=plan,
+    order = SwapOrder(
+        _phase(preview=preview, complete=complete, undo=undo),
+        SwapRequest(SlotRef(resource_group, app, slot_name(slot)), slot_name(target), preserve_vnet, timeout),
+        smoke_plan=load_checks(smoke_checks) if smoke_checks is not None else None,
         rollback_on_failure=rollback_on_failure,
         hold_days=hold_days,
         requested_by=_requested_by(ctx),
-        completing_preview=phase == "complete",
-    )
-    outcome = promote(svc, request, options, reporter=reporter)
-    lines = [f"Swapped {request.source.slot} with {request.target_ref.slot} in {outcome.swap.seconds:.1f} s."]
+    )  # refused here when the options do not go together, before anything is read in Azure
+    svc = services(ctx, subscription)
+    outcome = run_swap(svc, order, reporter=CliReporter(svc.secrets))
+    emit(svc, output, outcome.as_dict(), lambda: _TEXT[outcome.phase](outcome))
+
+
+def _prepared_text(outcome: SwapOutcome) -> list[str]:
+    return [
+        f"{outcome.swap.source.slot} is prepared for a swap with {outcome.swap.target.slot}: check it, "
+        "then run again with --complete (or --cancel)."
+    ]
+
+
+def _cancelled_text(outcome: SwapOutcome) -> list[str]:
+    return [f"The prepared swap of {outcome.swap.source.slot} was cancelled."]
+
+
+def _swapped_text(outcome: SwapOutcome) -> list[str]:
+    done = outcome.swap
+    lines = [f"Swapped {done.source.slot} with {done.target.slot} in {done.seconds:.1f} s."]
     if outcome.held is not None:
         lines.append(
             f"{outcome.held.slot} holds {outcome.held_build}: roll back with "
-            f"`slotwise slot rollback -g {resource_group} -n {app}`."
+            f"`slotwise slot rollback -g {done.source.resource_group} -n {done.source.app}`."
         )
     if outcome.smoke is not None:
-        lines.append(f"Smoke checks on {request.target_ref.slot}: all {outcome.smoke.passed_count} passed.")
-    emit(svc, output, outcome.as_dict(), lambda: lines)
+        lines.append(f"Smoke checks on {done.target.slot}: all {outcome.smoke.passed_count} passed.")
+    return lines
+
+
+_TEXT: dict[Phase, Callable[[SwapOutcome], list[str]]] = {
+    Phase.SWAP: _swapped_text,
+    Phase.PREPARE: _prepared_text,
+    Phase.COMPLETE: _swapped_text,
+    Phase.CANCEL: _cancelled_text,
+}
 
 
 @click.command(name="rollback")

@@ -1,102 +1,94 @@
-"""A swap as a release step: swap, record the hold, smoke-check the target, swap back if they fail.
+"""What follows a swap into place: record the hold, smoke-check the target, swap back if they fail.
 
-Composes ``swap``, ``holds`` and ``smoke``: after a swap into production the source slot holds
-production's previous build, and slotwise records that hold (who, which build, until when) so the
-guard can protect it; with smoke checks, the target is checked right after the swap, and with
-``rollback_on_failure`` a failing check, or checks that cannot be run, swap back at once, so a broken
-or unchecked build does not stay live. Takes the smoke plan parsed and validated (``load_checks``):
-a broken checks file fails before anything is swapped. Once the swap has completed, a failure of one
-step (recording the hold) does not skip the next (the checks, the swap-back): it is raised at the end.
+The second half of the two phases that swap (``Phase.SWAP`` and ``Phase.COMPLETE`` of
+``slots.swap_phases``, which sends the swap and then calls ``follow_up``): after a swap into
+production the source slot holds production's previous build, and slotwise records that hold (who,
+which build, until when) so the guard can protect it; with smoke checks, the target is checked right
+after the swap, and with ``rollback_on_failure`` a failing check, or checks that cannot be run, swap
+back at once, so a broken or unchecked build does not stay live. Once the swap has completed, a
+failure of one step (recording the hold) does not skip the next (the checks, the swap-back): it is
+raised at the end.
+
+Does not: choose the phase or send the first swap (``slots.swap_phases``), or print (a ``Reporter``
+is told).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from slotwise.azure.models import PRODUCTION, SlotRef
+from slotwise.azure.models import SlotRef
 from slotwise.errors import Cancelled, SlotwiseError, SmokeFailed
 from slotwise.events import Reporter
 from slotwise.services import Services
 from slotwise.slots.smoke import SmokePlan, SmokeReport
-from slotwise.slots.swap import SwapRequest, SwapResult, swap, swap_prepared
+from slotwise.slots.swap import SwapRequest, swap
+
+if TYPE_CHECKING:  # swap_phases imports this module: its types only for annotations
+    from slotwise.slots.swap_phases import SwapOrder, SwapOutcome
+
+UNLABELLED = "production's previous build"  # the hold's build when production's cannot be named
 
 
-@dataclass(frozen=True)
-class PromoteOptions:
-    smoke_plan: SmokePlan | None = None  # parsed and validated before anything is swapped
-    rollback_on_failure: bool = False
-    hold_days: float = 7.0
-    requested_by: str | None = None
-    completing_preview: bool = False
-
-
-@dataclass
-class PromoteResult:
-    swap: SwapResult
-    held: SlotRef | None = None
-    held_build: str | None = None
-    smoke: SmokeReport | None = None
-    rolled_back: SwapResult | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            **self.swap.as_dict(),
-            "hold": {"slot": self.held.slot, "build": self.held_build} if self.held else None,
-            "smoke": self.smoke.as_dict() if self.smoke is not None else None,
-            "rolledBack": self.rolled_back.as_dict() if self.rolled_back else None,
-        }
-
-
-def promote(
-    services: Services, request: SwapRequest, options: PromoteOptions, *, reporter: Reporter
-) -> PromoteResult:
-    """Swap ``request.source`` into its target, then record, check and (if asked) roll back."""
+def production_build(services: Services, request: SwapRequest) -> str | None:
+    """Read before a swap into (or out of) production: the label of the build production runs now,
+    which the other slot holds after the swap; None when production has no deployment to name it by,
+    and for a swap between two deployment slots (nothing is read then)."""
     from slotwise.slots.content import read_content
 
-    into_production = request.target_ref.is_production or request.source.is_production
-    leaving = request.source if request.source.is_production else request.target_ref  # production
-    previous = read_content(services, services.web_apps.get(leaving)) if into_production else None
-    do_swap = swap_prepared if options.completing_preview else swap
-    result = PromoteResult(swap=do_swap(services, request, reporter=reporter))
+    if _holder(request) is None:
+        return None
+    leaving = request.source if request.source.is_production else request.target_ref
+    content = read_content(services, services.web_apps.get(leaving))
+    return content.label if content else None
+
+
+def follow_up(
+    services: Services, order: SwapOrder, outcome: SwapOutcome, previous: str | None, *, reporter: Reporter
+) -> None:
+    """After ``outcome.swap`` swapped ``order.request``'s pair: record the hold on the slot that got
+    production's ``previous`` build, run the smoke checks, swap back if they fail and it was asked;
+    ``outcome`` is filled in as each step is done."""
+    request = order.request
     unrecorded: SlotwiseError | None = None
-    if into_production:
-        holder = request.source if request.target_ref.is_production else request.target_ref
-        result.held, result.held_build = holder, previous.label if previous else "production's previous build"
-        unrecorded = _record_hold(services, holder, result.held_build, options, reporter)
-    if options.smoke_plan is not None:
-        result.smoke = _check(services, request, options.smoke_plan, result, options, reporter)
+    holder = _holder(request)
+    if holder is not None:
+        outcome.held, outcome.held_build = holder, previous or UNLABELLED
+        unrecorded = _record_hold(services, holder, outcome.held_build, order, reporter)
+    if order.smoke_plan is not None:
+        outcome.smoke = _check(services, order, order.smoke_plan, outcome, reporter)
     if unrecorded is not None:
         raise _told(
             unrecorded,
-            f"The swap completed, but recording the hold on {result.held} failed: ",
+            f"The swap completed, but recording the hold on {outcome.held} failed: ",
             hint=f"Do not run the swap again: it would swap back. {_where(request)} shows the hold anyway "
             "(inferred from the swap); only who and which build are not recorded. Check that the "
             "identity may write tags (Microsoft.Resources/tags/write).",
         )
-    return result
+
+
+def _holder(request: SwapRequest) -> SlotRef | None:
+    """The slot that holds production's previous build after this swap; None unless production swaps."""
+    if request.target_ref.is_production:
+        return request.source
+    return request.target_ref if request.source.is_production else None
 
 
 def _check(
-    services: Services,
-    request: SwapRequest,
-    plan: SmokePlan,
-    result: PromoteResult,
-    options: PromoteOptions,
-    reporter: Reporter,
+    services: Services, order: SwapOrder, plan: SmokePlan, outcome: SwapOutcome, reporter: Reporter
 ) -> SmokeReport:
     """Smoke-check the target; when the checks fail (or cannot be run) swap back if asked, and raise."""
     from slotwise.slots.smoke import run_smoke
 
+    request = order.request
     target = request.target_ref.slot
     try:
         report = run_smoke(services, request.target_ref, plan, reporter=reporter)
     except Cancelled:
         raise
     except SlotwiseError as error:
-        if not options.rollback_on_failure:
+        if not order.rollback_on_failure:
             raise _told(
                 error,
                 f"The swap completed, but the smoke checks on {target} could not be run: ",
@@ -105,7 +97,7 @@ def _check(
                 f"{_group_app(request)}`.",
             ) from None
         reporter.warning(f"the smoke checks on {target} could not be run ({error.message}): swapping back")
-        _swap_back(services, request, result, options, reporter, why="its smoke checks could not be run")
+        _swap_back(services, order, outcome, reporter, why="its smoke checks could not be run")
         raise SmokeFailed(
             f"The smoke checks on {target} could not be run after the swap ({error.message}), so it was "
             f"swapped back: {target} runs what it ran before, {request.source.slot} has the unchecked build.",
@@ -113,14 +105,14 @@ def _check(
         ) from error
     if report.passed:
         return report
-    if not options.rollback_on_failure:
+    if not order.rollback_on_failure:
         raise SmokeFailed(
             f"Smoke checks failed on {target} after the swap ({report.failed_count} failed).",
             hint="Roll back with `slotwise slot rollback`, or pass --rollback-on-failure to do it at once.",
             report=report,
         )
     reporter.warning(f"smoke checks failed on {target}: swapping back")
-    _swap_back(services, request, result, options, reporter, why="its smoke checks failed")
+    _swap_back(services, order, outcome, reporter, why="its smoke checks failed")
     raise SmokeFailed(
         f"Smoke checks failed on {target} after the swap, so it was swapped back: "
         f"{target} runs what it ran before, {request.source.slot} has the failing build.",
@@ -130,20 +122,15 @@ def _check(
 
 
 def _swap_back(
-    services: Services,
-    request: SwapRequest,
-    result: PromoteResult,
-    options: PromoteOptions,
-    reporter: Reporter,
-    *,
-    why: str,
+    services: Services, order: SwapOrder, outcome: SwapOutcome, reporter: Reporter, *, why: str
 ) -> None:
     """Swap the pair back (the same follow-up as any swap), then end the hold: the slot that held
     production's previous build now has the build that failed, which is no rollback."""
     from slotwise.slots.holds import release_hold
 
+    request = order.request
     try:
-        result.rolled_back = swap(services, request, reporter=reporter)
+        outcome.rolled_back = swap(services, request, reporter=reporter)
     except SlotwiseError as error:
         raise _told(
             error,
@@ -153,13 +140,13 @@ def _swap_back(
             f"that build, roll back with `slotwise slot rollback {_group_app(request)}`. Do not run the "
             "swap again.",
         ) from None
-    if result.held is None:
+    if outcome.held is None:
         return
     try:
-        release_hold(services, result.held, by=options.requested_by, reporter=reporter)
+        release_hold(services, outcome.held, by=order.requested_by, reporter=reporter)
     except SlotwiseError as error:
         reporter.warning(
-            f"swapped back, but ending the hold on {result.held.slot} failed ({error.message}): release "
+            f"swapped back, but ending the hold on {outcome.held.slot} failed ({error.message}): release "
             "it with `slotwise slot release-hold` before deploying the fix there"
         )
 
@@ -182,14 +169,14 @@ def _where(request: SwapRequest) -> str:
 
 
 def _record_hold(
-    services: Services, holder: SlotRef, build: str, options: PromoteOptions, reporter: Reporter
+    services: Services, holder: SlotRef, build: str, order: SwapOrder, reporter: Reporter
 ) -> SlotwiseError | None:
     """Record the hold; the error if that failed (the checks and swap-back still follow)."""
     from slotwise.slots.holds import record_hold
 
-    expires = services.clock.now() + timedelta(days=options.hold_days)
+    expires = services.clock.now() + timedelta(days=order.hold_days)
     try:
-        record_hold(services, holder, build=build, by=options.requested_by, expires=expires)
+        record_hold(services, holder, build=build, by=order.requested_by, expires=expires)
     except Cancelled:
         raise
     except SlotwiseError as error:
@@ -201,6 +188,3 @@ def _record_hold(
         f"{holder.slot} now holds {build} (production's previous build) until {expires:%Y-%m-%d %H:%M} UTC"
     )
     return None
-
-
-__all__ = ["PRODUCTION", "PromoteOptions", "PromoteResult", "promote"]

@@ -9,7 +9,8 @@ own state; never a second swap sent blindly) is ``slots.swap_follow``, the one m
 swap slotwise makes.
 
 Does not: decide holds (``slots.holds`` records one after a swap into production), run smoke checks
-or roll back (``slots.promote`` composes those), or print (a ``Reporter`` is told).
+or roll back (``slots.promote`` follows a swap up with those), choose the phase (the faces call
+``slots.swap_phases.run_swap``, which calls these), or print (a ``Reporter`` is told).
 """
 
 from __future__ import annotations

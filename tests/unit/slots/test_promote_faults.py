@@ -11,11 +11,10 @@ from azure.core.exceptions import HttpResponseError
 from slotwise.errors import ConflictError, RemoteError, SlotwiseError, SmokeFailed
 from slotwise.events import RecordingReporter
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, find_hold
-from slotwise.slots.promote import PromoteOptions, promote
-from slotwise.slots.smoke_checks import parse_checks
 from slotwise.slots.swap import SwapRequest
+from slotwise.slots.swap_phases import SwapOrder, run_swap
 from tests.fake_webapps import STAGING, FakeResponse, FakeServices
-from tests.unit.slots.test_promote_ops import CHECKS, ready, serving
+from tests.unit.slots.test_promote_ops import CHECKS, order, ready, serving
 
 FUNCTION_CHECKS = """
 checks:
@@ -38,8 +37,9 @@ SWAP_BACK_FAILED = (
 )
 
 
-def checked(checks: str = CHECKS, **changes: object) -> PromoteOptions:
-    return PromoteOptions(smoke_plan=parse_checks(checks), requested_by="alice", **changes)  # type: ignore[call-arg,arg-type]
+def checked(checks: str = CHECKS, *, rollback_on_failure: bool = False) -> SwapOrder:
+    """A swap of staging into production by alice, with the smoke checks ``checks``."""
+    return order(SwapRequest(STAGING), checks, rollback_on_failure=rollback_on_failure, requested_by="alice")
 
 
 def polls_fail(services: FakeServices, status: int = 404) -> None:
@@ -53,7 +53,7 @@ def test_a_failing_status_poll_still_leads_to_the_checks_and_the_swap_back(statu
     polls_fail(services, status)
     reporter = RecordingReporter()
     with pytest.raises(SmokeFailed, match="so it was swapped back"):
-        promote(services, SwapRequest(STAGING), checked(rollback_on_failure=True), reporter=reporter)
+        run_swap(services, checked(rollback_on_failure=True), reporter=reporter)
     assert serving(services) == ("build 40", "build 41")
     assert services.fake.count("begin_swap") == 2  # the swap and the swap-back, nothing more
     assert find_hold(services, STAGING) is None
@@ -64,7 +64,7 @@ def test_a_failing_status_poll_still_leads_to_the_checks_and_the_swap_back(statu
 def test_a_failing_status_poll_with_passing_checks_records_the_hold() -> None:
     services = ready()
     polls_fail(services)
-    result = promote(services, SwapRequest(STAGING), checked(), reporter=RecordingReporter())
+    result = run_swap(services, checked(), reporter=RecordingReporter())
     assert result.smoke is not None
     assert result.smoke.passed
     assert serving(services) == ("build 41", "build 40")
@@ -77,9 +77,7 @@ def test_a_hold_that_cannot_be_recorded_does_not_stop_the_swap_back() -> None:
     services = ready(staging_status=500)
     services.fake.inject("merge_tags", forbidden())
     with pytest.raises(SmokeFailed, match="so it was swapped back"):
-        promote(
-            services, SwapRequest(STAGING), checked(rollback_on_failure=True), reporter=RecordingReporter()
-        )
+        run_swap(services, checked(rollback_on_failure=True), reporter=RecordingReporter())
     assert serving(services) == ("build 40", "build 41")
 
 
@@ -88,7 +86,7 @@ def test_a_hold_that_cannot_be_recorded_fails_loudly_after_passing_checks() -> N
     services.fake.inject("merge_tags", forbidden())
     reporter = RecordingReporter()
     with pytest.raises(RemoteError) as caught:
-        promote(services, SwapRequest(STAGING), checked(), reporter=reporter)
+        run_swap(services, checked(), reporter=reporter)
     assert caught.value.exit_code == 4
     assert (
         caught.value.message
@@ -110,7 +108,7 @@ def test_checks_that_cannot_be_run_are_a_failure_and_leave_the_build_live_withou
     services = ready()
     services.fake.inject("functions", forbidden())
     with pytest.raises(SlotwiseError) as caught:
-        promote(services, SwapRequest(STAGING), checked(FUNCTION_CHECKS), reporter=RecordingReporter())
+        run_swap(services, checked(FUNCTION_CHECKS), reporter=RecordingReporter())
     assert (
         caught.value.message
         == f"The swap completed, but the smoke checks on production could not be run: {REFUSED}"
@@ -128,9 +126,7 @@ def test_checks_that_cannot_be_run_swap_back_with_rollback_on_failure() -> None:
     services.fake.inject("functions", forbidden())
     reporter = RecordingReporter()
     with pytest.raises(SmokeFailed) as caught:
-        promote(
-            services, SwapRequest(STAGING), checked(FUNCTION_CHECKS, rollback_on_failure=True),
-            reporter=reporter,
+        run_swap(services, checked(FUNCTION_CHECKS, rollback_on_failure=True), reporter=reporter,
         )  # fmt: skip
     assert caught.value.message == (
         f"The smoke checks on production could not be run after the swap ({REFUSED}), so it was swapped "
@@ -148,9 +144,7 @@ def test_a_swap_back_that_fails_says_the_failing_build_is_still_live() -> None:
     services = ready(staging_status=500)
     services.fake.inject("begin_swap", ConflictError("Cannot modify this site", status=409), skip=1)
     with pytest.raises(ConflictError) as caught:
-        promote(
-            services, SwapRequest(STAGING), checked(rollback_on_failure=True), reporter=RecordingReporter()
-        )
+        run_swap(services, checked(rollback_on_failure=True), reporter=RecordingReporter())
     assert caught.value.message == (
         "The build swapped into production may still be live although its smoke checks failed: swapping "
         "back failed: Cannot swap staging with production of app 'func-demo' now: another operation is in "
@@ -166,9 +160,7 @@ def test_checks_that_cannot_be_run_and_a_failing_swap_back_say_the_unchecked_bui
     services.fake.inject("functions", forbidden())
     services.fake.inject("begin_swap", ConflictError("Cannot modify this site", status=409), skip=1)
     with pytest.raises(ConflictError) as caught:
-        promote(
-            services, SwapRequest(STAGING), checked(FUNCTION_CHECKS, rollback_on_failure=True),
-            reporter=RecordingReporter(),
+        run_swap(services, checked(FUNCTION_CHECKS, rollback_on_failure=True), reporter=RecordingReporter(),
         )  # fmt: skip
     assert caught.value.message.startswith(
         "The build swapped into production may still be live although its smoke checks could not be run: "
@@ -183,7 +175,7 @@ def test_a_hold_that_cannot_be_ended_after_the_swap_back_is_a_warning() -> None:
     services.fake.inject("merge_tags", forbidden(), skip=1)  # the hold is recorded; the release mark fails
     reporter = RecordingReporter()
     with pytest.raises(SmokeFailed, match="so it was swapped back"):
-        promote(services, SwapRequest(STAGING), checked(rollback_on_failure=True), reporter=reporter)
+        run_swap(services, checked(rollback_on_failure=True), reporter=reporter)
     assert serving(services) == ("build 40", "build 41")
     assert reporter.texts("warning")[-1] == (
         f"swapped back, but ending the hold on staging failed ({REFUSED}): release it with `slotwise slot "
@@ -200,7 +192,7 @@ def test_a_resend_refused_because_the_lost_start_landed_late_follows_that_swap()
         web.begin_swap(STAGING, "production")
 
     web.before_next("begin_swap", lambda: web.before_next("begin_swap", arrives_late))
-    result = promote(services, SwapRequest(STAGING), PromoteOptions(), reporter=RecordingReporter())
+    result = run_swap(services, order(SwapRequest(STAGING)), reporter=RecordingReporter())
     assert web.count("begin_swap") == 3  # lost, arrived late, the resend refused with a 409
     assert serving(services) == ("build 41", "build 40")  # swapped once, not swapped back
     assert result.held == STAGING

@@ -1,10 +1,10 @@
-"""A swap as a release step (``slots.promote``) on the in-memory Azure: which build ends up where,
-which hold is recorded or released, and which error says so."""
+"""A swap as a release step (``run_swap``'s SWAP and COMPLETE phases, followed up by ``slots.promote``)
+on the in-memory Azure: which build ends up where, which hold is recorded or released, and which error
+says so."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +13,9 @@ from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, SmokeFailed
 from slotwise.events import RecordingReporter
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, HoldRecord, ReleaseMark, find_hold
-from slotwise.slots.promote import PromoteOptions, promote
 from slotwise.slots.smoke_checks import parse_checks
 from slotwise.slots.swap import SwapRequest, prepare
+from slotwise.slots.swap_phases import Phase, SwapOrder, run_swap
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 
 BUILD_40, BUILD_41 = BuildInfo(build_number="40"), BuildInfo(build_number="41")
@@ -27,11 +27,14 @@ checks:
 """
 
 
-def options(tmp_path: Path, checks: str | None = None, **changes: Any) -> PromoteOptions:
-    """Options with the smoke checks ``checks`` (YAML), parsed as ``PromoteOptions`` takes them."""
-    if checks is None:
-        return PromoteOptions(**changes)
-    return PromoteOptions(smoke_plan=parse_checks(checks), **changes)
+def order(
+    request: SwapRequest, checks: str | None = None, *, phase: Phase = Phase.SWAP, **changes: Any
+) -> SwapOrder:
+    """The order to run ``phase`` on ``request``, with the smoke checks ``checks`` (YAML) parsed as the
+    order takes them."""
+    return SwapOrder(
+        phase, request, smoke_plan=parse_checks(checks) if checks is not None else None, **changes
+    )
 
 
 def ready(*, staging_status: int = 200, slots: tuple[str, ...] = ("staging",)) -> FakeServices:
@@ -48,11 +51,12 @@ def serving(services: FakeServices) -> tuple[str, str]:
     return web.slot(PRODUCTION_SLOT).content.name, web.slot(STAGING).content.name
 
 
-def test_a_swap_into_production_records_who_left_which_build_where(tmp_path: Path) -> None:
+def test_a_swap_into_production_records_who_left_which_build_where() -> None:
     services = ready()
     reporter = RecordingReporter()
-    opts = options(tmp_path, requested_by="alice", hold_days=3)
-    result = promote(services, SwapRequest(STAGING), opts, reporter=reporter)
+    result = run_swap(
+        services, order(SwapRequest(STAGING), requested_by="alice", hold_days=3), reporter=reporter
+    )
     assert serving(services) == ("build 41", "build 40")
     assert reporter.texts("step")[0] == "Swapping staging with production on app 'func-demo'"
     assert (result.held, result.held_build, result.smoke, result.rolled_back) == (
@@ -78,39 +82,37 @@ def test_a_swap_into_production_records_who_left_which_build_where(tmp_path: Pat
     }
 
 
-def test_the_hold_lasts_seven_days_by_default(tmp_path: Path) -> None:
+def test_the_hold_lasts_seven_days_by_default() -> None:
     services = ready()
-    promote(services, SwapRequest(STAGING), options(tmp_path), reporter=RecordingReporter())
+    run_swap(services, order(SwapRequest(STAGING)), reporter=RecordingReporter())
     hold = find_hold(services, STAGING)
     assert hold is not None
     assert (hold.expires, hold.by) == (services.clock.now() + timedelta(days=7), None)
 
 
-def test_production_never_deployed_to_is_held_as_its_previous_build(tmp_path: Path) -> None:
+def test_production_never_deployed_to_is_held_as_its_previous_build() -> None:
     services = fake_services()
     services.fake.deploy(STAGING, BUILD_41)
-    result = promote(services, SwapRequest(STAGING), options(tmp_path), reporter=RecordingReporter())
+    result = run_swap(services, order(SwapRequest(STAGING)), reporter=RecordingReporter())
     assert result.held_build == "production's previous build"
     hold = find_hold(services, STAGING)
     assert hold is not None
     assert hold.build == "production's previous build"
 
 
-def test_a_swap_started_from_production_holds_the_other_slot(tmp_path: Path) -> None:
+def test_a_swap_started_from_production_holds_the_other_slot() -> None:
     services = ready()
-    result = promote(
-        services, SwapRequest(PRODUCTION_SLOT, "staging"), options(tmp_path), reporter=RecordingReporter()
-    )
+    result = run_swap(services, order(SwapRequest(PRODUCTION_SLOT, "staging")), reporter=RecordingReporter())
     assert serving(services) == ("build 41", "build 40")
     assert (result.held, result.held_build) == (STAGING, "build 40")
     assert HOLD_TAG in services.fake.slot(STAGING).tags
     assert HOLD_TAG not in services.fake.slot(PRODUCTION_SLOT).tags
 
 
-def test_a_swap_between_two_deployment_slots_holds_nothing(tmp_path: Path) -> None:
+def test_a_swap_between_two_deployment_slots_holds_nothing() -> None:
     services = ready(slots=("staging", "qa"))
     services.fake.deploy(QA, BuildInfo(build_number="39"))
-    result = promote(services, SwapRequest(STAGING, "qa"), options(tmp_path), reporter=RecordingReporter())
+    result = run_swap(services, order(SwapRequest(STAGING, "qa")), reporter=RecordingReporter())
     assert (result.held, result.held_build) == (None, None)
     assert result.as_dict()["hold"] is None
     assert services.fake.host_requests == []  # no Kudu history read: there is no hold to label
@@ -118,10 +120,10 @@ def test_a_swap_between_two_deployment_slots_holds_nothing(tmp_path: Path) -> No
     assert services.fake.slot(QA).content.name == "build 41"
 
 
-def test_passing_checks_leave_the_new_build_live(tmp_path: Path) -> None:
+def test_passing_checks_leave_the_new_build_live() -> None:
     services = ready()
-    opts = options(tmp_path, CHECKS, rollback_on_failure=True)
-    result = promote(services, SwapRequest(STAGING), opts, reporter=RecordingReporter())
+    opts = order(SwapRequest(STAGING), CHECKS, rollback_on_failure=True)
+    result = run_swap(services, opts, reporter=RecordingReporter())
     assert result.smoke is not None
     assert result.smoke.passed
     assert result.smoke.slot == PRODUCTION_SLOT
@@ -130,12 +132,10 @@ def test_passing_checks_leave_the_new_build_live(tmp_path: Path) -> None:
     assert find_hold(services, STAGING) is not None
 
 
-def test_failing_checks_without_rollback_leave_the_build_live_and_say_how_to_roll_back(
-    tmp_path: Path,
-) -> None:
+def test_failing_checks_without_rollback_leave_the_build_live_and_say_how_to_roll_back() -> None:
     services = ready(staging_status=500)
     with pytest.raises(SmokeFailed) as caught:
-        promote(services, SwapRequest(STAGING), options(tmp_path, CHECKS), reporter=RecordingReporter())
+        run_swap(services, order(SwapRequest(STAGING), CHECKS), reporter=RecordingReporter())
     assert caught.value.exit_code == 8
     assert caught.value.message == "Smoke checks failed on production after the swap (1 failed)."
     assert caught.value.hint == (
@@ -147,12 +147,12 @@ def test_failing_checks_without_rollback_leave_the_build_live_and_say_how_to_rol
     assert services.fake.count("begin_swap") == 1
 
 
-def test_failing_checks_with_rollback_swap_back_and_end_the_hold(tmp_path: Path) -> None:
+def test_failing_checks_with_rollback_swap_back_and_end_the_hold() -> None:
     services = ready(staging_status=500)
     reporter = RecordingReporter()
-    opts = options(tmp_path, CHECKS, rollback_on_failure=True, requested_by="alice")
+    opts = order(SwapRequest(STAGING), CHECKS, rollback_on_failure=True, requested_by="alice")
     with pytest.raises(SmokeFailed) as caught:
-        promote(services, SwapRequest(STAGING), opts, reporter=reporter)
+        run_swap(services, opts, reporter=reporter)
     assert caught.value.message == (
         "Smoke checks failed on production after the swap, so it was swapped back: production runs what "
         "it ran before, staging has the failing build."
@@ -169,30 +169,30 @@ def test_failing_checks_with_rollback_swap_back_and_end_the_hold(tmp_path: Path)
     assert "smoke checks failed on production: swapping back" in reporter.texts("warning")
 
 
-def test_failing_checks_between_deployment_slots_swap_back_without_a_hold(tmp_path: Path) -> None:
+def test_failing_checks_between_deployment_slots_swap_back_without_a_hold() -> None:
     services = ready(staging_status=500, slots=("staging", "qa"))
     services.fake.deploy(QA, BuildInfo(build_number="39"))
-    opts = options(tmp_path, CHECKS, rollback_on_failure=True)
+    opts = order(SwapRequest(STAGING, "qa"), CHECKS, rollback_on_failure=True)
     with pytest.raises(SmokeFailed, match="so it was swapped back: qa runs what it ran before"):
-        promote(services, SwapRequest(STAGING, "qa"), opts, reporter=RecordingReporter())
+        run_swap(services, opts, reporter=RecordingReporter())
     assert services.fake.slot(QA).content.name == "build 39"
     assert all(not slot.tags for slot in services.fake.slots.values())
 
 
-def test_a_plain_swap_still_refuses_a_slot_prepared_for_another(tmp_path: Path) -> None:
+def test_a_plain_swap_still_refuses_a_slot_prepared_for_another() -> None:
     services = ready(slots=("staging", "qa"))
     prepare(services, SwapRequest(STAGING, "qa"), reporter=RecordingReporter())
     with pytest.raises(ConflictError, match=r"^Slot 'staging' is prepared for a swap with 'qa'\.$"):
-        promote(services, SwapRequest(STAGING), options(tmp_path), reporter=RecordingReporter())
+        run_swap(services, order(SwapRequest(STAGING)), reporter=RecordingReporter())
     assert serving(services) == ("build 40", "build 41")
 
 
-def test_completing_a_prepared_swap_goes_through_the_second_phase(tmp_path: Path) -> None:
+def test_completing_a_prepared_swap_goes_through_the_second_phase() -> None:
     services = ready()
     prepare(services, SwapRequest(STAGING), reporter=RecordingReporter())
     reporter = RecordingReporter()
-    opts = options(tmp_path, completing_preview=True, requested_by="alice")
-    result = promote(services, SwapRequest(STAGING), opts, reporter=reporter)
+    opts = order(SwapRequest(STAGING), phase=Phase.COMPLETE, requested_by="alice")
+    result = run_swap(services, opts, reporter=reporter)
     assert reporter.texts("step")[0] == "Completing the prepared swap of staging with production"
     assert serving(services) == ("build 41", "build 40")
     assert (result.held, result.held_build) == (STAGING, "build 40")
