@@ -276,6 +276,52 @@ def test_slot_differences_are_listed_with_their_fields(arm: Arm) -> None:
     assert {"settingName", "valueInCurrentSlot", "valueInTargetSlot"} <= set(listed[0]["properties"])
 
 
+# ---- whatever was written, a slot answers a Site --------------------------------------------------
+# Writable properties with a value of another JSON type than the document gives them, and a siteConfig
+# property the document does not have. Azure refuses what it cannot read and drops what it does not
+# know; either way its later answers stay valid Sites.
+ODD_PROPERTIES: dict[str, dict[str, Any]] = {
+    "clientCertExclusionPaths-number": {"clientCertExclusionPaths": 5},
+    "virtualNetworkSubnetId-boolean": {"virtualNetworkSubnetId": True},
+    "outboundVnetRouting-string": {"outboundVnetRouting": "all"},
+    "outboundVnetRouting-field-string": {"outboundVnetRouting": {"allTraffic": "yes"}},
+    "clientCertMode-not-in-enum": {"clientCertMode": "Sometimes"},
+    "redundancyMode-not-in-enum": {"redundancyMode": "Twice"},
+    "siteConfig-unknown-property": {"siteConfig": {"colour": "red"}},
+    "siteConfig-alwaysOn-string": {"siteConfig": {"alwaysOn": "yes"}},
+    "siteConfig-numberOfWorkers-string": {"siteConfig": {"numberOfWorkers": "two"}},
+    "siteConfig-virtualApplications-string": {"siteConfig": {"virtualApplications": "/"}},
+    "siteConfig-loadBalancing-not-in-enum": {"siteConfig": {"loadBalancing": "Random"}},
+    "siteConfig-experiments-rule-string": {"siteConfig": {"experiments": {"rampUpRules": ["staging"]}}},
+}
+WRITES: dict[str, Callable[[Arm, dict[str, Any]], Any]] = {
+    "put": lambda a, p: a.call("PUT", a.slot, {"location": "westeurope", "properties": p}),
+    "patch": lambda a, p: a.call("PATCH", a.slot, {"properties": p}),
+    "config-web": lambda a, p: a.call("PUT", f"{a.slot}/config/web", {"properties": p.get("siteConfig", p)}),
+}
+
+
+# config/web takes siteConfig properties only
+ODD_WRITES = [
+    (odd, write)
+    for odd in sorted(ODD_PROPERTIES)
+    for write in sorted(WRITES)
+    if write != "config-web" or "siteConfig" in ODD_PROPERTIES[odd]
+]
+
+
+@pytest.mark.parametrize(("odd", "write"), ODD_WRITES)
+def test_a_slot_written_with_odd_values_still_answers_a_site(arm: Arm, odd: str, write: str) -> None:
+    get_slot = operation_of("GET", SLOT)
+    written = WRITES[write](arm, ODD_PROPERTIES[odd])
+    assert written.status_code in (200, 400), written.text
+    if written.status_code == 400:
+        assert violations(get_slot, written) == []  # an error the document declares
+    answer = arm.call("GET", arm.slot)
+    assert answer.status_code == 200
+    assert violations(get_slot, answer) == []
+
+
 # ---- the allowances are still needed ---------------------------------------------------------------
 def test_real_site_bodies_carry_nulls_the_document_does_not_allow() -> None:
     declared = SUPPLEMENT["SiteProperties"]["properties"]
