@@ -142,7 +142,8 @@ def converter() -> Converter:
 
 def violations(op: Operation, response: requests.Response) -> list[str]:
     """What ``response`` breaks of ``op``: a success status it does not declare (``default`` covers
-    errors only, as AutoRest reads it), a body where it declares none, a body its schema refuses."""
+    errors only, as AutoRest reads it), a body where it declares none, a body that is not JSON or that
+    its schema refuses."""
     status = response.status_code
     problems: list[str] = []
     if not (str(status) in op.responses or (status >= 400 and "default" in op.responses)):
@@ -152,6 +153,9 @@ def violations(op: Operation, response: requests.Response) -> list[str]:
         if response.content:
             problems.append(f"{op.operation_id} declares no body for {status}, got {response.text[:200]!r}")
         return problems
+    media = response.headers.get("content-type", "")
+    if not media.startswith("application/json"):
+        problems.append(f"{op.operation_id} declares a JSON body for {status}, got content-type {media!r}")
     try:
         body = response.json()
     except ValueError:

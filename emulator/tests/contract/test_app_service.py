@@ -190,6 +190,7 @@ CASES: dict[str, Case] = {
     # GetWebAppSlot (WebApps_GetSlot)
     "get-slot:found": Case(("GET", SLOT), lambda a: a.slot, 200),
     "get-slot:after-a-swap": Case(("GET", SLOT), lambda a: a.slot, 200, setup=swapped),
+    "get-slot:while-swapping": Case(("GET", SLOT), lambda a: a.slot, 200, setup=busy_swapping),
     "get-slot:unknown-slot": Case(("GET", SLOT), lambda a: f"{a.site}/slots/nope", 404),
     # ListAppSettings (WebApps_ListApplicationSettings)
     "list-app-settings:listed": Case(

@@ -63,6 +63,7 @@ def test_an_oidc_token_answer_is_a_task_hub_oidc_token(
     response = oidc_token(emulator, job, api_version)
     assert response.status_code == 200, response.text
     converter, schema = answer_schema()
+    assert response.headers["content-type"].startswith("application/json")
     assert converter.errors(schema, response.json()) == []
     assert response.json()["oidcToken"].count(".") == 2  # a JWT, not an empty string
 
