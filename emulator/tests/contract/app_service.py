@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -188,7 +187,3 @@ def example_shape(value: Any) -> dict[str, Any]:
         return {}
     kind = {bool: "boolean", int: "integer", float: "number", str: "string"}[type(value)]
     return {"type": kind}
-
-
-def reference_present() -> bool:
-    return Path(APP_SERVICE).is_dir()

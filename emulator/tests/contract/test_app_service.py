@@ -24,12 +24,12 @@ import pytest
 from jsonschema import Draft7Validator
 
 from slotwise_emulator import Speed
-from tests.conftest import REFERENCE_MISSING
+from tests.conftest import REFERENCE, REFERENCE_MISSING
 from tests.contract import app_service
 from tests.contract.app_service import APP_SERVICE, recorded_site_properties, recorded_sites, violations
 from tests.contract.conftest import Arm
 from tests.contract.definitions import SUPPLEMENT
-from tests.contract.spec import Operation
+from tests.contract.spec import Operation, load
 from tests.contract.table import ROUTES, SITE, SLOT
 
 pytestmark = [
@@ -66,8 +66,7 @@ def official_body(file: str, parameter: str) -> Callable[[], Any]:
     """The request body of an official example (read when a case runs: the reference may be absent)."""
 
     def read() -> Any:
-        path = app_service.REFERENCE / f"app-service/spec-2025-05-01-example-{file}.json"
-        return app_service.load(path)["parameters"][parameter]
+        return load(APP_SERVICE / f"spec-2025-05-01-example-{file}.json")["parameters"][parameter]
 
     return read
 
@@ -264,7 +263,7 @@ def test_every_documented_route_has_a_success_and_an_error_case() -> None:
 
 # ---- beyond the declared schema ------------------------------------------------------------------
 def test_a_slot_has_every_field_of_the_official_example_with_its_type(arm: Arm) -> None:
-    body = app_service.load(app_service.REFERENCE / ROUTES[("arm", "GET", SLOT)].document)["responses"]["200"]
+    body = load(REFERENCE / ROUTES[("arm", "GET", SLOT)].document)["responses"]["200"]
     shape = Draft7Validator(app_service.example_shape(body["body"]))
     answer = arm.call("GET", arm.slot).json()
     assert sorted(e.message for e in shape.iter_errors(answer)) == []
