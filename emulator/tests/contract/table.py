@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
-from slotwise_emulator.routes import devops, functions, identity, kudu, resources, web
+from slotwise_emulator.core import service_routes
 
 APP_SERVICE_EXCERPT = "app-service/spec-2025-05-01-WebApps-slot-paths-excerpt.json"
 DISTRIBUTED_TASK = "azure-devops/distributedTask-7.1.openapi.json"
@@ -36,14 +36,6 @@ DEVOPS_DOCUMENTS = (
     "azure-devops/release-7.1.openapi.json",
     "azure-devops/serviceEndpoint-7.1.openapi.json",
 )
-
-SERVICES = {
-    "arm": (resources, web),
-    "login": (identity,),
-    "scm": (kudu,),
-    "site": (functions,),
-    "devops": (devops,),
-}
 
 GROUP = "/subscriptions/{sub}/resourceGroups/{rg}"
 SITE = GROUP + "/providers/Microsoft.Web/sites/{name}"
@@ -204,13 +196,12 @@ NOT_IMPLEMENTED: dict[Row, str] = {
 
 
 def emulator_routes() -> set[Row]:
-    """Every (service, method, path) the emulated services route, ``HEAD`` left out."""
+    """Every (service, method, path) the emulated services route, ``HEAD`` and the control plane left out."""
     rows: set[Row] = set()
-    for service, modules in SERVICES.items():
-        for module in modules:
-            routes: list[BaseRoute] = module.routes()
-            for route in routes:
-                assert isinstance(route, Route), route
+    for service, routes in service_routes().items():
+        for route in routes:
+            assert isinstance(route, Route), route
+            if not route.path.startswith("/_emulator/"):
                 methods = (route.methods or set()) - {"HEAD"}
                 rows.update((service, method, route.path) for method in methods)
     return rows
