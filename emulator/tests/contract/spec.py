@@ -71,8 +71,9 @@ class Operation:
         return route_key(self.method, self.path)
 
     def declares(self, status: int) -> bool:
-        """Whether ``status`` is one of the documented answers (explicitly or through ``default``)."""
-        return str(status) in self.responses or "default" in self.responses
+        """Whether ``status`` is a documented answer: listed, or an error covered by ``default`` (a
+        success status must be listed, as AutoRest reads a document)."""
+        return str(status) in self.responses or (status >= 400 and "default" in self.responses)
 
     def response_schema(self, status: int) -> Mapping[str, Any] | None:
         """The schema the document gives the answer with ``status`` (its own, else ``default``'s for

@@ -106,6 +106,7 @@ def test_an_unknown_definition_is_an_error_not_an_open_schema() -> None:
 
 def test_operations_read_an_abbreviated_response_as_a_definition() -> None:
     (op,) = operations("doc", DOCUMENT)
+    assert (op.declares(200), op.declares(404), op.declares(201)) == (True, True, False)
     assert (op.method, op.operation_id) == ("GET", "Things_Get")
     assert op.response_schema(200) == THING
     assert op.response_schema(404) == {"$ref": "./CommonDefinitions.json#/definitions/Failure"}
