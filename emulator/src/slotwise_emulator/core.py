@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from starlette.routing import BaseRoute
+
 from slotwise_emulator.app import EmulatorApp, service_app
 from slotwise_emulator.backends import Backends
 from slotwise_emulator.backends.devops import SERVICE_PRINCIPAL, WORKLOAD_IDENTITY, DevOpsBackend
 from slotwise_emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise_emulator.backends.model import Site
 from slotwise_emulator.clock import Clock, Speed, SystemClock
-from slotwise_emulator.errors import EmulatorError
+from slotwise_emulator.errors import EmulatorError, Shape
 from slotwise_emulator.pipeline import PipelineJob, ServiceConnectionInfo, describe_connection, describe_job
 from slotwise_emulator.routes import (
     control,
@@ -45,6 +47,27 @@ T = TypeVar("T")
 
 STATE_FILE = "state.pickle"
 STATE_VERSION = 1
+
+
+def service_routes() -> dict[str, list[BaseRoute]]:
+    """The routes of each emulated service, by the kind of host that serves it (the control plane is
+    on the ARM host): everything the emulator answers."""
+    return {
+        "arm": control.routes() + control_devops.routes() + resources.routes() + web.routes(),
+        "login": identity.routes(),
+        "scm": kudu.routes(),
+        "site": functions.routes(),
+        "devops": devops.routes(),
+    }
+
+
+_ERROR_SHAPES: dict[str, Shape] = {
+    "arm": "arm",
+    "login": "aad",
+    "scm": "kudu",
+    "site": "empty",
+    "devops": "devops",
+}
 
 
 @dataclass(frozen=True)
@@ -94,13 +117,7 @@ class Emulator:
         if self._speed is not None:
             self._apply_speed(self._speed)
         services = {
-            "arm": service_app(
-                control.routes() + control_devops.routes() + resources.routes() + web.routes()
-            ),
-            "login": service_app(identity.routes(), shape="aad"),
-            "scm": service_app(kudu.routes(), shape="kudu"),
-            "site": service_app(functions.routes(), shape="empty"),
-            "devops": service_app(devops.routes(), shape="devops"),
+            kind: service_app(routes, _ERROR_SHAPES[kind]) for kind, routes in service_routes().items()
         }
         app = EmulatorApp(
             lambda: self.backends, services, on_change=self._save, extra_scope=self._scope_extras

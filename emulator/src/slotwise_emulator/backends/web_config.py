@@ -1,9 +1,10 @@
 """Configuration of emulated sites and slots: writable properties, siteConfig, settings, sticky names.
 
-Owns what a caller may change on a slot and how a body's values are checked (400 in ARM's shape for
-wrong types), app settings and connection strings (each replaced as a whole, as the real PUTs do),
-the site's sticky ``slotConfigNames``, and ``config/web``. Every change is refused with the App
-Service 409 while a swap locks the slot. No HTTP here: routes pass the parsed JSON values in.
+Owns what a caller may change on a slot and how a body's values are checked (``web_shapes``: a 400 in
+ARM's shape for a wrong type or a value outside a closed enum, unknown properties dropped), app
+settings and connection strings (each replaced as a whole, as the real PUTs do), the site's sticky
+``slotConfigNames``, and ``config/web``. Every change is refused with the App Service 409 while a swap
+locks the slot. No HTTP here: routes pass the parsed JSON values in.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from slotwise_emulator.backends import web_swap_rules
 from slotwise_emulator.backends.model import Site, Slot
 from slotwise_emulator.backends.web_base import WebBase
+from slotwise_emulator.backends.web_shapes import SITE_CONFIG, SITE_PROPERTIES, clean
 from slotwise_emulator.errors import ServiceError, bad_request
 
 CONNECTION_STRING_TYPES = (
@@ -28,7 +30,7 @@ CONNECTION_STRING_TYPES = (
     "RedisCache",
     "PostgreSQL",
 )
-# Writable site properties and what a new slot has; a PUT/PATCH may change them (same JSON type only).
+# Writable site properties and what a new slot has; a PUT/PATCH may change them (web_shapes.SITE_PROPERTIES).
 DEFAULT_PROPERTIES: dict[str, Any] = {
     "enabled": True,
     "reserved": False,
@@ -47,21 +49,11 @@ DEFAULT_PROPERTIES: dict[str, Any] = {
     "storageAccountRequired": False,
     "keyVaultReferenceIdentity": "SystemAssigned",
 }
-# Writable properties without a default of a fixed JSON type (objects, ids that may be null).
-_WRITABLE_FREE = ("serverFarmId", "clientCertExclusionPaths", "virtualNetworkSubnetId", "outboundVnetRouting")
 _STICKY_KINDS = ("appSettingNames", "connectionStringNames", "azureStorageConfigNames")
 
 
 def _invalid(message: str) -> ServiceError:
     return bad_request(message, code="InvalidRequestContent")
-
-
-def _same_json_type(default: Any, value: Any) -> bool:
-    if isinstance(default, bool):
-        return isinstance(value, bool)
-    if isinstance(default, int):
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, type(default))
 
 
 def _object_list(value: Any, what: str) -> list[dict[str, Any]]:
@@ -99,8 +91,9 @@ def apply_site_config(slot: Slot, config: Any, *, with_settings: bool) -> None:
         elif key == "connectionStrings":
             if with_settings:
                 slot.connection_strings = _connection_strings_from_site_config(value)
-        else:
-            slot.site_config[key] = value
+        elif key in SITE_CONFIG:
+            slot.site_config[key] = clean(SITE_CONFIG[key], value, f"siteConfig.{key}")
+        # any other key is no siteConfig property: the service's reader drops it
 
 
 def apply_properties(slot: Slot, properties: dict[str, Any]) -> None:
@@ -111,12 +104,10 @@ def apply_properties(slot: Slot, properties: dict[str, Any]) -> None:
     for key, value in properties.items():
         if key == "siteConfig" and value is not None:
             apply_site_config(slot, value, with_settings=True)
-        elif key in DEFAULT_PROPERTIES and value is not None:
-            if not _same_json_type(DEFAULT_PROPERTIES[key], value):
-                raise _invalid(f"The value of property '{key}' has the wrong type.")
-            slot.site_properties[key] = value
-        elif key in _WRITABLE_FREE:
-            slot.site_properties[key] = value
+        elif key in SITE_PROPERTIES:
+            kept = clean(SITE_PROPERTIES[key], value, key)
+            if kept is not None or key not in DEFAULT_PROPERTIES:  # a null resets only what has no default
+                slot.site_properties[key] = kept
 
 
 class WebConfigMixin(WebBase):
