@@ -32,7 +32,7 @@ class Target:
     """An agent platform: its name, pip's platform tag, and the marker environment it has."""
 
     name: str
-    platform_tag: str
+    platform_tags: tuple[str, ...]  # pip expands none of the manylinux_2_* tags itself: all are listed
     markers: dict[str, str]
     title: str
 
@@ -41,7 +41,7 @@ TARGETS = {
     # glibc 2.28 or newer: Ubuntu 20.04+, Debian 10+, RHEL 8+ (hosted agents included)
     "linux-x64": Target(
         "linux-x64",
-        "manylinux_2_28_x86_64",
+        (*(f"manylinux_2_{minor}_x86_64" for minor in range(28, 16, -1)), "manylinux2014_x86_64"),
         {
             "sys_platform": "linux",
             "platform_system": "Linux",
@@ -52,7 +52,7 @@ TARGETS = {
     ),
     "windows-x64": Target(
         "windows-x64",
-        "win_amd64",
+        ("win_amd64",),
         {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt", "platform_machine": "AMD64"},
         "Windows x64",
     ),
@@ -124,7 +124,8 @@ def _download(requirements: Path, folder: Path, target: Target, python: str) -> 
     command = [
         sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
         "--only-binary=:all:", "--no-deps", "--require-hashes",
-        "--platform", target.platform_tag, "--python-version", python, "--implementation", "cp",
+        *(option for tag in target.platform_tags for option in ("--platform", tag)),
+        "--python-version", python, "--implementation", "cp",
         "-d", str(folder), "-r", str(requirements),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)

@@ -12,9 +12,14 @@
  *      tool cache ($AGENT_TOOLSDIRECTORY/Python/<version>/<arch>, with its <arch>.complete marker),
  *      then python3/python on PATH (py -3 on Windows);
  *   3. sets up, once per slotwise version and Python minor version, a virtual environment in
- *      $AGENT_TOOLSDIRECTORY/slotwise/<version>/<major.minor>/ from the wheel and requirements.lock
- *      shipped in the task folder (pip's own PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX are
- *      honoured because the environment is passed through). Two jobs starting at once are safe: a
+ *      $AGENT_TOOLSDIRECTORY/slotwise/<version>/<major.minor>/ from what the task folder ships:
+ *      requirements.lock (exactly what the tasks import, pinned for Python 3.10-3.13, with hashes) and
+ *      requirements-slotwise.txt (the slotwise wheel beside it with its sha256, taken at packaging):
+ *      `pip install --require-hashes --no-deps -r requirements.lock -r requirements-slotwise.txt`,
+ *      run in the task folder, so every file pip installs is checked and only the lock is installed
+ *      (a wheel whose hash differs is refused before pip runs). pip's own PIP_INDEX_URL /
+ *      PIP_FIND_LINKS / PIP_NO_INDEX are honoured because the environment is passed through (an
+ *      offline wheelhouse from `scripts/package --wheelhouse`). Two jobs starting at once are safe: a
  *      lock directory serialises the work, the venv is built in a temporary sibling and renamed into
  *      place with its completion marker inside, so a half-built venv is never used. Before the marker
  *      is written, the new venv's Python proves slotwise imports and lists one file of every installed
@@ -41,6 +46,7 @@ const path = require('node:path');
 const MIN_PYTHON = [3, 10];
 const IS_WINDOWS = process.platform === 'win32';
 const MARKER = '.slotwise-complete'; // written inside the venv, last, only when everything succeeded
+const WHEEL_REQUIREMENT = 'requirements-slotwise.txt'; // `./<wheel> --hash=sha256:<hex>`, by scripts/package
 const PROBE_TIMEOUT_MS = 10000; // how long one `python -c ...` version check may take
 const LOCK_POLL_MS = 500; // how often a waiting job looks at the lock again
 const LOCK_STALE_MS = 30 * 60 * 1000; // a set-up lock this old is stale whoever holds it
@@ -192,11 +198,29 @@ function readTaskFolder(taskDir) {
       `The task folder ${taskDir} has no requirements.lock. The task was packaged wrongly.`,
     );
   }
+  const wheelRequirement = path.join(taskDir, WHEEL_REQUIREMENT);
+  let pinned = null;
+  try {
+    const name = wheels[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const line = new RegExp(`^\\./${name} --hash=sha256:([0-9a-f]{64})\\s*$`, 'm');
+    pinned = line.exec(fs.readFileSync(wheelRequirement, 'utf8'));
+  } catch {
+    // reported below
+  }
+  if (!pinned) {
+    throw new ShimError(
+      `The task folder ${taskDir} has no ${WHEEL_REQUIREMENT} naming ${wheels[0]} with its sha256. ` +
+        'The task was packaged wrongly.',
+    );
+  }
   return {
     command,
     wheel: path.join(taskDir, wheels[0]),
     version: wheels[0].split('-')[1],
     lock,
+    wheelRequirement,
+    wheelSha256: pinned[1],
+    dir: taskDir,
   };
 }
 
@@ -537,10 +561,11 @@ function breakLock(lockDir, holder) {
  * Run a set-up step, its output captured (streamed with system.debug, except the stdout of an
  * `answer` step, which is what it answers); resolves to its stdout; a ShimError if it fails.
  */
-function runStep(what, cmd, args, hint, { answer = false } = {}) {
+function runStep(what, cmd, args, hint, { answer = false, cwd = undefined } = {}) {
   return new Promise((resolve, reject) => {
     const shown = debugEnabled ? 'inherit' : 'pipe';
     const child = childProcess.spawn(cmd, args, {
+      cwd,
       env: process.env,
       stdio: ['ignore', answer ? 'pipe' : shown, shown],
       windowsHide: true,
@@ -629,10 +654,15 @@ async function buildVenv(task, python, venvDir, expected, why) {
         'or add a UsePythonVersion@0 step before this task.');
     debug(`virtual environment created in ${seconds(started)}`);
     const pipStarted = Date.now();
+    // In the task folder: requirements-slotwise.txt names the wheel by a path relative to it.
     await runStep('pip install', venvPython(tmpDir),
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', task.lock, task.wheel],
+      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--require-hashes', '--no-deps',
+        '-r', task.lock, '-r', task.wheelRequirement],
       'If this agent cannot reach pypi.org, give pip a package index or a wheelhouse through the pipeline ' +
-        'variables PIP_INDEX_URL, or PIP_FIND_LINKS with PIP_NO_INDEX=true.');
+        'variables PIP_INDEX_URL, or PIP_FIND_LINKS (an absolute path: slotwise\'s release offers ' +
+        'wheelhouses for Linux and Windows x64) with PIP_NO_INDEX=true. A hash that does not match means ' +
+        'a package from that index or wheelhouse is not the one slotwise was released with.',
+      { cwd: task.dir });
     debug(`dependencies installed in ${seconds(pipStarted)}`);
     const verify = JSON.parse(await runStep('checking the new environment', venvPython(tmpDir),
       ['-c', VERIFY_SCRIPT], 'The installed packages do not import: the wheel or the lock file is wrong.',
@@ -654,6 +684,15 @@ async function buildVenv(task, python, venvDir, expected, why) {
 /** The venv's Python for this task, set up first if needed. Warm path: a few file reads, no pip. */
 async function ensureVenv(task, python, env) {
   const expected = { wheel_sha256: sha256(task.wheel), lock_sha256: sha256(task.lock) };
+  if (expected.wheel_sha256 !== task.wheelSha256) {
+    throw new ShimError(
+      `The slotwise wheel ${task.wheel} is not the one this task was packaged with: its sha256 is ` +
+        `${expected.wheel_sha256}, ${WHEEL_REQUIREMENT} says ${task.wheelSha256}. The task folder was ` +
+        'changed or damaged after packaging: reinstall the slotwise extension (or clean the agent\'s ' +
+        'tasks folder to have it downloaded again). Nothing was installed.',
+      'the slotwise wheel in the task folder does not match its packaged sha256',
+    );
+  }
   const { root, note } = installRoot(env);
   const venvDir = path.join(root, 'slotwise', task.version, python.version.slice(0, 2).join('.'));
   const why = notReadyReason(venvDir, expected);

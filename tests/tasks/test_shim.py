@@ -176,7 +176,7 @@ def test_failed_bootstrap_says_why_leaves_no_marker_and_a_rerun_after_the_fix_wo
     assert not venv.exists()
     assert leftovers(venv) == []
 
-    (task / standin.name).write_bytes(standin.read_bytes())
+    stage_task(tmp_path / "task", standin, "")  # the fix: a good wheel, packaged again
     fixed = run_shim(task, agent.env(), agent.cwd)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "Setting up slotwise" in fixed.stdout
