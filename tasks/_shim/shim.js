@@ -17,13 +17,15 @@
  *      requirements-slotwise.txt (the slotwise wheel beside it with its sha256, taken at packaging):
  *      `pip install --require-hashes --no-deps -r requirements.lock -r requirements-slotwise.txt`,
  *      run in the task folder, so every file pip installs is checked and only the lock is installed
- *      (a wheel whose hash differs is refused before pip runs). pip's own PIP_INDEX_URL /
- *      PIP_FIND_LINKS / PIP_NO_INDEX are honoured because the environment is passed through (an
- *      offline wheelhouse from `scripts/package --wheelhouse`). Two jobs starting at once are safe: a
- *      lock directory serialises the work, the venv is built in a temporary sibling and renamed into
- *      place with its completion marker inside, so a half-built venv is never used. Before the marker
- *      is written, the new venv's Python proves slotwise imports and lists one file of every installed
- *      distribution (its METADATA and a module); every run checks those files still exist (a few dozen
+ *      (a wheel whose hash differs is refused before pip runs), with --no-compile: the check below
+ *      compiles what the tasks import, not every module pip installed.
+ *      pip's own PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX are honoured because the environment
+ *      is passed through (an offline wheelhouse from `scripts/package --wheelhouse`). Two jobs
+ *      starting at once are safe: a lock directory serialises the work, the venv is built in a
+ *      temporary sibling and renamed into place with its completion marker inside, so a half-built
+ *      venv is never used. Before the marker is written, the new venv's Python proves every module of
+ *      slotwise.agent imports (each task's) and lists one file of every installed distribution (its
+ *      METADATA and a module); every run checks those files still exist (a few dozen
  *      stat calls), so a venv damaged after it was marked complete is rebuilt, not run;
  *   4. runs `<venv python> -m slotwise.agent <command> <taskDir>` with the environment untouched,
  *      forwards SIGINT/SIGTERM/SIGHUP to it (SIGKILL after a grace period) and exits with its code.
@@ -398,14 +400,21 @@ function installRoot(env) {
   throw new ShimError(`No writable directory to set slotwise up in (tried ${tried}).`);
 }
 
-// Run by the new venv's Python before the marker is written: slotwise must import, and every
-// installed distribution names one METADATA file and one module file that exist inside the venv
-// (relative to it), which later runs check for: a damaged venv is set up again instead of failing
-// with a traceback. Files outside the venv (an editable install) or missing already are not listed.
+// Run by the new venv's Python before the marker is written: slotwise.agent and every module of it
+// (each task's, and so all they import) must import, and every installed distribution names one
+// METADATA file and one module file that exist inside the venv (relative to it), which later runs
+// check for: a damaged venv is set up again instead of failing with a traceback. Files outside the
+// venv (an editable install) or missing already are not listed. pip installs with --no-compile
+// (compiling all it installs is most of its time): these imports write the bytecode of what the
+// tasks import, even where PYTHONDONTWRITEBYTECODE is set, so every later run finds it compiled.
 const VERIFY_SCRIPT = [
-  'import importlib.metadata as md, importlib.util, json, os, sys',
+  'import importlib, importlib.metadata as md, importlib.util, json, os, pkgutil, sys',
+  'sys.dont_write_bytecode = False',
   'import slotwise.agent',
   'if importlib.util.find_spec("slotwise.agent.__main__") is None: sys.exit("slotwise.agent.__main__ is missing")',
+  'for module in pkgutil.iter_modules(slotwise.agent.__path__, "slotwise.agent."):',
+  '    if not module.name.endswith(".__main__"):',
+  '        importlib.import_module(module.name)',
   'out = set()',
   'for dist in md.distributions():',
   '    found = {}',
@@ -657,7 +666,7 @@ async function buildVenv(task, python, venvDir, expected, why) {
     // In the task folder: requirements-slotwise.txt names the wheel by a path relative to it.
     await runStep('pip install', venvPython(tmpDir),
       ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--require-hashes', '--no-deps',
-        '-r', task.lock, '-r', task.wheelRequirement],
+        '--no-compile', '-r', task.lock, '-r', task.wheelRequirement],
       'If this agent cannot reach pypi.org, give pip a package index or a wheelhouse through the pipeline ' +
         'variables PIP_INDEX_URL, or PIP_FIND_LINKS (an absolute path: slotwise\'s release offers ' +
         'wheelhouses for Linux and Windows x64) with PIP_NO_INDEX=true. A hash that does not match means ' +

@@ -187,8 +187,6 @@ def _service_connection_env(emulator: Emulator) -> dict[str, str]:
 
 
 def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) -> None:
-    lock = tmp_path / "requirements.lock"
-    lock.write_text(artifacts.lock)
     shim_walls, shim_setups, by_hand = [], [], []
     for run in range(COLD_RUNS):
         agent = Agent.create(tmp_path / f"cold{run}", wheelhouse=artifacts.wheelhouse)
@@ -200,7 +198,7 @@ def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) 
         assert ready, result.stdout + result.stderr
         shim_setups.append(float(ready.group(1)))
 
-        # the same two steps by hand, same environment
+        # the same two steps by hand, same environment, in the task folder as the shim does
         venv = tmp_path / f"byhand{run}"
         env = agent.env()
         started = time.perf_counter()
@@ -209,12 +207,14 @@ def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) 
         )
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
         subprocess.run(
-            [*pip, "--no-input", "-r", str(lock), str(artifacts.wheel)],
+            [*pip, "--no-input", "--require-hashes", "--no-deps", "-r", "requirements.lock",
+             "-r", "requirements-slotwise.txt"],
             env=env,
+            cwd=task,
             check=True,
             capture_output=True,
             timeout=600,
-        )
+        )  # fmt: skip
         by_hand.append(time.perf_counter() - started)
     shim_wall = statistics.median(shim_walls)
     hand = statistics.median(by_hand)

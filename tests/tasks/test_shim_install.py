@@ -9,7 +9,8 @@ requirements-slotwise.txt`` in the task folder, as scripts/package ships them.
 - only the lock is installed: the wheel's own Requires-Dist (slotwise's declares azure-devops, the
   CLI's and the releases' dependencies) is not followed;
 - an agent without package access bootstraps from the Linux x64 wheelhouse ``scripts/package
-  --wheelhouse`` makes (``python -m slotwise_build wheelhouse``), with the index switched off.
+  --wheelhouse`` makes (``python -m slotwise_build wheelhouse``), with the index switched off; pip
+  compiles nothing (``--no-compile``), the set-up's check compiles what the tasks import.
 """
 
 from __future__ import annotations
@@ -155,10 +156,21 @@ def test_an_agent_without_package_access_bootstraps_from_the_linux_wheelhouse(
     assert agent.env()["PIP_NO_INDEX"] == "1"
     lock = (ROOT / "tasks" / "_runtime" / "requirements.lock").read_text()
     task = stage_task(tmp_path / "agent" / "tasks" / "smoke-test", house / slotwise_wheel.name, lock)
-    result = run_shim(task, agent.env(), agent.cwd, timeout=600)
+    # an agent whose Python writes no bytecode: the set-up still compiles what the tasks import
+    result = run_shim(task, agent.env(PYTHONDONTWRITEBYTECODE="1"), agent.cwd, timeout=600)
     assert shim_failure(result.stdout) is None, result.stdout + result.stderr
     assert "is ready" in result.stdout
     venv = agent.venv_dir(slotwise_wheel.name.split("-")[1])
+    site = next((venv / "lib").glob("python3.*/site-packages"))
+    tag = sys.implementation.cache_tag
+    for module in ("slotwise/agent/task_deploy", "slotwise/agent/task_swap", "slotwise/slots/swap"):
+        folder, name = module.rsplit("/", 1)
+        assert (site / folder / "__pycache__" / f"{name}.{tag}.pyc").is_file(), module
+    # pip compiled nothing: what the tasks never import (the async client, jsonschema's tests) is not
+    never_imported = [site / "azure" / "mgmt" / "web" / "aio", site / "jsonschema" / "tests"]
+    for folder in never_imported:
+        assert list(folder.rglob("*.py")), folder
+        assert not list(folder.rglob("*.pyc")), folder
     check = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import slotwise.agent, azure.mgmt.web, jsonschema, yaml"],
         capture_output=True,
