@@ -18,7 +18,8 @@
  *      `pip install --require-hashes --no-deps -r requirements.lock -r requirements-slotwise.txt`,
  *      run in the task folder, so every file pip installs is checked and only the lock is installed
  *      (a wheel whose hash differs is refused before pip runs), with --no-compile: the check below
- *      compiles what the tasks import, not every module pip installed.
+ *      compiles what the tasks import, not every module pip installed. pip is the one Python bundles
+ *      for ensurepip, run from its wheel into a venv made --without-pip (the venv needs no pip).
  *      pip's own PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX are honoured because the environment
  *      is passed through (an offline wheelhouse from `scripts/package --wheelhouse`). Two jobs
  *      starting at once are safe: a lock directory serialises the work, the venv is built in a
@@ -641,6 +642,37 @@ function removeLeftovers(venvDir) {
   }
 }
 
+// Run by the chosen Python: the pip wheel its ensurepip would install into a new venv (bundled with
+// Python, or where a distribution keeps it: WHEEL_PKG_DIR, e.g. Debian's /usr/share/python-wheels).
+const PIP_WHEEL_SCRIPT = [
+  'import ensurepip, glob, os, sys',
+  'dirs = [getattr(ensurepip, "_WHEEL_PKG_DIR", None), os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")]',
+  'found = [w for d in dirs if d for w in sorted(glob.glob(os.path.join(d, "pip-*.whl")))]',
+  'same = [w for w in found if os.path.basename(w).startswith("pip-%s-" % ensurepip.version())]',
+  'sys.stdout.write((same or found or [""])[0])',
+].join('\n');
+
+/**
+ * The pip wheel ensurepip bundles with `python`, or '' (then the venv gets pip the usual way). pip runs
+ * from that wheel with the venv's Python (`<venv python> <wheel>/pip install ...`, as ensurepip itself
+ * runs it): the same pip, without installing pip (and, up to 3.11, setuptools) into a venv that only
+ * runs slotwise, which was most of a cold set-up's time.
+ */
+async function bundledPip(python) {
+  try {
+    const wheel = (await runStep('finding the pip bundled with Python', python.cmd,
+      [...python.args, '-c', PIP_WHEEL_SCRIPT], '', { answer: true })).trim();
+    if (wheel && fs.statSync(wheel).isFile()) {
+      debug(`pip from ${wheel}`);
+      return wheel;
+    }
+  } catch (err) {
+    if (err instanceof Cancelled) throw err;
+    debug(`no bundled pip wheel: ${err.message}`);
+  }
+  return '';
+}
+
 /** Build the venv in a temporary sibling, write the marker, rename it into place. */
 async function buildVenv(task, python, venvDir, expected, why) {
   const started = Date.now();
@@ -658,15 +690,17 @@ async function buildVenv(task, python, venvDir, expected, why) {
   };
   try {
     const base = [python.cmd, ...python.args].join(' ');
-    await runStep(`${base} -m venv`, python.cmd, [...python.args, '-m', 'venv', tmpDir],
+    const pipWheel = await bundledPip(python);
+    await runStep(`${base} -m venv`, python.cmd,
+      [...python.args, '-m', 'venv', ...(pipWheel ? ['--without-pip'] : []), tmpDir],
       'On Debian or Ubuntu install the python3-venv package, ' +
         'or add a UsePythonVersion@0 step before this task.');
     debug(`virtual environment created in ${seconds(started)}`);
     const pipStarted = Date.now();
     // In the task folder: requirements-slotwise.txt names the wheel by a path relative to it.
     await runStep('pip install', venvPython(tmpDir),
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--require-hashes', '--no-deps',
-        '--no-compile', '-r', task.lock, '-r', task.wheelRequirement],
+      [...(pipWheel ? [path.join(pipWheel, 'pip')] : ['-m', 'pip']), 'install', '--disable-pip-version-check',
+        '--no-input', '--require-hashes', '--no-deps', '--no-compile', '-r', task.lock, '-r', task.wheelRequirement],
       'If this agent cannot reach pypi.org, give pip a package index or a wheelhouse through the pipeline ' +
         'variables PIP_INDEX_URL, or PIP_FIND_LINKS (an absolute path: slotwise\'s release offers ' +
         'wheelhouses for Linux and Windows x64) with PIP_NO_INDEX=true. A hash that does not match means ' +

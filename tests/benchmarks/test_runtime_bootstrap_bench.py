@@ -47,7 +47,7 @@ pytestmark = pytest.mark.skipif(NODE is None, reason=NODE_MISSING)
 
 BEFORE_COMMIT = "cccac27"
 BEFORE_LOCK = Path(__file__).parent / "fixtures" / "requirements-before.lock"
-COLD_RUNS = 3
+COLD_RUNS = 5
 WARM_RUNS = 10
 GOAL = 0.30
 

@@ -5,7 +5,8 @@
   wheel, and, once ``slotwise.agent`` exists, to its first HTTP request against the emulator (the
   emulator's request log timestamps). Goal: <= 1 s.
 - cold: the first task on an agent: venv + pip install from a local wheelhouse (no index), against
-  the same two steps run by hand.
+  the same two steps run by hand (a venv without pip, the pip Python bundles run from its wheel,
+  ``--no-compile``: as the shim runs them, without its check that compiles what the tasks import).
 
 Baseline measured in the same run: ``node -e ""`` + ``python -c ""`` start-up (what any Node-handler
 task running Python pays at least). Prints medians and ratios.
@@ -203,11 +204,19 @@ def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) 
         env = agent.env()
         started = time.perf_counter()
         subprocess.run(
-            [str(base_python()), "-m", "venv", str(venv)], env=env, check=True, capture_output=True
+            [str(base_python()), "-m", "venv", "--without-pip", str(venv)],
+            env=env,
+            check=True,
+            capture_output=True,
         )
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+        pip = [
+            str(venv / "bin" / "python"),
+            f"{_bundled_pip()}/pip",
+            "install",
+            "--disable-pip-version-check",
+        ]
         subprocess.run(
-            [*pip, "--no-input", "--require-hashes", "--no-deps", "-r", "requirements.lock",
+            [*pip, "--no-input", "--require-hashes", "--no-deps", "--no-compile", "-r", "requirements.lock",
              "-r", "requirements-slotwise.txt"],
             env=env,
             cwd=task,
@@ -226,3 +235,15 @@ def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) 
         f"[task-startup]   venv + pip by hand   median {hand:.2f} s\n"
         f"[task-startup]   ratio shim / by hand {shim_wall / hand:.2f}"
     )
+
+
+def _bundled_pip() -> str:
+    """The pip wheel ensurepip bundles with the base Python (what the shim runs pip from)."""
+    script = (
+        "import ensurepip, glob, os; d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'); "
+        "d = getattr(ensurepip, '_WHEEL_PKG_DIR', None) or d; "
+        "print(sorted(glob.glob(os.path.join(d, 'pip-*.whl')))[0])"
+    )
+    return subprocess.run(
+        [str(base_python()), "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()

@@ -153,29 +153,46 @@ sys.exit(99)
 def standin_wheel(dest: Path, agent_source: str = STANDIN_AGENT, requires: tuple[str, ...] = ()) -> Path:
     """A minimal ``slotwise`` wheel whose ``slotwise.agent`` is the stand-in above; its METADATA
     declares ``requires`` (none by default)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    info = f"slotwise-{STANDIN_VERSION}.dist-info"
-    files = {
+    modules = {
         "slotwise/__init__.py": b"",
         "slotwise/agent/__init__.py": b"",
         "slotwise/agent/__main__.py": agent_source.encode(),
+    }
+    return plain_wheel(dest, "slotwise", STANDIN_VERSION, modules, requires)
+
+
+def plain_wheel(
+    dest: Path, name: str, version: str, modules: Mapping[str, bytes], requires: tuple[str, ...] = ()
+) -> Path:
+    """A pure-Python wheel ``name``-``version`` holding ``modules`` (path in the wheel -> content)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    info = f"{name.replace('-', '_')}-{version}.dist-info"
+    files = {
+        **modules,
         f"{info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: slotwise\nVersion: {STANDIN_VERSION}\n"
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
             + "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
         ).encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
-    for name, data in files.items():
+    for path, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(data)}")
+        record.append(f"{path},sha256={digest},{len(data)}")
     record.append(f"{info}/RECORD,,")
-    wheel = dest / f"slotwise-{STANDIN_VERSION}-py3-none-any.whl"
+    wheel = dest / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
+        for path, data in files.items():
+            archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data)
         archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
     return wheel
+
+
+def locked(wheel: Path) -> str:
+    """A lock line pinning ``wheel`` (a plain wheel) with its hash."""
+    name, version = wheel.name.split("-")[:2]
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    return f"{name.replace('_', '-')}=={version} \\\n    --hash=sha256:{digest}\n"
 
 
 # ---- staging and running ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import zipfile
@@ -33,6 +34,7 @@ from tests.tasks.shimkit import (
     ROOT,
     STANDIN_VERSION,
     Agent,
+    base_python,
     run_shim,
     shim_failure,
     stage_task,
@@ -110,16 +112,43 @@ def test_only_the_lock_is_installed_not_the_wheels_own_requirements(tmp_path: Pa
     task = stage_task(tmp_path / "task", wheel, lock)
     result = run_shim(task, agent.env(), agent.cwd)
     assert result.returncode == 0, result.stdout + result.stderr
-    venv = agent.venv_dir(STANDIN_VERSION)
+    assert installed(agent.venv_dir(STANDIN_VERSION)) == ["idna", "slotwise"]
+
+
+def installed(venv: Path) -> list[str]:
+    """The distributions installed in ``venv``, as its Python sees them."""
+    script = "import importlib.metadata as m, json; print(json.dumps([d.name for d in m.distributions()]))"
     listed = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
-        capture_output=True,
-        text=True,
-        check=True,
+        [str(venv / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True
     )
-    installed = {entry["name"].lower() for entry in json.loads(listed.stdout)}
-    assert {"slotwise", "idna"} <= installed
-    assert "click" not in installed
+    return sorted(name.lower() for name in json.loads(listed.stdout))
+
+
+def test_pip_runs_from_pythons_bundled_wheel_and_is_not_installed(tmp_path: Path, standin: Path) -> None:
+    """The venv is made --without-pip; pip is the one ensurepip bundles, run from its wheel."""
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", standin, "")
+    result = run_shim(task, agent.env(SYSTEM_DEBUG="true"), agent.cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+    bundled = re.search(r"##vso\[task\.debug\]pip from (\S+pip-[\d.]+-py3-none-any\.whl)", result.stdout)
+    assert bundled, result.stdout
+    assert Path(bundled.group(1)).is_file()
+    assert installed(agent.venv_dir(STANDIN_VERSION)) == ["slotwise"]
+
+
+def test_without_a_bundled_pip_wheel_the_venv_gets_pip_as_usual(tmp_path: Path, standin: Path) -> None:
+    """A Python whose ensurepip holds no wheel (the shim's probe fails): ``python -m venv`` with pip."""
+    wrapper = tmp_path / "bin" / "python3"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        f'#!/bin/sh\ncase "$*" in *ensurepip.version*) exit 1;; esac\nexec "{base_python()}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    agent = Agent.create(tmp_path)
+    task = stage_task(tmp_path / "task", standin, "")
+    result = run_shim(task, agent.env(path=f"{wrapper.parent}:/usr/bin:/bin"), agent.cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pip" in installed(agent.venv_dir(STANDIN_VERSION))
 
 
 def _sha256(path: Path) -> str:
