@@ -8,9 +8,11 @@
 
 BEFORE: the shim of commit cccac27 (``pip install -r requirements.lock <wheel>``, resolving) with that
 commit's lock (tests/benchmarks/fixtures/requirements-before.lock: every runtime dependency of the wheel,
-33 pins, as slotwise.packaging wrote it). AFTER: this checkout's shim (``--require-hashes --no-deps``)
-with tasks/_runtime/requirements.lock. Same slotwise wheel, same base Python (so the same pip in the
-new venv). Goal: the cold bootstrap at least 30% faster. Prints medians and the ratio.
+33 pins, as slotwise.packaging wrote it). AFTER: this checkout's shim with tasks/_runtime/requirements.lock
+(``--require-hashes --no-deps --no-compile``, the pip wheel Python bundles run into a venv made without
+pip, then the tasks' modules imported, which compiles them). Same slotwise wheel, same base Python, so
+the same pip (the one its ensurepip holds). Goal: the cold bootstrap at least 30% faster. Prints
+medians and the ratio.
 """
 
 from __future__ import annotations
