@@ -12,13 +12,21 @@
  *      tool cache ($AGENT_TOOLSDIRECTORY/Python/<version>/<arch>, with its <arch>.complete marker),
  *      then python3/python on PATH (py -3 on Windows);
  *   3. sets up, once per slotwise version and Python minor version, a virtual environment in
- *      $AGENT_TOOLSDIRECTORY/slotwise/<version>/<major.minor>/ from the wheel and requirements.lock
- *      shipped in the task folder (pip's own PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX are
- *      honoured because the environment is passed through). Two jobs starting at once are safe: a
- *      lock directory serialises the work, the venv is built in a temporary sibling and renamed into
- *      place with its completion marker inside, so a half-built venv is never used. Before the marker
- *      is written, the new venv's Python proves slotwise imports and lists one file of every installed
- *      distribution (its METADATA and a module); every run checks those files still exist (a few dozen
+ *      $AGENT_TOOLSDIRECTORY/slotwise/<version>/<major.minor>/ from what the task folder ships:
+ *      requirements.lock (exactly what the tasks import, pinned for Python 3.10-3.13, with hashes) and
+ *      requirements-slotwise.txt (the slotwise wheel beside it with its sha256, taken at packaging):
+ *      `pip install --require-hashes --no-deps -r requirements.lock -r requirements-slotwise.txt`,
+ *      run in the task folder, so every file pip installs is checked and only the lock is installed
+ *      (a wheel whose hash differs is refused before pip runs), with --no-compile: the check below
+ *      compiles what the tasks import, not every module pip installed. pip is the one Python bundles
+ *      for ensurepip, run from its wheel into a venv made --without-pip (the venv needs no pip).
+ *      pip's own PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX are honoured because the environment
+ *      is passed through (an offline wheelhouse from `scripts/package --wheelhouse`). Two jobs
+ *      starting at once are safe: a lock directory serialises the work, the venv is built in a
+ *      temporary sibling and renamed into place with its completion marker inside, so a half-built
+ *      venv is never used. Before the marker is written, the new venv's Python proves every module of
+ *      slotwise.agent imports (each task's) and lists one file of every installed distribution (its
+ *      METADATA and a module); every run checks those files still exist (a few dozen
  *      stat calls), so a venv damaged after it was marked complete is rebuilt, not run;
  *   4. runs `<venv python> -m slotwise.agent <command> <taskDir>` with the environment untouched,
  *      forwards SIGINT/SIGTERM/SIGHUP to it (SIGKILL after a grace period) and exits with its code.
@@ -41,6 +49,7 @@ const path = require('node:path');
 const MIN_PYTHON = [3, 10];
 const IS_WINDOWS = process.platform === 'win32';
 const MARKER = '.slotwise-complete'; // written inside the venv, last, only when everything succeeded
+const WHEEL_REQUIREMENT = 'requirements-slotwise.txt'; // `./<wheel> --hash=sha256:<hex>`, by scripts/package
 const PROBE_TIMEOUT_MS = 10000; // how long one `python -c ...` version check may take
 const LOCK_POLL_MS = 500; // how often a waiting job looks at the lock again
 const LOCK_STALE_MS = 30 * 60 * 1000; // a set-up lock this old is stale whoever holds it
@@ -192,11 +201,29 @@ function readTaskFolder(taskDir) {
       `The task folder ${taskDir} has no requirements.lock. The task was packaged wrongly.`,
     );
   }
+  const wheelRequirement = path.join(taskDir, WHEEL_REQUIREMENT);
+  let pinned = null;
+  try {
+    const name = wheels[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const line = new RegExp(`^\\./${name} --hash=sha256:([0-9a-f]{64})\\s*$`, 'm');
+    pinned = line.exec(fs.readFileSync(wheelRequirement, 'utf8'));
+  } catch {
+    // reported below
+  }
+  if (!pinned) {
+    throw new ShimError(
+      `The task folder ${taskDir} has no ${WHEEL_REQUIREMENT} naming ${wheels[0]} with its sha256. ` +
+        'The task was packaged wrongly.',
+    );
+  }
   return {
     command,
     wheel: path.join(taskDir, wheels[0]),
     version: wheels[0].split('-')[1],
     lock,
+    wheelRequirement,
+    wheelSha256: pinned[1],
+    dir: taskDir,
   };
 }
 
@@ -374,14 +401,21 @@ function installRoot(env) {
   throw new ShimError(`No writable directory to set slotwise up in (tried ${tried}).`);
 }
 
-// Run by the new venv's Python before the marker is written: slotwise must import, and every
-// installed distribution names one METADATA file and one module file that exist inside the venv
-// (relative to it), which later runs check for: a damaged venv is set up again instead of failing
-// with a traceback. Files outside the venv (an editable install) or missing already are not listed.
+// Run by the new venv's Python before the marker is written: slotwise.agent and every module of it
+// (each task's, and so all they import) must import, and every installed distribution names one
+// METADATA file and one module file that exist inside the venv (relative to it), which later runs
+// check for: a damaged venv is set up again instead of failing with a traceback. Files outside the
+// venv (an editable install) or missing already are not listed. pip installs with --no-compile
+// (compiling all it installs is most of its time): these imports write the bytecode of what the
+// tasks import, even where PYTHONDONTWRITEBYTECODE is set, so every later run finds it compiled.
 const VERIFY_SCRIPT = [
-  'import importlib.metadata as md, importlib.util, json, os, sys',
+  'import importlib, importlib.metadata as md, importlib.util, json, os, pkgutil, sys',
+  'sys.dont_write_bytecode = False',
   'import slotwise.agent',
   'if importlib.util.find_spec("slotwise.agent.__main__") is None: sys.exit("slotwise.agent.__main__ is missing")',
+  'for module in pkgutil.iter_modules(slotwise.agent.__path__, "slotwise.agent."):',
+  '    if not module.name.endswith(".__main__"):',
+  '        importlib.import_module(module.name)',
   'out = set()',
   'for dist in md.distributions():',
   '    found = {}',
@@ -537,10 +571,11 @@ function breakLock(lockDir, holder) {
  * Run a set-up step, its output captured (streamed with system.debug, except the stdout of an
  * `answer` step, which is what it answers); resolves to its stdout; a ShimError if it fails.
  */
-function runStep(what, cmd, args, hint, { answer = false } = {}) {
+function runStep(what, cmd, args, hint, { answer = false, cwd = undefined } = {}) {
   return new Promise((resolve, reject) => {
     const shown = debugEnabled ? 'inherit' : 'pipe';
     const child = childProcess.spawn(cmd, args, {
+      cwd,
       env: process.env,
       stdio: ['ignore', answer ? 'pipe' : shown, shown],
       windowsHide: true,
@@ -607,6 +642,37 @@ function removeLeftovers(venvDir) {
   }
 }
 
+// Run by the chosen Python: the pip wheel its ensurepip would install into a new venv (bundled with
+// Python, or where a distribution keeps it: WHEEL_PKG_DIR, e.g. Debian's /usr/share/python-wheels).
+const PIP_WHEEL_SCRIPT = [
+  'import ensurepip, glob, os, sys',
+  'dirs = [getattr(ensurepip, "_WHEEL_PKG_DIR", None), os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")]',
+  'found = [w for d in dirs if d for w in sorted(glob.glob(os.path.join(d, "pip-*.whl")))]',
+  'same = [w for w in found if os.path.basename(w).startswith("pip-%s-" % ensurepip.version())]',
+  'sys.stdout.write((same or found or [""])[0])',
+].join('\n');
+
+/**
+ * The pip wheel ensurepip bundles with `python`, or '' (then the venv gets pip the usual way). pip runs
+ * from that wheel with the venv's Python (`<venv python> <wheel>/pip install ...`, as ensurepip itself
+ * runs it): the same pip, without installing pip (and, up to 3.11, setuptools) into a venv that only
+ * runs slotwise, which was most of a cold set-up's time.
+ */
+async function bundledPip(python) {
+  try {
+    const wheel = (await runStep('finding the pip bundled with Python', python.cmd,
+      [...python.args, '-c', PIP_WHEEL_SCRIPT], '', { answer: true })).trim();
+    if (wheel && fs.statSync(wheel).isFile()) {
+      debug(`pip from ${wheel}`);
+      return wheel;
+    }
+  } catch (err) {
+    if (err instanceof Cancelled) throw err;
+    debug(`no bundled pip wheel: ${err.message}`);
+  }
+  return '';
+}
+
 /** Build the venv in a temporary sibling, write the marker, rename it into place. */
 async function buildVenv(task, python, venvDir, expected, why) {
   const started = Date.now();
@@ -624,15 +690,22 @@ async function buildVenv(task, python, venvDir, expected, why) {
   };
   try {
     const base = [python.cmd, ...python.args].join(' ');
-    await runStep(`${base} -m venv`, python.cmd, [...python.args, '-m', 'venv', tmpDir],
+    const pipWheel = await bundledPip(python);
+    await runStep(`${base} -m venv`, python.cmd,
+      [...python.args, '-m', 'venv', ...(pipWheel ? ['--without-pip'] : []), tmpDir],
       'On Debian or Ubuntu install the python3-venv package, ' +
         'or add a UsePythonVersion@0 step before this task.');
     debug(`virtual environment created in ${seconds(started)}`);
     const pipStarted = Date.now();
+    // In the task folder: requirements-slotwise.txt names the wheel by a path relative to it.
     await runStep('pip install', venvPython(tmpDir),
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', task.lock, task.wheel],
+      [...(pipWheel ? [path.join(pipWheel, 'pip')] : ['-m', 'pip']), 'install', '--disable-pip-version-check',
+        '--no-input', '--require-hashes', '--no-deps', '--no-compile', '-r', task.lock, '-r', task.wheelRequirement],
       'If this agent cannot reach pypi.org, give pip a package index or a wheelhouse through the pipeline ' +
-        'variables PIP_INDEX_URL, or PIP_FIND_LINKS with PIP_NO_INDEX=true.');
+        'variables PIP_INDEX_URL, or PIP_FIND_LINKS (an absolute path: slotwise\'s release offers ' +
+        'wheelhouses for Linux and Windows x64) with PIP_NO_INDEX=true. A hash that does not match means ' +
+        'a package from that index or wheelhouse is not the one slotwise was released with.',
+      { cwd: task.dir });
     debug(`dependencies installed in ${seconds(pipStarted)}`);
     const verify = JSON.parse(await runStep('checking the new environment', venvPython(tmpDir),
       ['-c', VERIFY_SCRIPT], 'The installed packages do not import: the wheel or the lock file is wrong.',
@@ -654,6 +727,15 @@ async function buildVenv(task, python, venvDir, expected, why) {
 /** The venv's Python for this task, set up first if needed. Warm path: a few file reads, no pip. */
 async function ensureVenv(task, python, env) {
   const expected = { wheel_sha256: sha256(task.wheel), lock_sha256: sha256(task.lock) };
+  if (expected.wheel_sha256 !== task.wheelSha256) {
+    throw new ShimError(
+      `The slotwise wheel ${task.wheel} is not the one this task was packaged with: its sha256 is ` +
+        `${expected.wheel_sha256}, ${WHEEL_REQUIREMENT} says ${task.wheelSha256}. The task folder was ` +
+        'changed or damaged after packaging: reinstall the slotwise extension (or clean the agent\'s ' +
+        'tasks folder to have it downloaded again). Nothing was installed.',
+      'the slotwise wheel in the task folder does not match its packaged sha256',
+    );
+  }
   const { root, note } = installRoot(env);
   const venvDir = path.join(root, 'slotwise', task.version, python.version.slice(0, 2).join('.'));
   const why = notReadyReason(venvDir, expected);

@@ -5,7 +5,8 @@
   wheel, and, once ``slotwise.agent`` exists, to its first HTTP request against the emulator (the
   emulator's request log timestamps). Goal: <= 1 s.
 - cold: the first task on an agent: venv + pip install from a local wheelhouse (no index), against
-  the same two steps run by hand.
+  the same two steps run by hand (a venv without pip, the pip Python bundles run from its wheel,
+  ``--no-compile``: as the shim runs them, without its check that compiles what the tasks import).
 
 Baseline measured in the same run: ``node -e ""`` + ``python -c ""`` start-up (what any Node-handler
 task running Python pays at least). Prints medians and ratios.
@@ -187,8 +188,6 @@ def _service_connection_env(emulator: Emulator) -> dict[str, str]:
 
 
 def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) -> None:
-    lock = tmp_path / "requirements.lock"
-    lock.write_text(artifacts.lock)
     shim_walls, shim_setups, by_hand = [], [], []
     for run in range(COLD_RUNS):
         agent = Agent.create(tmp_path / f"cold{run}", wheelhouse=artifacts.wheelhouse)
@@ -200,21 +199,31 @@ def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) 
         assert ready, result.stdout + result.stderr
         shim_setups.append(float(ready.group(1)))
 
-        # the same two steps by hand, same environment
+        # the same two steps by hand, same environment, in the task folder as the shim does
         venv = tmp_path / f"byhand{run}"
         env = agent.env()
         started = time.perf_counter()
         subprocess.run(
-            [str(base_python()), "-m", "venv", str(venv)], env=env, check=True, capture_output=True
-        )
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
-        subprocess.run(
-            [*pip, "--no-input", "-r", str(lock), str(artifacts.wheel)],
+            [str(base_python()), "-m", "venv", "--without-pip", str(venv)],
             env=env,
             check=True,
             capture_output=True,
-            timeout=600,
         )
+        pip = [
+            str(venv / "bin" / "python"),
+            f"{_bundled_pip()}/pip",
+            "install",
+            "--disable-pip-version-check",
+        ]
+        subprocess.run(
+            [*pip, "--no-input", "--require-hashes", "--no-deps", "--no-compile", "-r", "requirements.lock",
+             "-r", "requirements-slotwise.txt"],
+            env=env,
+            cwd=task,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )  # fmt: skip
         by_hand.append(time.perf_counter() - started)
     shim_wall = statistics.median(shim_walls)
     hand = statistics.median(by_hand)
@@ -226,3 +235,15 @@ def test_cold_bootstrap_from_a_wheelhouse(tmp_path: Path, artifacts: Artifacts) 
         f"[task-startup]   venv + pip by hand   median {hand:.2f} s\n"
         f"[task-startup]   ratio shim / by hand {shim_wall / hand:.2f}"
     )
+
+
+def _bundled_pip() -> str:
+    """The pip wheel ensurepip bundles with the base Python (what the shim runs pip from)."""
+    script = (
+        "import ensurepip, glob, os; d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'); "
+        "d = getattr(ensurepip, '_WHEEL_PKG_DIR', None) or d; "
+        "print(sorted(glob.glob(os.path.join(d, 'pip-*.whl')))[0])"
+    )
+    return subprocess.run(
+        [str(base_python()), "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()

@@ -1,4 +1,5 @@
-"""scripts/package end to end: the real wheel, the lock, tfx-cli from scripts/tfx, the .vsix.
+"""scripts/package end to end: the real wheel, the lock, tfx-cli from scripts/tfx, the .vsix; and what
+the wheel must not carry (build tooling, a web server outside an extra).
 
 Runs the script as a user would (into a temporary build and dist directory). Needs Node.js and npm
 for tfx-cli, so it is skipped without them; ``npm ci`` runs once per package-lock.json change and is
@@ -7,6 +8,7 @@ cached in scripts/tfx/node_modules, so a warm run takes a few seconds.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -14,15 +16,16 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from importlib.metadata import distribution
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
-from slotwise.packaging import project_version, task_folders, task_version
+from slotwise_build.project import project_version, task_folders, task_version
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCK = ROOT / "tasks" / "_runtime" / "requirements.lock"
+WEB_SERVERS = ("starlette", "uvicorn", "trustme")
 NO_NODE = shutil.which("npm") is None or shutil.which("node") is None
 
 
@@ -72,7 +75,8 @@ def test_package_builds_a_complete_vsix(tmp_path: Path) -> None:
         for folder in folders:
             base = f"tasks/{folder}/"
             wheel = f"{base}slotwise-{version}-py3-none-any.whl"
-            assert {f"{base}task.json", f"{base}shim.js", f"{base}requirements.lock", wheel} <= names
+            shipped = {f"{base}task.json", f"{base}shim.js", f"{base}requirements.lock", wheel}
+            assert shipped | {f"{base}requirements-slotwise.txt"} <= names
             task = json.loads(archive.read(base + "task.json"))
             committed = json.loads((ROOT / "tasks" / folder / "task.json").read_text(encoding="utf-8"))
             assert task["version"] == task_version(version)
@@ -82,14 +86,10 @@ def test_package_builds_a_complete_vsix(tmp_path: Path) -> None:
                 committed["inputs"],
             )
             assert archive.read(base + "shim.js") == shim
-            lock = archive.read(base + "requirements.lock").decode()
-            pinned = {
-                Requirement(line).name.lower(): str(Requirement(line).specifier)
-                for line in lock.splitlines()
-                if line and not line.startswith("#")
-            }
-            assert pinned["azure-mgmt-web"] == f"=={distribution('azure-mgmt-web').version}"
-            assert "pytest" not in pinned
+            assert archive.read(base + "requirements.lock") == LOCK.read_bytes()  # the committed lock
+            digest = hashlib.sha256(archive.read(wheel)).hexdigest()
+            requirement = archive.read(base + "requirements-slotwise.txt").decode()
+            assert f"\n./{wheel.rsplit('/', 1)[1]} --hash=sha256:{digest}\n" in requirement
             inner = tmp_path / "wheel.whl"
             inner.write_bytes(archive.read(wheel))
             with zipfile.ZipFile(inner) as built:
@@ -119,3 +119,27 @@ def test_package_refuses_a_task_json_tfx_would_only_warn_about(tmp_path: Path) -
     assert result.returncode == 1, result.stderr
     assert "smoke-test/task.json: friendlyName must be 1 to 40 characters" in result.stderr
     assert not (copy / "dist").exists() or not list((copy / "dist").iterdir())
+
+
+def test_package_ships_no_build_tooling_and_no_web_server_in_the_wheel(tmp_path: Path) -> None:
+    """``pip install slotwise`` brings what slotwise runs: slotwise_build stays in scripts/, the
+    emulator's web server only comes with an extra (``slotwise[emulator]``). Stops after staging."""
+    result = run_package(ROOT, "--no-vsix", "--build-dir", str(tmp_path / "build"))
+    assert result.returncode == 0, result.stderr
+    (wheel,) = (tmp_path / "build" / "wheel").glob("slotwise-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        sources = {n: archive.read(n).decode() for n in names if n.endswith(".py")}
+        (metadata_name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(metadata_name).decode()
+    assert "slotwise/agent/__main__.py" in names  # the wheel is complete
+    assert not [n for n in names if n.startswith("slotwise_build/") or n == "slotwise/packaging.py"]
+    importing = [
+        n
+        for n, text in sources.items()
+        if re.search(r"^\s*(from|import)\s+(packaging|slotwise_build)\b", text, re.M)
+    ]
+    assert importing == [], "build tooling (packaging, slotwise_build) imported by the wheel"
+    requires = [Requirement(line) for line in re.findall(r"^Requires-Dist: (.+)$", metadata, re.M)]
+    outside_an_extra = [r for r in requires if r.marker is None or "extra" not in str(r.marker)]
+    assert [str(r) for r in outside_an_extra if r.name.lower() in WEB_SERVERS] == []

@@ -2,12 +2,13 @@
 
 The agent runs ``node <taskDir>/shim.js`` with the job's working directory as cwd and INPUT_*,
 ENDPOINT_*, SYSTEM_*, AGENT_* variables in the environment. Here a task folder is staged in a
-temporary directory (shim.js, task.json, one wheel, requirements.lock, as ``scripts/package`` lays it
-out) and run with a small, explicit environment: no variable of the developer's shell leaks in, and
-pip reads no configuration file, so a bootstrap uses only the local wheelhouse it is given.
+temporary directory (shim.js, task.json, one wheel, requirements.lock and requirements-slotwise.txt,
+as ``scripts/package`` lays it out) and run with a small, explicit environment: no variable of the
+developer's shell leaks in, and pip reads no configuration file, so a bootstrap uses only the local
+wheelhouse it is given.
 
-Also here: building slotwise's wheel and the lock of its runtime dependencies (pinned to the versions
-installed in this virtual environment), a wheelhouse for them, and a tiny stand-in ``slotwise`` wheel
+Also here: building slotwise's wheel, the tasks' committed lock (tasks/_runtime/requirements.lock), a
+wheelhouse of it (pip download, checked against its hashes), and a tiny stand-in ``slotwise`` wheel
 whose ``slotwise.agent`` does what a test needs (exit with a code, dump its environment, trap signals).
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -27,8 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from slotwise_build.runtime import LOCK, RUNTIME, WHEEL_REQUIREMENT, wheel_requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIM = ROOT / "tasks" / "_shim" / "shim.js"
@@ -76,39 +75,22 @@ def build_wheel(dest: Path) -> Path:
 
 
 def runtime_lock() -> str:
-    """requirements.lock: slotwise's runtime dependencies and theirs, pinned to the installed versions."""
-    pins: dict[str, str] = {}
-    todo: list[tuple[str, frozenset[str]]] = [("slotwise", frozenset())]
-    done: set[tuple[str, frozenset[str]]] = set()
-    while todo:
-        name, extras = todo.pop()
-        key = (canonicalize_name(name), extras)
-        if key in done:
-            continue
-        done.add(key)
-        dist = importlib.metadata.distribution(name)
-        if key[0] != "slotwise":
-            pins[key[0]] = dist.version
-        for spec in dist.requires or []:
-            requirement = Requirement(spec)
-            environments = [{"extra": extra} for extra in extras] or [{"extra": ""}]
-            if requirement.marker and not any(requirement.marker.evaluate(e) for e in environments):
-                continue
-            todo.append((requirement.name, frozenset(requirement.extras)))
-    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
+    """The tasks' lock, as committed (what scripts/package ships in every task folder)."""
+    return (ROOT / RUNTIME / LOCK).read_text(encoding="utf-8")
 
 
 def build_wheelhouse(lock: Path, dest: Path) -> None:
-    """Wheels of everything in ``lock``, from the indexes this machine's pip is configured with."""
+    """Wheels of everything in ``lock`` that this Python on this machine installs, from the indexes
+    this machine's pip is configured with, each checked against the lock's hashes."""
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-         "-w", str(dest), "-r", str(lock)],
+        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+         "--only-binary=:all:", "--no-deps", "--require-hashes", "-d", str(dest), "-r", str(lock)],
         capture_output=True,
         text=True,
         timeout=600,
     )  # fmt: skip
     if result.returncode != 0:
-        raise RuntimeError(f"pip wheel -r {lock.name} failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(f"pip download -r {lock.name} failed:\n{result.stdout}\n{result.stderr}")
 
 
 STANDIN_AGENT = '''\
@@ -168,35 +150,57 @@ sys.exit(99)
 '''
 
 
-def standin_wheel(dest: Path, agent_source: str = STANDIN_AGENT) -> Path:
-    """A minimal ``slotwise`` wheel (no dependencies) whose ``slotwise.agent`` is the stand-in above."""
-    dest.mkdir(parents=True, exist_ok=True)
-    info = f"slotwise-{STANDIN_VERSION}.dist-info"
-    files = {
+def standin_wheel(dest: Path, agent_source: str = STANDIN_AGENT, requires: tuple[str, ...] = ()) -> Path:
+    """A minimal ``slotwise`` wheel whose ``slotwise.agent`` is the stand-in above; its METADATA
+    declares ``requires`` (none by default)."""
+    modules = {
         "slotwise/__init__.py": b"",
         "slotwise/agent/__init__.py": b"",
         "slotwise/agent/__main__.py": agent_source.encode(),
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: slotwise\nVersion: {STANDIN_VERSION}\n".encode(),
+    }
+    return plain_wheel(dest, "slotwise", STANDIN_VERSION, modules, requires)
+
+
+def plain_wheel(
+    dest: Path, name: str, version: str, modules: Mapping[str, bytes], requires: tuple[str, ...] = ()
+) -> Path:
+    """A pure-Python wheel ``name``-``version`` holding ``modules`` (path in the wheel -> content)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    info = f"{name.replace('-', '_')}-{version}.dist-info"
+    files = {
+        **modules,
+        f"{info}/METADATA": (
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+            + "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
+        ).encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
-    for name, data in files.items():
+    for path, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(data)}")
+        record.append(f"{path},sha256={digest},{len(data)}")
     record.append(f"{info}/RECORD,,")
-    wheel = dest / f"slotwise-{STANDIN_VERSION}-py3-none-any.whl"
+    wheel = dest / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
+        for path, data in files.items():
+            archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data)
         archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
     return wheel
+
+
+def locked(wheel: Path) -> str:
+    """A lock line pinning ``wheel`` (a plain wheel) with its hash."""
+    name, version = wheel.name.split("-")[:2]
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    return f"{name.replace('_', '-')}=={version} \\\n    --hash=sha256:{digest}\n"
 
 
 # ---- staging and running ------------------------------------------------------------------------
 
 
 def stage_task(task_dir: Path, wheel: Path, lock: str, name: str = TASK_NAME) -> Path:
-    """A task folder as the packaged extension has it: shim.js, task.json, one wheel, requirements.lock."""
+    """A task folder as the packaged extension has it: shim.js, task.json, one wheel, requirements.lock
+    and requirements-slotwise.txt (the wheel's sha256, as scripts/package writes it)."""
     task_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(SHIM, task_dir / "shim.js")
     handler = {"target": "shim.js"}
@@ -204,7 +208,8 @@ def stage_task(task_dir: Path, wheel: Path, lock: str, name: str = TASK_NAME) ->
                  "execution": {"Node20_1": handler, "Node24": handler}}  # fmt: skip
     (task_dir / "task.json").write_text(json.dumps(task_json, indent=2))
     shutil.copy2(wheel, task_dir / wheel.name)
-    (task_dir / "requirements.lock").write_text(lock)
+    (task_dir / LOCK).write_text(lock)
+    (task_dir / WHEEL_REQUIREMENT).write_text(wheel_requirement(wheel))
     return task_dir
 
 

@@ -35,6 +35,8 @@ from tests.tasks.shimkit import (
     Agent,
     base_python,
     fake_python,
+    locked,
+    plain_wheel,
     run_shim,
     shim_failure,
     stage_task,
@@ -176,7 +178,7 @@ def test_failed_bootstrap_says_why_leaves_no_marker_and_a_rerun_after_the_fix_wo
     assert not venv.exists()
     assert leftovers(venv) == []
 
-    (task / standin.name).write_bytes(standin.read_bytes())
+    stage_task(tmp_path / "task", standin, "")  # the fix: a good wheel, packaged again
     fixed = run_shim(task, agent.env(), agent.cwd)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "Setting up slotwise" in fixed.stdout
@@ -335,7 +337,7 @@ def _site_packages(venv: Path) -> Path:
 
 DAMAGES = {
     "slotwise's package removed": lambda venv: shutil.rmtree(_site_packages(venv) / "slotwise"),
-    "pip's package removed": lambda venv: shutil.rmtree(_site_packages(venv) / "pip"),
+    "a dependency's package removed": lambda venv: shutil.rmtree(_site_packages(venv) / "standin_dep"),
     "the venv's python removed": lambda venv: (venv / "bin" / "python").unlink(),
 }  # fmt: skip
 
@@ -344,8 +346,9 @@ DAMAGES = {
 def test_a_venv_damaged_after_it_was_marked_complete_is_set_up_again(
     tmp_path: Path, standin: Path, damage: str
 ) -> None:
-    agent = Agent.create(tmp_path)
-    task = stage_task(tmp_path / "task", standin, "")
+    dependency = plain_wheel(tmp_path / "wheelhouse", "standin-dep", "1.0", {"standin_dep/__init__.py": b""})
+    agent = Agent.create(tmp_path, wheelhouse=dependency.parent)
+    task = stage_task(tmp_path / "task", standin, locked(dependency))
     first = run_shim(task, agent.env(), agent.cwd)
     assert first.returncode == 0, first.stdout + first.stderr
     venv = agent.venv_dir(STANDIN_VERSION)

@@ -24,7 +24,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from slotwise.packaging import check_task, project_version, task_folders, task_version
+from slotwise_build.checks import check_task
+from slotwise_build.project import project_version, task_folders, task_version
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE_TASKS = ROOT.parent / "shared" / "reference" / "pipeline-tasks"

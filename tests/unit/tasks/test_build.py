@@ -1,4 +1,4 @@
-"""slotwise.packaging: the version, the lock, the staged tree and the checks tfx only warns about.
+"""slotwise_build (scripts/): the version, the lock, the staged tree and the checks tfx only warns about.
 
 Staging runs on a copy of the task files with a stand-in wheel (only its METADATA matters here); the
 real wheel, npm and tfx are exercised by tests/functional/test_package.py.
@@ -6,34 +6,25 @@ real wheel, npm and tfx are exercised by tests/functional/test_package.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
-from importlib.metadata import distribution
 from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.requirements import Requirement
 
-from slotwise.errors import UsageError
-from slotwise.packaging import (
-    PackagingError,
-    check_task,
-    project_version,
-    runtime_lock,
-    stage,
-    task_folders,
-    task_version,
-)
+from slotwise_build import BuildError
+from slotwise_build.checks import check_task
+from slotwise_build.project import project_version, task_folders, task_version
+from slotwise_build.runtime import lock_entries, read_lock, wheel_requirement
+from slotwise_build.stage import stage
+from slotwise_build.wheelhouse import TARGETS, applicable
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def pins(lock: str) -> dict[str, Requirement]:
-    lines = [line for line in lock.splitlines() if line and not line.startswith("#")]
-    return {Requirement(line).name.lower(): Requirement(line) for line in lines}
 
 
 # ------------------------------------------------------------------------------------ version
@@ -42,7 +33,7 @@ def pins(lock: str) -> dict[str, Requirement]:
 def test_task_version_is_three_numbers() -> None:
     assert task_version("1.2.3") == {"Major": 1, "Minor": 2, "Patch": 3}
     for bad in ("1.0", "1.0.0rc1", "1.0.0.dev0", "v1.0.0", "1.0.0+local"):
-        with pytest.raises(PackagingError, match=r"MAJOR\.MINOR\.PATCH"):
+        with pytest.raises(BuildError, match=r"MAJOR\.MINOR\.PATCH"):
             task_version(bad)
 
 
@@ -52,49 +43,85 @@ def test_project_version_is_the_project_tables(tmp_path: Path) -> None:
     )
     assert project_version(tmp_path) == "2.3.4"
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "slotwise"\n')
-    with pytest.raises(PackagingError, match=r"no \[project\] version"):
+    with pytest.raises(BuildError, match=r"no \[project\] version"):
         project_version(tmp_path)
 
 
 # --------------------------------------------------------------------------------------- lock
 
 
-def test_lock_pins_the_installed_runtime_closure_and_nothing_for_tests() -> None:
-    lock = runtime_lock(distribution("slotwise").requires or [], title="slotwise test")
-    pinned = pins(lock)
-    for name in ("azure-mgmt-web", "azure-identity", "azure-core", "click", "jsonschema", "msal", "pyjwt"):
-        spec = str(pinned[name].specifier)
-        assert spec == f"=={distribution(name).version}", name
-    for name in ("pytest", "ruff", "mypy", "psutil", "slotwise"):
-        assert name not in pinned
-    assert "cryptography" in pinned  # through PyJWT[crypto]: extras are followed
-    names = [line.split("=")[0].lower() for line in lock.splitlines() if not line.startswith("#")]
-    assert names == sorted(names)
+LOCK_TEXT = """\
+# a comment
+alpha==1.0 \\
+    --hash=sha256:{a} \\
+    --hash=sha256:{b}
+    # via beta
+gamma==2.0 ; python_full_version < '3.11' \\
+    --hash=sha256:{a}
+gamma==3.0 ; python_full_version >= '3.11' \\
+    --hash=sha256:{b}
+""".format(a="a" * 64, b="b" * 64)
 
 
-def test_lock_limits_a_pin_to_the_pythons_it_supports() -> None:
-    requires_python = distribution("click").metadata["Requires-Python"]
-    lock = runtime_lock(["click"], title="t", python_floor="3.0")
-    marker = pins(lock)["click"].marker
-    assert marker is not None
-    assert f"python_full_version {requires_python.replace('>=', '>= ')}" in str(marker).replace('"', "")
-    assert pins(runtime_lock(["click"], title="t", python_floor="3.10"))["click"].marker is None
+def test_lock_entries_join_continuations_and_drop_comments() -> None:
+    assert lock_entries(LOCK_TEXT) == [
+        ("alpha==1.0", [f"--hash=sha256:{'a' * 64}", f"--hash=sha256:{'b' * 64}"]),
+        ("gamma==2.0 ; python_full_version < '3.11'", [f"--hash=sha256:{'a' * 64}"]),
+        ("gamma==3.0 ; python_full_version >= '3.11'", [f"--hash=sha256:{'b' * 64}"]),
+    ]
 
 
-def test_lock_lists_but_does_not_pin_what_only_other_platforms_need() -> None:
-    lock = runtime_lock(['no-such-dist>=1; sys_platform == "no-such-os"', "click"], title="t")
-    assert '#   no-such-dist>=1; sys_platform == "no-such-os"  (from slotwise)' in lock
-    assert "no-such-dist" not in pins(lock)
+@pytest.fixture
+def lock_root(tmp_path: Path) -> Path:
+    (tmp_path / "tasks" / "_runtime").mkdir(parents=True)
+    return tmp_path
 
 
-def test_lock_refuses_a_dependency_that_is_not_installed() -> None:
-    with pytest.raises(PackagingError, match=r"no-such-dist .*not installed"):
-        runtime_lock(["no-such-dist>=1"], title="t")
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("alpha>=1.0 \\\n    --hash=sha256:" + "a" * 64 + "\n", "'alpha>=1.0' is not pinned with =="),
+        ("alpha==1.0\n", "'alpha==1.0' has no --hash"),
+        ("alpha==1.0 --hash=md5:abc\n", "'alpha==1.0' has no --hash"),
+        ("# nothing\n", "it pins nothing"),
+    ],
+)
+def test_read_lock_refuses_what_require_hashes_would(lock_root: Path, text: str, complaint: str) -> None:
+    (lock_root / "tasks" / "_runtime" / "requirements.lock").write_text(text)
+    with pytest.raises(BuildError, match=re.escape(complaint)):
+        read_lock(lock_root)
 
 
-def test_lock_refuses_an_installed_version_outside_the_range() -> None:
-    with pytest.raises(PackagingError, match=r"click \S+ is installed but slotwise needs click<1"):
-        runtime_lock(["click<1"], title="t")
+def test_read_lock_answers_the_committed_text(lock_root: Path) -> None:
+    (lock_root / "tasks" / "_runtime" / "requirements.lock").write_text(LOCK_TEXT)
+    assert read_lock(lock_root) == LOCK_TEXT
+    assert read_lock(ROOT) == (ROOT / "tasks" / "_runtime" / "requirements.lock").read_text()
+
+
+def test_read_lock_says_how_to_make_a_missing_lock(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match=r"requirements\.lock is missing: run scripts/lock"):
+        read_lock(tmp_path)
+
+
+def test_wheel_requirement_names_the_wheel_beside_it_with_its_sha256(tmp_path: Path) -> None:
+    wheel = tmp_path / "slotwise-2.3.4-py3-none-any.whl"
+    wheel.write_bytes(b"not really a wheel")
+    lines = [line for line in wheel_requirement(wheel).splitlines() if not line.startswith("#")]
+    assert lines == [f"./{wheel.name} --hash=sha256:{hashlib.sha256(b'not really a wheel').hexdigest()}"]
+
+
+def test_wheelhouse_takes_the_lines_for_each_target_python_and_platform() -> None:
+    text = LOCK_TEXT + "delta==4.0 ; sys_platform == 'win32' \\\n    --hash=sha256:" + "c" * 64 + "\n"
+    linux, windows = TARGETS["linux-x64"], TARGETS["windows-x64"]
+    names = {
+        (target.name, python): [line.split(" ")[0] for line in applicable(text, target, python)]
+        for target in (linux, windows)
+        for python in ("3.10", "3.11")
+    }
+    assert names[("linux-x64", "3.10")] == ["alpha==1.0", "gamma==2.0"]
+    assert names[("linux-x64", "3.11")] == ["alpha==1.0", "gamma==3.0"]
+    assert names[("windows-x64", "3.10")] == ["alpha==1.0", "gamma==2.0", "delta==4.0"]
+    assert applicable(text, linux, "3.10")[1] == f"gamma==2.0 --hash=sha256:{'a' * 64}"
 
 
 # ------------------------------------------------------------------------------------- checks
@@ -180,6 +207,8 @@ def checkout(tmp_path: Path) -> Path:
     (root / "tasks" / "_shim").mkdir()
     (root / "tasks" / "_shim" / "shim.js").write_text("// the shim\n")
     shutil.copy2(ROOT / "vss-extension.json", root / "vss-extension.json")
+    (root / "tasks" / "_runtime").mkdir()
+    (root / "tasks" / "_runtime" / "requirements.lock").write_text(LOCK_TEXT)
     (root / "pyproject.toml").write_text('[project]\nname = "slotwise"\nversion = "2.3.4"\n')
     return root
 
@@ -209,6 +238,7 @@ def test_stage_builds_the_tree_tfx_packages(checkout: Path, wheel: Path, tmp_pat
         staged = out / "tasks" / folder
         assert sorted(p.name for p in staged.iterdir()) == [
             "icon.png",
+            "requirements-slotwise.txt",
             "requirements.lock",
             "shim.js",
             "slotwise-2.3.4-py3-none-any.whl",
@@ -219,9 +249,10 @@ def test_stage_builds_the_tree_tfx_packages(checkout: Path, wheel: Path, tmp_pat
         assert task["version"] == {"Major": 2, "Minor": 3, "Patch": 4}
         assert {**task, "version": None} == {**committed, "version": None}
         assert (staged / "shim.js").read_text() == "// the shim\n"
-        lock = (staged / "requirements.lock").read_text()
-        assert str(pins(lock)["click"].specifier) == f"=={distribution('click').version}"
-        assert "pytest" not in pins(lock)
+        assert (staged / "requirements.lock").read_text() == LOCK_TEXT  # the committed lock, as it is
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        requirement = (staged / "requirements-slotwise.txt").read_text()
+        assert f"./{wheel.name} --hash=sha256:{digest}\n" in requirement
 
 
 def test_stage_starts_from_an_empty_tree(checkout: Path, wheel: Path, tmp_path: Path) -> None:
@@ -236,7 +267,7 @@ def test_stage_refuses_a_bad_task_json(checkout: Path, wheel: Path, tmp_path: Pa
     task = json.loads(path.read_text())
     task["friendlyName"] = "slotwise: Smoke test a deployment slot now"
     path.write_text(json.dumps(task))
-    with pytest.raises(PackagingError, match=r"smoke-test/task\.json: friendlyName must be 1 to 40"):
+    with pytest.raises(BuildError, match=r"smoke-test/task\.json: friendlyName must be 1 to 40"):
         stage(checkout, tmp_path / "extension", wheel=wheel, publisher="my-org")
 
 
@@ -244,16 +275,23 @@ def test_stage_refuses_a_task_folder_the_manifest_does_not_contribute(
     checkout: Path, wheel: Path, tmp_path: Path
 ) -> None:
     shutil.copytree(checkout / "tasks" / "smoke-test", checkout / "tasks" / "smoke-test-v2")
-    with pytest.raises(PackagingError, match=r"task contributions .* differ from the task folders"):
+    with pytest.raises(BuildError, match=r"task contributions .* differ from the task folders"):
         stage(checkout, tmp_path / "extension", wheel=wheel, publisher="my-org")
+
+
+def test_stage_refuses_a_lock_without_hashes(checkout: Path, wheel: Path, tmp_path: Path) -> None:
+    (checkout / "tasks" / "_runtime" / "requirements.lock").write_text("alpha==1.0\n")
+    with pytest.raises(BuildError, match=r"cannot be installed with --require-hashes"):
+        stage(checkout, tmp_path / "extension", wheel=wheel, publisher="my-org")
+    assert not (tmp_path / "extension").exists()
 
 
 def test_stage_needs_the_shim(checkout: Path, wheel: Path, tmp_path: Path) -> None:
     (checkout / "tasks" / "_shim" / "shim.js").unlink()
-    with pytest.raises(PackagingError, match=r"shim\.js is missing"):
+    with pytest.raises(BuildError, match=r"shim\.js is missing"):
         stage(checkout, tmp_path / "extension", wheel=wheel, publisher="my-org")
 
 
 def test_stage_refuses_a_publisher_the_marketplace_would(checkout: Path, wheel: Path, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="publisher 'my org'"):
+    with pytest.raises(BuildError, match="publisher 'my org'"):
         stage(checkout, tmp_path / "extension", wheel=wheel, publisher="my org")
