@@ -14,6 +14,7 @@ Must not: know the spec's schema or meaning.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -143,8 +144,22 @@ def _no_constant(name: str) -> Any:
     raise _Invalid(1, (), f"{name} is not a number a spec can hold; write a finite number")
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader; an alias (``*name``) answers a copy of its anchor's node placed where
+    the alias is written, so a repeated part is reported at the repetition's line."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        start = self.peek_event().start_mark if self.check_event(yaml.AliasEvent) else None
+        node: yaml.Node = super().compose_node(parent, index)
+        if start is None:
+            return node
+        placed = copy.copy(node)
+        placed.start_mark = start
+        return placed
+
+
 def _read_yaml(text: str) -> tuple[Any, dict[Pointer, int]]:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         reader = _Reader(loader)

@@ -71,7 +71,8 @@ def build_stages(
     """The stages of ``raw`` (the spec's ``stages``), checked."""
     names = _unique_names(reading, raw)
     starts = [_start(reading, index, stage, raw, names) for index, stage in enumerate(raw)]
-    _refuse_circles(reading, raw, starts)
+    if len(names) == len(raw):  # with a name repeated (a problem already), "after" is ambiguous
+        _refuse_circles(reading, raw, starts)
     last = len(raw) - 1
     return tuple(
         _stage(reading, index, stage, start, defaults, SWAP if index == last and last > 0 else DEPLOY)
