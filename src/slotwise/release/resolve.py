@@ -111,8 +111,7 @@ def references(definition: Definition) -> list[Reference]:
 
 
 def _references(d: Definition) -> Iterator[Reference]:
-    project, artifact = d.project, d.artifact
-    yield Reference(Kind.PROJECT, "", project, d.at)
+    project, artifact = d.project, d.artifact  # the definition's project: named in each lookup in it
     yield Reference(Kind.PROJECT, "", artifact.project, artifact.at)
     yield Reference(Kind.BUILD_DEFINITION, artifact.project, artifact.build, artifact.at)
     yield from (Reference(Kind.VARIABLE_GROUP, project, g.name, g.at) for g in d.variable_groups)
