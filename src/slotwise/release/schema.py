@@ -64,6 +64,7 @@ def explain(error: ValidationError) -> list[tuple[Pointer, str]]:
     title = str(schema.get("title", ""))
     expected = f"; expected {title}" if title else ""
     kind, instance = error.validator, error.instance
+    show = _kind_of if _in_a_variable(pointer) else _show
     if not pointer and not isinstance(instance, dict):
         what = "the file is empty" if instance is None else f"got {_show(instance)} at the top"
         return [(pointer, f"{what}; expected {ROOT_EXPECTED}")]
@@ -85,19 +86,32 @@ def explain(error: ValidationError) -> list[tuple[Pointer, str]]:
     if kind == "enum":
         allowed_values = [str(v) for v in cast(list[Any], error.validator_value)]
         guess = suggest(str(instance), allowed_values) if isinstance(instance, str) else ""
-        return [(pointer, f"got {_show(instance)}{guess}; allowed: {listed(allowed_values)}")]
+        return [(pointer, f"got {show(instance)}{guess}; allowed: {listed(allowed_values)}")]
     if kind == "const":
-        return [(pointer, f"got {_show(instance)}{expected}")]
+        return [(pointer, f"got {show(instance)}{expected}")]
     if kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
-        return [(pointer, f"got {_show(instance)}; must be {bound} {error.validator_value}{expected}")]
+        return [(pointer, f"got {show(instance)}; must be {bound} {error.validator_value}{expected}")]
     if kind == "minItems" and instance == []:
         return [(pointer, f"the list is empty{expected}")]
     if kind == "minLength" and instance == "":
         return [(pointer, f"the text is empty{expected}")]
     if kind == "uniqueItems":
         return [(pointer, f"the list repeats a value{expected}")]
-    return [(pointer, f"got {_show(instance)}{expected}")]
+    return [(pointer, f"got {show(instance)}{expected}")]
+
+
+def _in_a_variable(pointer: Pointer) -> bool:
+    """Whether ``pointer`` is inside a variable's value: variable values are never quoted (one may
+    be a secret written where it should not be)."""
+    return any(step == "variables" and index < len(pointer) - 1 for index, step in enumerate(pointer[:-1]))
+
+
+def _kind_of(value: Any) -> str:
+    """What ``value`` is, without its content."""
+    if isinstance(value, str):
+        return "a text"
+    return "a number" if isinstance(value, (int, float)) and not isinstance(value, bool) else _show(value)
 
 
 def _show(value: Any) -> str:

@@ -175,6 +175,11 @@ MISTAKES = [
         ((16, "variables.ApiKey.value", "a secret's value never goes in a spec file"),),
     ),
     Mistake(
+        "secret-given-as-its-environment-variable",
+        BASE + "variables:\n  ApiKey: {secret: true, fromEnv: hunter2 not-a-real-key}\n",
+        ((16, "variables.ApiKey.fromEnv", "got a text; expected an environment variable name"),),
+    ),
+    Mistake(
         "secret-without-fromEnv",
         BASE + "variables:\n  ApiKey: {secret: true}\n",
         ((16, "variables.ApiKey", "a secret variable needs 'fromEnv: NAME'"),),
