@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -148,10 +148,11 @@ class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader; an alias (``*name``) answers a copy of its anchor's node placed where
     the alias is written, so a repeated part is reported at the repetition's line."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
-        start = self.peek_event().start_mark if self.check_event(yaml.AliasEvent) else None
-        node: yaml.Node = super().compose_node(parent, index)
-        if start is None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        alias = self.check_event(yaml.AliasEvent)
+        start = cast(Any, self).peek_event().start_mark if alias else None  # untyped in the stubs
+        node = super().compose_node(parent, index)
+        if start is None or node is None:
             return node
         placed = copy.copy(node)
         placed.start_mark = start
