@@ -345,6 +345,14 @@ MISTAKES = [
         ),
     ),
     Mistake(
+        "json-spec-with-an-unknown-stage",
+        '{\n  "name": "orders-api",\n  "project": "Fabrikam",\n  "artifact": {"build": "orders-api-CI"},\n'
+        '  "app": {"serviceConnection": "c", "resourceGroup": "g", "name": "n"},\n  "stages": [\n'
+        '    {"name": "Staging"},\n    {"name": "Production",\n     "after": "Stagging"}\n  ]\n}\n',
+        ((9, "stages[1].after", "no stage named 'Stagging' (did you mean 'Staging'?)"),),
+        suffix=".json",
+    ),
+    Mistake(
         "json-syntax",
         '{\n  "name": "orders-api",\n  "project": "Fabrikam",\n}\n',
         ((4, "(top level)", "not valid JSON"),),
