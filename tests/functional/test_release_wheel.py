@@ -1,6 +1,7 @@
 """An installed slotwise (from its wheel, not this checkout) validates and renders release specs:
 the wheel carries the tasks' task.json (copied from tasks/ when it is built, by setup.py),
-Microsoft's built-in task.json and the published schema, and reads them from the package."""
+slotwise's facts about Microsoft's built-in tasks and the published schema, and reads them from the
+package."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tasks a spec's steps may name, read from their task.json: id, major version, inputs.
+"""The tasks a spec's steps may name: id, major version, inputs.
 
 Two catalogues, chosen by the spec's ``tasks:``:
 
@@ -8,8 +8,13 @@ Two catalogues, chosen by the spec's ``tasks:``:
   built (they are not duplicated in ``src/``); a source checkout (an editable install, the tests)
   reads ``tasks/`` itself.
 - ``builtin``: Microsoft's ``AzureFunctionApp@2`` (as ``deploy-to-slot``) and
-  ``AzureAppServiceManage@0`` (as ``slot-swap``), from their task.json copied verbatim into
-  ``release/builtin/``; the other two steps have no built-in equivalent.
+  ``AzureAppServiceManage@0`` (as ``slot-swap``), from ``release/builtin_tasks.json``: slotwise's
+  own facts about them (ids, and the inputs a spec may give or rendering emits, with their type,
+  required, allowed values, defaults, aliases and when a required one is shown), written for
+  slotwise, not copied from Microsoft, and checked against their task.json by the tests. It leaves
+  out what a slot deployment must not set (``isFlexConsumption``: Flex Consumption has no slots) and
+  the actions of ``AzureAppServiceManage`` that are no swap. The other two steps have no built-in
+  equivalent.
 
 An input knows its type as the editor does: ``boolean``; a pick list with fixed options (not
 ``EditableOptions``); a number (``properties.isVariableOrNonNegativeNumber``, or type ``int``); text.
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from importlib import resources
+from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +42,7 @@ if TYPE_CHECKING:
 TASK_JSON = "task.json"
 PACKAGED_TASKS = "release/tasks"  # inside the slotwise package, in a built wheel
 CHECKOUT_TASKS = Path(__file__).resolve().parents[3] / "tasks"  # src/slotwise/release/ → the checkout
-BUILTIN_FILES = {
-    "deploy-to-slot": "AzureFunctionAppV2.task.json",
-    "slot-swap": "AzureAppServiceManageV0.task.json",
-}
+BUILTIN_FACTS = "release/builtin_tasks.json"  # inside the slotwise package
 
 
 class TaskSet(Enum):
@@ -97,6 +100,29 @@ class TaskInput:
             aliases=tuple(str(a) for a in raw.get("aliases") or ()),
         )
 
+    @classmethod
+    def from_facts(cls, name: str, raw: Mapping[str, Any]) -> TaskInput:
+        """An input of ``builtin_tasks.json``: its ``options`` are the only values allowed (a pick
+        list without them takes any text); ``shownWhen`` ({input: values it shows for}) becomes the
+        ``visibleRule`` the editor would read."""
+        return cls(
+            name=name,
+            label=name,
+            type=str(raw["type"]),
+            required=bool(raw.get("required", False)),
+            default=str(raw.get("default", "")),
+            options=tuple(str(o) for o in raw.get("options", ())),
+            numeric=raw["type"] == "int",
+            visible_rule=_rule(raw.get("shownWhen", {})),
+            aliases=tuple(str(a) for a in raw.get("aliases", ())),
+        )
+
+
+def _rule(shown_when: Mapping[str, list[str]]) -> str:
+    """``{a: [x, y], b: [z]}`` as a visibleRule: ``a = x && b = z || a = y && b = z``."""
+    choices = [[f"{name} = {value}" for value in values] for name, values in shown_when.items()]
+    return " || ".join(" && ".join(clauses) for clauses in product(*choices)) if choices else ""
+
 
 @dataclass(frozen=True)
 class TaskDef:
@@ -139,6 +165,20 @@ class TaskDef:
             inputs=tuple(TaskInput.parse(i) for i in raw.get("inputs") or ()),
         )
 
+    @classmethod
+    def from_facts(cls, key: str, raw: Mapping[str, Any]) -> TaskDef:
+        """A task of ``builtin_tasks.json``."""
+        name, major = str(raw["task"]), int(raw["major"])
+        return cls(
+            key=key,
+            id=str(raw["id"]).lower(),
+            name=name,
+            major=major,
+            friendly_name=f"{name}@{major}",
+            instance_name_format=str(raw["nameFormat"]),
+            inputs=tuple(TaskInput.from_facts(n, i) for n, i in raw["inputs"].items()),
+        )
+
 
 def catalogue(tasks: TaskSet) -> Mapping[str, TaskDef]:
     """The tasks of ``tasks`` by the key a spec uses."""
@@ -179,8 +219,5 @@ def _folders(root: Traversable | Path) -> Iterator[tuple[str, str]]:
 
 @cache
 def _builtin() -> Mapping[str, TaskDef]:
-    folder = resources.files("slotwise").joinpath("release/builtin")
-    return {
-        key: TaskDef.parse(key, json.loads(folder.joinpath(name).read_text(encoding="utf-8-sig")))
-        for key, name in sorted(BUILTIN_FILES.items())
-    }
+    facts = json.loads(resources.files("slotwise").joinpath(BUILTIN_FACTS).read_text(encoding="utf-8"))
+    return {key: TaskDef.from_facts(key, raw) for key, raw in sorted(facts["tasks"].items())}
