@@ -29,7 +29,8 @@ settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomized"))
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
+# ../shared/reference beside the checkout; SLOTWISE_REFERENCE names it elsewhere (a git worktree)
+REFERENCE = Path(os.environ.get("SLOTWISE_REFERENCE") or ROOT.parent / "shared" / "reference")
 REFERENCE_MISSING = "../shared/reference is absent (CI has it beside the checkout; a user's clone does not)"
 
 

@@ -7,7 +7,8 @@ the CLI prints ``message`` and ``hint`` and never a traceback for these.
 
     SlotwiseError                   exit 1   something went wrong
     ├── UsageError                  exit 2   a command-line option, input or file is wrong
-    │   └── ConfigError             exit 2   configuration (environment, service connection) is wrong
+    │   ├── ConfigError             exit 2   configuration (environment, service connection) is wrong
+    │   └── SpecInvalid             exit 2   release specs are invalid: every problem, by file, line and field
     ├── AuthError                   exit 3   credentials missing or refused
     ├── RemoteError                 exit 4   an Azure service refused or failed the request
     │   ├── NotFoundError           exit 4   the app, slot or resource does not exist
@@ -52,6 +53,20 @@ class ConfigError(UsageError):
     """Configuration (environment variables, endpoints, service connection) is missing or invalid."""
 
     default_hint = "Check the environment variables and service connection slotwise was given."
+
+
+class SpecInvalid(UsageError):
+    """One or more release specs are invalid. ``problems`` holds every problem found (each names its
+    file, line and field, ``file:line: field: message``); the message lists them all, one a line."""
+
+    default_hint = (
+        "Fix the spec files and run `slotwise release validate` again; "
+        "`slotwise release --print-schema` prints their format."
+    )
+
+    def __init__(self, message: str, *, problems: tuple[object, ...] = (), hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems  # release.problems.Problem values, sorted by file and line
 
 
 class AuthError(SlotwiseError):

@@ -97,6 +97,10 @@ def test_package_builds_a_complete_vsix(tmp_path: Path) -> None:
                 metadata = built.read(f"slotwise-{version}.dist-info/METADATA").decode()
             assert f"\nVersion: {version}\n" in metadata
             assert "slotwise/__init__.py" in built_names
+            for each in folders:  # for `slotwise release`: the task.json files, as committed
+                with zipfile.ZipFile(inner) as built:
+                    carried = built.read(f"slotwise/release/tasks/{each}/task.json")
+                assert carried == (ROOT / "tasks" / each / "task.json").read_bytes()
             assert not [n for n in built_names if "__pycache__" in n or n.endswith(".pyc")]
 
 
@@ -106,7 +110,14 @@ def test_package_refuses_a_task_json_tfx_would_only_warn_about(tmp_path: Path) -
     copy = tmp_path / "checkout"
     copy.mkdir()
     (copy / "emulator").mkdir()
-    for name in ("pyproject.toml", "README.md", "vss-extension.json", "emulator/pyproject.toml"):
+    for name in (
+        "pyproject.toml",
+        "setup.py",
+        "MANIFEST.in",
+        "README.md",
+        "vss-extension.json",
+        "emulator/pyproject.toml",
+    ):
         shutil.copy2(ROOT / name, copy / name)
     shutil.copytree(ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     shutil.copytree(ROOT / "tasks", copy / "tasks")

@@ -95,6 +95,7 @@ def library_logs() -> Iterator[None]:
         "slot": "slotwise.cli.slot:slot",
         "emulator": "slotwise.cli.emulator:emulator",
         "demo": "slotwise.cli.demo:demo",
+        "release": "slotwise.cli.release:release",
     },
 )
 @click.version_option(__version__, prog_name="slotwise")

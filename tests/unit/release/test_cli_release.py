@@ -1,0 +1,99 @@
+"""``slotwise release``: validate, render --offline (JSON, YAML), --print-schema, and what render
+without --offline says today; the command is in the lazy command table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from slotwise.cli.main import cli
+from slotwise.release.schema import schema_text
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATES = ROOT / "templates" / "release"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_validate_lists_each_definition_and_exits_0() -> None:
+    code, out, err = run("release", "validate", str(TEMPLATES))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "Fabrikam\\Functions\\orders-api: Staging → Production (tasks: slotwise)",
+        "Fabrikam\\Functions\\orders-api-builtin: Staging → Production (tasks: builtin)",
+        "Fabrikam\\Functions\\orders-api-chained: Test → Staging → Production (tasks: slotwise)",
+        "Fabrikam\\Functions\\Shop\\inventory-api: Staging → Production (tasks: slotwise)",
+        "Fabrikam\\Functions\\Shop\\billing-api: Staging → Production (tasks: slotwise)",
+        "Fabrikam\\Functions\\Shop\\notifications-api: Staging → Production (tasks: slotwise)",
+        "6 release definitions in 4 files: valid.",
+    ]
+
+
+def test_validate_reports_every_problem_of_every_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("name: a\n", encoding="utf-8")
+    (tmp_path / "b.json").write_text("[1]", encoding="utf-8")
+    code, out, err = run("release", "validate", str(tmp_path), str(tmp_path / "c.yaml"))
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0] == "error: 6 problems in 3 release spec files:"
+    expected = "; expected a release definition (name, project, artifact, app, stages)"
+    assert lines[1:5] == [
+        f"{tmp_path / 'a.yaml'}:1: (top level): missing field '{name}'{expected}"
+        for name in ("app", "artifact", "project", "stages")  # sorted: file, line, field, message
+    ]
+    assert lines[5].startswith(f"{tmp_path / 'b.json'}:1: (top level): got a list at the top")
+    assert lines[6] == f"{tmp_path / 'c.yaml'}:1: (top level): no such file or folder"
+    assert lines[7].startswith("hint: Fix the spec files")
+
+
+def test_render_offline_prints_the_documents_as_json_or_yaml() -> None:
+    code, out, err = run("release", "render", "--offline", str(TEMPLATES / "article.yaml"))
+    assert (code, err) == (0, "")
+    (document,) = json.loads(out)
+    assert document["project"] == "Fabrikam"
+    assert document["definition"]["name"] == "orders-api"
+    assert (
+        document["definition"]["artifacts"][0]["sourceId"]
+        == "<project:Fabrikam>:<build-definition:orders-api-CI>"
+    )
+    assert list(document["definition"]) == sorted(document["definition"])  # sorted keys: diffable
+    code, out_yaml, _ = run("release", "render", "--offline", "-o", "yaml", str(TEMPLATES / "article.yaml"))
+    assert code == 0
+    assert yaml.safe_load(out_yaml) == json.loads(out)
+
+
+def test_render_without_offline_says_it_needs_plan_and_apply() -> None:
+    code, out, err = run("release", "render", str(TEMPLATES / "article.yaml"))
+    assert (code, out) == (2, "")
+    assert "comes with `slotwise release plan` and `apply`" in err
+    assert "hint: Run `slotwise release render --offline`" in err
+
+
+def test_render_refuses_invalid_specs_and_prints_nothing(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("name: a\nproject: P\n", encoding="utf-8")
+    code, out, err = run("release", "render", "--offline", str(TEMPLATES), str(tmp_path / "bad.yaml"))
+    assert (code, out) == (2, "")
+    assert f"{tmp_path / 'bad.yaml'}:1: (top level): missing field 'artifact'" in err
+
+
+def test_print_schema_prints_the_published_schema() -> None:
+    code, out, _ = run("release", "--print-schema")
+    assert code == 0
+    assert out == schema_text()
+    assert json.loads(out)["title"] == "slotwise release spec"
+
+
+def test_the_release_group_explains_itself() -> None:
+    code, out, _ = run("release")
+    assert code == 0
+    assert "validate" in out and "render" in out  # noqa: PT018
+    assert "templates/release/" in out
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "release" in out
