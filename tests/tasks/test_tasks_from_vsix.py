@@ -149,7 +149,8 @@ class Pipeline:
 
     def checked(self, run: TaskRun) -> TaskRun:
         """Every run: no secret in its log (outside ``task.setsecret``), its summary or its JUnit report;
-        no traceback; one ``task.complete``, the last command; an exit code that agrees with it."""
+        no traceback; one ``task.complete``, the last command, then exit code 0 whatever the result,
+        as the agent's Node handler requires of a task that reported it (docs/tasks-contract.md)."""
         secrets = [*issued_secrets(self.emulator), *self.known_secrets]
         shown = leaked(run, secrets)
         assert not shown, f"{len(shown)} secret(s) printed unmasked by {run.folder}"
@@ -160,7 +161,8 @@ class Pipeline:
                 f"a secret is in {path.name}, written by {run.folder}"
             )
         assert "Traceback" not in run.stdout + run.stderr, run.log()
-        assert (run.exit_code == 0) == (run.result != "Failed"), run.log()
+        assert run.result in ("Succeeded", "SucceededWithIssues", "Failed"), run.log()  # one, the last
+        assert run.exit_code == 0, run.log()
         return run
 
 
@@ -343,8 +345,7 @@ def test_the_whole_story_through_tasks_only(pipeline: Pipeline, emulator: Emulat
         return run
 
     def failed(run: TaskRun) -> str:
-        assert run.exit_code != 0, run.log()
-        assert run.result == "Failed"
+        assert run.result == "Failed", run.log()
         (error,) = run.errors
         return error
 
@@ -428,8 +429,7 @@ def test_a_missing_required_input_is_named_by_its_label(
 ) -> None:
     good_build(pipeline.workspace.sources / "drop" / "func-demo.zip", "7")
     run = pipeline.run(folder, **inputs)
-    assert run.exit_code == 1, run.log()
-    assert run.result == "Failed"
+    assert run.result == "Failed", run.log()
     (error,) = run.errors
     label = extension.label(folder, missing)
     assert error.startswith(f"The input '{label}' ({missing}) is required."), error
@@ -447,8 +447,7 @@ def test_an_unknown_service_connection_says_what_to_do(
     assert not [k for k in pipeline.connection_env if UNKNOWN_CONNECTION.lower() in k.lower()]
     inputs = {"checksSource": "inline", "checksInline": CHECKS} if folder == "smoke-test" else {}
     run = pipeline.run(folder, azureSubscription=UNKNOWN_CONNECTION, **inputs)
-    assert run.exit_code == 1, run.log()
-    assert run.result == "Failed"
+    assert run.result == "Failed", run.log()
     (error,) = run.errors
     assert UNKNOWN_CONNECTION in error
     assert f"'{extension.label(folder, 'azureSubscription')}' (azureSubscription)" in error
@@ -532,8 +531,7 @@ def test_cancelling_a_deploy_stops_the_task_promptly(
         assert sent == ["SIGINT"], run.log()  # SIGINT alone stopped it
     assert "SIGKILL" not in sent, run.log()
     assert stopped_in < 5, f"{stopped_in:.1f} s after the first signal\n{run.log()}"
-    assert run.exit_code != 0
-    assert run.result == "Failed"
+    assert run.result == "Failed", run.log()
     (error,) = run.errors
     assert error.startswith("Cancelled while"), error
     assert "Kudu" in error, error

@@ -9,7 +9,12 @@ seen. Errors are caught here and only here: a ``SlotwiseError`` becomes ``task.l
 operation's own ``except KeyboardInterrupt`` says where things stand) ends the same way with
 "Cancelled". Only an unexpected exception (a bug) prints its traceback, masked and neutralised.
 
-Exit code: 0 when the task succeeded (with or without issues), 1 when it failed.
+Exit code: 0 once ``task.complete`` is written, whatever the result (``REPORTED``), as tasks built on
+azure-pipelines-task-lib exit after ``setResult(Failed)``: the agent's Node handler runs the process
+with ``requireExitCodeZero`` and takes any other exit code for an infrastructure failure, adding an
+error "Exit code N returned from process" to the task's own (docs/tasks-contract.md, "Exit code").
+The result is the one ``task.complete`` says; a process that dies before writing it (an import error,
+a signal) exits non-zero and the agent fails the task for it.
 Must not: know what a task does (task modules do), or print but through ``Vso``.
 """
 
@@ -41,6 +46,7 @@ from slotwise.factory import Services, build_services, check_ca_bundles, checked
 from slotwise.timing import Clock
 
 TaskFunction = Callable[["TaskContext"], str]  # answers the completion message
+REPORTED = 0  # the exit code once task.complete has said the result, Failed included (see the docstring)
 
 
 class Terminated(KeyboardInterrupt):
@@ -225,8 +231,9 @@ def run_task(
     clock: Clock | None = None,
     last_in_process: bool = False,
 ) -> int:
-    """Run ``task`` as the agent runs a task: 0 if it succeeded (with or without issues), else 1.
-    ``last_in_process``: the process ends with this task, so stop signals stay ignored after it."""
+    """Run ``task`` as the agent runs a task and answer ``REPORTED``: its result, Failed or not, is
+    the one ``task.complete`` line written last. ``last_in_process``: the process ends with this
+    task, so stop signals stay ignored after it."""
     out = Vso(stream)
     endpoints.register_secrets(env, out.secrets)
     definition = TaskDefinition.load(task_dir)
@@ -241,7 +248,7 @@ def run_task(
             ctx.summary.result = ctx.reporter.result
             ctx.publish_summary(read_slots=True)
             out.complete(ctx.reporter.result, message)
-            return 0
+            return REPORTED
         except SlotwiseError as error:
             stop_listening()
             return _failed(ctx, error)
@@ -269,7 +276,7 @@ def _cancelled(ctx: TaskContext) -> str:
 
 
 def _failed(ctx: TaskContext, error: SlotwiseError) -> int:
-    """Report ``error`` (an issue, the summary, ``task.complete result=Failed``); answer exit code 1."""
+    """Report ``error`` (an issue, the summary, ``task.complete result=Failed``); answer ``REPORTED``."""
     out = ctx.out
     message = error.message
     if isinstance(error, Cancelled) and not message.startswith("Cancel"):
@@ -281,4 +288,4 @@ def _failed(ctx: TaskContext, error: SlotwiseError) -> int:
     remote = not isinstance(error, (UsageError, AuthError, Cancelled))
     ctx.publish_summary(read_slots=remote)
     out.complete("Failed", message)
-    return 1
+    return REPORTED
