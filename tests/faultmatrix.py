@@ -718,4 +718,6 @@ def run_task(world: World, task: Task, tmp_path: Path) -> Outcome:
     results = [c.properties.get("result") for c in vso.named(out, "task.complete")]
     assert len(results) == 1, f"task.complete results {results}:\n{out}"
     assert code == 0, f"exit {code} after task.complete:\n{out}"
+    told = vso.cli_words(out)
+    assert not told, "the task tells pipeline users CLI words:\n" + "\n".join(told)
     return Outcome(1 if results == ["Failed"] else 0, out, "\n".join(vso.issues(out, "error")), out)

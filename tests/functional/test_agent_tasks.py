@@ -247,7 +247,8 @@ class Agent:
 class Run:
     """One task process, checked as the agent's Node handler sees it: exactly one ``task.complete``
     (which says the result, Failed included), then exit code 0 (docs/tasks-contract.md, "Exit code":
-    any other code makes the agent add "Exit code N returned from process" to the task's errors)."""
+    any other code makes the agent add "Exit code N returned from process" to the task's errors); and
+    as a pipeline user reads it: no CLI option or command in it (advice names task inputs)."""
 
     command: str
     exit_code: int
@@ -258,6 +259,8 @@ class Run:
         completes = vso.named(self.stdout, "task.complete")
         assert len(completes) == 1, f"{len(completes)} task.complete:\n{self.stdout}{self.stderr}"
         assert self.exit_code == 0, f"exit {self.exit_code} after task.complete:\n{self.stdout}{self.stderr}"
+        told = vso.cli_words(self.stdout + self.stderr)
+        assert not told, "a task tells pipeline users CLI words:\n" + "\n".join(told)
 
     @property
     def result(self) -> str:

@@ -20,6 +20,7 @@ from slotwise.agent.__main__ import COMMANDS
 from slotwise.agent.inputs import input_variable
 from slotwise.agent.runtime import run_task
 from slotwise.emulator import Emulator, FunctionApp
+from tests import vso
 from tests.conftest import ROOT
 from tests.functional.deploying import deploy_build
 from tests.functional.test_agent_tasks import Agent
@@ -129,5 +130,6 @@ def test_any_inputs_end_with_one_task_complete_and_exit_0_never_a_traceback(
         assert "failed unexpectedly" not in text, shown
         last = [line for line in text.splitlines() if line.startswith("##vso[task.complete")]
         assert len(last) == 1, shown
+        assert not vso.cli_words(text), shown
 
     run()

@@ -4,10 +4,11 @@
 output, reporter, the connection on demand), runs the task, then sets the result: the summary for
 approvers is written and uploaded, and ``task.complete`` is the last command, with the worst result
 seen. Errors are caught here and only here: a ``SlotwiseError`` becomes ``task.logissue type=error``
-(message, then what to do) and ``task.complete result=Failed``, never a traceback; cancellation
-(SIGINT, or SIGTERM / SIGHUP, which are turned into ``Terminated``, a ``KeyboardInterrupt``, so an
-operation's own ``except KeyboardInterrupt`` says where things stand) ends the same way with
-"Cancelled". Only an unexpected exception (a bug) prints its traceback, masked and neutralised.
+(message, then what to do: its hint and remedies in the task inputs' words, ``agent.remedies``) and
+``task.complete result=Failed``, never a traceback; cancellation (SIGINT, or SIGTERM / SIGHUP, which
+are turned into ``Terminated``, a ``KeyboardInterrupt``, so an operation's own
+``except KeyboardInterrupt`` says where things stand) ends the same way with "Cancelled". Only an
+unexpected exception (a bug) prints its traceback, masked and neutralised.
 
 Exit code: 0 once ``task.complete`` is written, whatever the result (``REPORTED``), as tasks built on
 azure-pipelines-task-lib exit after ``setResult(Failed)``: the agent's Node handler runs the process
@@ -35,6 +36,7 @@ from typing import TextIO
 from slotwise import __version__
 from slotwise.agent import endpoints
 from slotwise.agent.inputs import TaskInputs
+from slotwise.agent.remedies import advice
 from slotwise.agent.reporter import AgentReporter
 from slotwise.agent.summary import Summary, render, write
 from slotwise.agent.taskdef import TaskDefinition
@@ -281,10 +283,11 @@ def _failed(ctx: TaskContext, error: SlotwiseError) -> int:
     message = error.message
     if isinstance(error, Cancelled) and not message.startswith("Cancel"):
         message = f"Cancelled. {message}"
-    out.logissue("error", f"{message}\n{error.hint}" if error.hint else message)
+    said = advice(error, ctx.command)  # the hint and remedies in task inputs' words, no CLI option
+    out.logissue("error", f"{message}\n{said}" if said else message)
     ctx.reporter.issue("Failed")
     ctx.summary.result = "Failed"
-    ctx.summary.problem, ctx.summary.hint = message, error.hint or None
+    ctx.summary.problem, ctx.summary.hint = message, said or None
     remote = not isinstance(error, (UsageError, AuthError, Cancelled))
     ctx.publish_summary(read_slots=remote)
     out.complete("Failed", message)
