@@ -167,13 +167,14 @@ class ConflictError(RemoteError):
     """Another operation (a swap, a deployment) is in progress on the target."""
 
     exit_code = 5
-    default_hint = "Wait for the other operation to finish, then run the command again."
+    default_hint = "Wait for the other operation to finish, then try again."
 
 
 class HeldSlotError(ConflictError):
     """The target slot holds production's previous build (the rollback); deploying would destroy it."""
 
     exit_code = 7
+    default_hint = ""
     default_remedies = (
         Remedy(Action.PARK_HELD_BUILD),
         Remedy(Action.RELEASE_HOLD),

@@ -354,8 +354,9 @@ def test_deploy_into_a_held_slot_is_refused_with_pipeline_advice(agent: Agent, e
     assert run.result == "Failed", run.stdout
     (error,) = run.errors()
     assert "holds" in error
-    assert "guard-against-overwrite" in error
-    assert "allowOverwrite" in error
+    assert "`SlotwiseGuardAgainstOverwrite@1`" in error  # the task to add before this one ...
+    assert "`mode: park`" in error  # ... and how
+    assert "`allowOverwrite: true`) on this task" in error
     assert serving(emulator, "staging") == "1"  # the rollback build is still there
     summary = run.summary()
     assert "Result: FAILED" in summary

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from slotwise.emulator import Emulator, FunctionApp, PipelineJob, Speed
+from tests import vso
 from tests.functional.deploying import deploy_build, serving
 from tests.packages import SMOKE_CHECKS, broken_build, good_build
 from tests.tasks.agentkit import (
@@ -150,7 +151,8 @@ class Pipeline:
     def checked(self, run: TaskRun) -> TaskRun:
         """Every run: no secret in its log (outside ``task.setsecret``), its summary or its JUnit report;
         no traceback; one ``task.complete``, the last command, then exit code 0 whatever the result,
-        as the agent's Node handler requires of a task that reported it (docs/tasks-contract.md)."""
+        as the agent's Node handler requires of a task that reported it (docs/tasks-contract.md); no
+        CLI option or ``slotwise`` command in its log."""
         secrets = [*issued_secrets(self.emulator), *self.known_secrets]
         shown = leaked(run, secrets)
         assert not shown, f"{len(shown)} secret(s) printed unmasked by {run.folder}"
@@ -163,6 +165,8 @@ class Pipeline:
         assert "Traceback" not in run.stdout + run.stderr, run.log()
         assert run.result in ("Succeeded", "SucceededWithIssues", "Failed"), run.log()  # one, the last
         assert run.exit_code == 0, run.log()
+        told = vso.cli_words(run.stdout + run.stderr)  # a pipeline user is told task inputs, not CLI options
+        assert not told, "\n".join(told)
         return run
 
 

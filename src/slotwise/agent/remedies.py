@@ -23,8 +23,8 @@ GUARD, DEPLOY, SWAP, SMOKE = "guard-against-overwrite", "deploy-to-slot", "slot-
 # command -> (task.json name, friendlyName)
 TASKS: dict[str, tuple[str, str]] = {
     DEPLOY: ("SlotwiseDeployToSlot", "slotwise: Deploy to slot"),
-    SWAP: ("SlotwiseSlotSwap", "slotwise: Slot swap"),
-    SMOKE: ("SlotwiseSmokeTest", "slotwise: Smoke test"),
+    SWAP: ("SlotwiseSlotSwap", "slotwise: Swap slots"),
+    SMOKE: ("SlotwiseSmokeTest", "slotwise: Smoke test a slot"),
     GUARD: ("SlotwiseGuardAgainstOverwrite", "slotwise: Guard against overwrite"),
 }
 
@@ -119,10 +119,10 @@ def _park(w: TaskWording, r: Remedy) -> str:
 
 
 def _release(w: TaskWording, r: Remedy) -> str:
-    wait = f" ({w.setting(GUARD, 'mode', 'wait')} waits for that)" if w.command == GUARD else ""
+    wait = f"; to wait for that, {w.setting(GUARD, 'mode', 'wait')}" if w.command == GUARD else ""
     return (
-        f"Not needed any more: the hold on {_slot(r)} ends when it expires or is released outside the "
-        f"pipeline (slotwise's command line has release-hold){wait}."
+        f"Not needed any more: the hold on {_slot(r)} ends when it expires or when it is released outside "
+        f"the pipeline (slotwise's command line has release-hold){wait}."
     )
 
 
@@ -188,7 +188,7 @@ _WORDS: dict[Action, Callable[[TaskWording, Remedy], str]] = {
     ),
     Action.RAISE_TIMEOUT: _timeout,
     Action.SEE_CHECKS_SCHEMA: lambda w, r: (
-        "slotwise's README describes their format (the task's help links to it), with an example."
+        "The README of slotwise describes their format, with an example (the task's help links to it)."
     ),
     Action.CHOOSE_SLOT: lambda w, r: (
         f"Set {w.field(w.command, SLOT_INPUT[w.command])} (e.g. `staging`; `production` for the production "
