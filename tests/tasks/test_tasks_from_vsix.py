@@ -373,7 +373,7 @@ def test_the_whole_story_through_tasks_only(pipeline: Pipeline, emulator: Emulat
     refused = deploy("2")
     error = failed(refused)
     assert "build 20260101.0" in error
-    assert "guard-against-overwrite" in error
+    assert "(`SlotwiseGuardAgainstOverwrite@1`)" in error  # the task that parks it, by its YAML name
     assert slots(emulator) == ("1", "0")  # nothing was destroyed
     parked = ok(pipeline.run("guard-against-overwrite", mode="park", createParkSlot="true")).outputs
     assert parked == {"HoldStatus": "parked", "HeldBuild": "build 20260101.0", "ParkedIn": "park"}

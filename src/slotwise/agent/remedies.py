@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slotwise.azure.models import PRODUCTION
 from slotwise.errors import Action, Remedy, SlotwiseError
 from slotwise.errors import advice as _advice
 
-PRODUCTION = "production"
 GUARD, DEPLOY, SWAP, SMOKE = "guard-against-overwrite", "deploy-to-slot", "slot-swap", "smoke-test"
 
 # command -> (task.json name, friendlyName)
@@ -78,7 +78,7 @@ class TaskWording:
 
     # ---- the pieces -----------------------------------------------------------------------------------
     def task(self, command: str) -> str:
-        """ "this task", or the other task by its editor name and YAML name."""
+        """The running task ("this task"), or another by its editor name and YAML name."""
         if command == self.command:
             return "this task"
         name, friendly = TASKS[command]
@@ -89,6 +89,7 @@ class TaskWording:
         return f"{choice(command, name, value)} on {self.task(command)}"
 
     def field(self, command: str, name: str) -> str:
+        """An input of a task, as the editor shows it and as YAML spells it."""
         return f"*{INPUTS[command, name]}* (`{name}`) of {self.task(command)}"
 
 
