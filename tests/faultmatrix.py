@@ -518,8 +518,8 @@ def verdict(
     fired: bool,
     task: bool,
 ) -> list[str]:
-    """Every way ``outcome`` breaks the cell's expectation (empty: the cell passes). A task exits 1
-    for every failure: only whether it failed is compared there."""
+    """Every way ``outcome`` breaks the cell's expectation (empty: the cell passes). A task has one
+    verdict for every failure (Failed): only whether it failed is compared there."""
     want = cell.expected
     scenario = cell.scenario
     problems = []
@@ -622,7 +622,7 @@ class MatrixReport:
                             row.append("-")
                             continue
                         want, ok, got = found
-                        label = want.label if face == "CLI" or not want.exit else "fails"  # a task exits 1
+                        label = want.label if face == "CLI" or not want.exit else "fails"  # a task: Failed
                         row.append(f"{label} PASS" if ok else f"{label} **FAIL**")
                         if not ok:
                             notes.append(f"- {key}: expected {label} ({want.why}); {got}")
@@ -695,7 +695,8 @@ def run_cli(args: tuple[str, ...]) -> Outcome:
 
 def run_task(world: World, task: Task, tmp_path: Path) -> Outcome:
     """The task in this process, as the agent runs it (environment built as the agent builds it),
-    sleeping on a FastClock. Exit 0 (succeeded) or 1 (failed); ``error``: the error issues."""
+    sleeping on a FastClock. ``exit``: 1 when its one ``task.complete`` says Failed, else 0 (the
+    process itself exits 0 either way, as task-lib tasks do: checked here); ``error``: the error issues."""
     import importlib
     import io
 
@@ -714,4 +715,9 @@ def run_task(world: World, task: Task, tmp_path: Path) -> Outcome:
     module = importlib.import_module(COMMANDS[task.command])
     code = run_agent_task(task.command, module.run, folder, env=env, stream=stream, clock=FastClock())
     out = stream.getvalue()
-    return Outcome(code, out, "\n".join(vso.issues(out, "error")), out)
+    results = [c.properties.get("result") for c in vso.named(out, "task.complete")]
+    assert len(results) == 1, f"task.complete results {results}:\n{out}"
+    assert code == 0, f"exit {code} after task.complete:\n{out}"
+    told = vso.cli_words(out)
+    assert not told, "the task tells pipeline users CLI words:\n" + "\n".join(told)
+    return Outcome(1 if results == ["Failed"] else 0, out, "\n".join(vso.issues(out, "error")), out)

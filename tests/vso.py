@@ -8,6 +8,7 @@ message. Escapes are undone as the agent does (``%AZP25`` last, so ``%AZP250A`` 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 PREFIX = "##vso["
@@ -86,3 +87,14 @@ def completion(stdout: str) -> Command:
 def plain_lines(stdout: str) -> list[str]:
     """The lines that are not logging commands."""
     return [line for line in stdout.splitlines() if PREFIX not in line]
+
+
+# A command line of the CLI face in a task's log: an option (``--complete``, ``--mode``) or a
+# ``slotwise <command>``. Pipeline users are told task inputs instead (``slotwise.agent.remedies``).
+_CLI_WORDS = re.compile(r"(?<![\w-])--[a-z][a-z-]*|\bslotwise (?:slot|emulator|demo)\b")
+
+
+def cli_words(stdout: str) -> list[str]:
+    """The CLI options and commands a task's log shows (``task.setsecret`` lines aside: values)."""
+    shown = (line for line in stdout.splitlines() if "##vso[task.setsecret" not in line)
+    return [f"{match.group(0)!r} in: {line.strip()}" for line in shown for match in _CLI_WORDS.finditer(line)]

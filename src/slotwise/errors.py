@@ -22,9 +22,78 @@ the CLI prints ``message`` and ``hint`` and never a traceback for these.
     └── Cancelled                   exit 130 the user or the pipeline cancelled the run
 
 Messages never contain secrets: keys, tokens, client secrets and PATs are never interpolated.
+
+What to do next comes in two parts: ``hint``, words that fit every face, and ``remedies``, the
+actions that help (``Remedy``: park the held build, complete the swap, ...), which each face words
+its own way (``advice``): the CLI as a command with its options (``slotwise.cli.remedies``), the
+pipeline tasks as task inputs (``slotwise.agent.remedies``). A pipeline user is never told an option
+of the command line; neither hints nor messages name one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+
+class Action(Enum):
+    """Something a person can do about an error; each face words it (see ``advice``)."""
+
+    PARK_HELD_BUILD = "park-held-build"  # move the held build to the park slot (``other``), freeing ``slot``
+    RELEASE_HOLD = "release-hold"  # end the hold on ``slot``: the build is no rollback any more
+    ALLOW_OVERWRITE = "allow-overwrite"  # deploy into ``slot`` anyway, destroying the held build
+    WAIT_LONGER = "wait-longer"  # wait longer for the hold on ``slot`` to end
+    CHOOSE_PARK_SLOT = "choose-park-slot"  # name another slot to park the build of ``slot`` in
+    CREATE_PARK_SLOT = "create-park-slot"  # let the guard create the park slot ``other``
+    CREATE_SLOT = "create-slot"  # let the deployment create ``slot``
+    PREPARE_SWAP = "prepare-swap"  # phase one of a swap with preview of ``slot`` with ``other``
+    COMPLETE_SWAP = "complete-swap"  # phase two: swap the prepared ``slot`` with ``other``
+    CANCEL_SWAP = "cancel-swap"  # undo phase one on ``slot``
+    CHOOSE_SWAP_PAIR = "choose-swap-pair"  # name two different slots to swap
+    ROLL_BACK = "roll-back"  # swap ``slot``, which holds production's previous build, back in
+    ROLLBACK_ON_FAILURE = "rollback-on-failure"  # have the swap swap back at once when checks fail
+    RUN_SMOKE = "run-smoke"  # run the smoke checks against ``slot``
+    LOOK_AT_SLOTS = "look-at-slots"  # see what each slot of the app runs, holds and does
+    RAISE_TIMEOUT = "raise-timeout"  # give the operation more time
+    SEE_CHECKS_SCHEMA = "see-checks-schema"  # read the format of smoke checks
+    CHOOSE_SLOT = "choose-slot"  # name the slot to work on (production only when meant)
+    CHECK_APP = "check-app"  # check the app's name, its resource group and the subscription
+    SEE_USAGE = "see-usage"  # read what the command or task expects
+
+
+class Place(Protocol):
+    """A slot of an app (``azure.models.SlotRef``), as far as a remedy needs it."""
+
+    @property
+    def resource_group(self) -> str: ...
+
+    @property
+    def app(self) -> str: ...
+
+    @property
+    def slot(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """One ``Action`` and what it is about: the app (``resource_group``, ``app``), ``slot``, and
+    ``other``, the second slot of a swap or the park slot. Empty: not known or not needed."""
+
+    action: Action
+    resource_group: str = ""
+    app: str = ""
+    slot: str = ""
+    other: str = ""
+
+    @classmethod
+    def at(cls, action: Action, place: Place, other: str = "") -> Remedy:
+        """``action`` about the slot ``place`` (``other``: the park slot, the swap's other slot)."""
+        return cls(action, place.resource_group, place.app, place.slot, other)
+
+
+Wording = Callable[[Remedy], str]  # a face's sentence for one remedy
 
 
 class SlotwiseError(Exception):
@@ -32,21 +101,29 @@ class SlotwiseError(Exception):
 
     exit_code: int = 1
     default_hint: str = ""
+    default_remedies: tuple[Remedy, ...] = ()
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, remedies: tuple[Remedy, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint if hint is not None else self.default_hint
+        given = hint is not None or bool(remedies)  # the raiser's own advice replaces the class's
+        self.hint = hint if hint is not None else ("" if given else self.default_hint)
+        self.remedies = remedies if given else self.default_remedies
 
     def __str__(self) -> str:
         return self.message
+
+
+def advice(error: SlotwiseError, wording: Wording) -> str:
+    """What to do, as one face says it: the hint, then each remedy in that face's words."""
+    return " ".join(part for part in (error.hint, *map(wording, error.remedies)) if part)
 
 
 class UsageError(SlotwiseError):
     """A command-line option, task input or input file is missing or invalid."""
 
     exit_code = 2
-    default_hint = "Run the command with --help to see what it expects."
+    default_remedies = (Remedy(Action.SEE_USAGE),)
 
 
 class ConfigError(UsageError):
@@ -60,8 +137,8 @@ class SpecInvalid(UsageError):
     file, line and field, ``file:line: field: message``); the message lists them all, one a line."""
 
     default_hint = (
-        "Fix the spec files and run `slotwise release validate` again; "
-        "`slotwise release --print-schema` prints their format."
+        "Fix each problem where it points, then validate the specs again; the format of a spec is "
+        "slotwise's published JSON Schema for release specs."
     )
 
     def __init__(self, message: str, *, problems: tuple[object, ...] = (), hint: str | None = None) -> None:
@@ -86,10 +163,11 @@ class RemoteError(SlotwiseError):
         message: str,
         *,
         hint: str | None = None,
+        remedies: tuple[Remedy, ...] = (),
         status: int | None = None,
         code: str | None = None,
     ) -> None:
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint, remedies=remedies)
         self.status = status
         self.code = code
 
@@ -104,16 +182,18 @@ class ConflictError(RemoteError):
     """Another operation (a swap, a deployment) is in progress on the target."""
 
     exit_code = 5
-    default_hint = "Wait for the other operation to finish, then run the command again."
+    default_hint = "Wait for the other operation to finish, then try again."
 
 
 class HeldSlotError(ConflictError):
     """The target slot holds production's previous build (the rollback); deploying would destroy it."""
 
     exit_code = 7
-    default_hint = (
-        "Park the held build (`slotwise slot guard --mode park`), end the hold (`slotwise slot "
-        "release-hold`), or pass --allow-overwrite to deploy over it anyway."
+    default_hint = ""
+    default_remedies = (
+        Remedy(Action.PARK_HELD_BUILD),
+        Remedy(Action.RELEASE_HOLD),
+        Remedy(Action.ALLOW_OVERWRITE),
     )
 
 
@@ -133,10 +213,11 @@ class HeldBuildDestroyed(HeldSlotError):
         *,
         build: str | None = None,
         hint: str | None = None,
+        remedies: tuple[Remedy, ...] = (),
         status: int | None = None,
         code: str | None = None,
     ) -> None:
-        super().__init__(message, hint=hint, status=status, code=code)
+        super().__init__(message, hint=hint, remedies=remedies, status=status, code=code)
         self.build = build  # the label of the destroyed build, when known
 
 
@@ -144,7 +225,8 @@ class OperationTimeout(SlotwiseError):
     """A long-running operation did not finish within the allowed time."""
 
     exit_code = 6
-    default_hint = "Raise the timeout, or check the operation's state with `slotwise slot status`."
+    default_hint = "It may still be going on."
+    default_remedies = (Remedy(Action.LOOK_AT_SLOTS), Remedy(Action.RAISE_TIMEOUT))
 
 
 class OutcomeUnknown(SlotwiseError):
@@ -153,7 +235,8 @@ class OutcomeUnknown(SlotwiseError):
     nothing further was done; the message says what to look at."""
 
     exit_code = 10
-    default_hint = "Look at the slots with `slotwise slot status` before doing anything else."
+    default_hint = "Do nothing else before you have looked at the slots."
+    default_remedies = (Remedy(Action.LOOK_AT_SLOTS),)
 
 
 class SmokeFailed(SlotwiseError):
@@ -162,8 +245,15 @@ class SmokeFailed(SlotwiseError):
     exit_code = 8
     default_hint = "Look at the failed checks above; fix the build or the checks, then run again."
 
-    def __init__(self, message: str, *, hint: str | None = None, report: object | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        remedies: tuple[Remedy, ...] = (),
+        report: object | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, remedies=remedies)
         self.report = report  # the smoke report (slots.smoke_report.SmokeReport), when one exists
 
 

@@ -34,6 +34,13 @@
  *      once it runs: it reports a task's errors itself), the venv is set up again and the agent run
  *      once more: the task had not started.
  *
+ * Exit code (docs/tasks-contract.md, "Exit code"): 0 once `task.complete` has said the result,
+ * Failed included, as azure-pipelines-task-lib tasks exit after setResult(Failed): the agent's Node
+ * handler requires exit code 0 and adds an error "Exit code N returned from process" for any other.
+ * slotwise.agent exits so; the shim's own failures are reported (an error issue, then task.complete
+ * result=Failed) and exit 0 too. Non-zero only when nothing said the result: the agent died before
+ * it could (its code is passed on), or a signal ended the run (128 + its number).
+ *
  * It must never load azure-pipelines-task-lib: that library moves INPUT_* and ENDPOINT_* variables
  * out of process.env, and the Python side reads them from the environment. It has no npm
  * dependencies and never prints environment values. All task logic lives in Python.
@@ -98,11 +105,14 @@ function neutralise(text) {
   return String(text).replace(/##vso\[/gi, '##vso [').replace(/^##\[/gm, '# #[');
 }
 
-/** Report a failure the way a task does: an error issue, then the task's result. Returns exit code 1. */
+/** The exit code once task.complete has said the result, Failed included (see the header). */
+const REPORTED = 0;
+
+/** Report a failure the way a task does: an error issue, then the task's result. Returns REPORTED. */
 function reportFailure(message, summary = message.split('\n')[0]) {
   info(`##vso[task.logissue type=error]${escapeData(message)}`);
   info(`##vso[task.complete result=Failed;]${escapeData(`slotwise could not start: ${summary}`)}`);
-  return 1;
+  return REPORTED;
 }
 
 function seconds(sinceMs) {

@@ -245,10 +245,22 @@ class Agent:
 
 @dataclass
 class Run:
+    """One task process, checked as the agent's Node handler sees it: exactly one ``task.complete``
+    (which says the result, Failed included), then exit code 0 (docs/tasks-contract.md, "Exit code":
+    any other code makes the agent add "Exit code N returned from process" to the task's errors); and
+    as a pipeline user reads it: no CLI option or command in it (advice names task inputs)."""
+
     command: str
     exit_code: int
     stdout: str
     stderr: str
+
+    def __post_init__(self) -> None:
+        completes = vso.named(self.stdout, "task.complete")
+        assert len(completes) == 1, f"{len(completes)} task.complete:\n{self.stdout}{self.stderr}"
+        assert self.exit_code == 0, f"exit {self.exit_code} after task.complete:\n{self.stdout}{self.stderr}"
+        told = vso.cli_words(self.stdout + self.stderr)
+        assert not told, "a task tells pipeline users CLI words:\n" + "\n".join(told)
 
     @property
     def result(self) -> str:
@@ -327,7 +339,6 @@ def test_deploy_with_several_matching_packages_lists_them(agent: Agent, emulator
     good_build(agent.work / "a" / "one.zip", "7")
     good_build(agent.work / "b" / "two.zip", "8")
     run = agent.run("deploy-to-slot")
-    assert run.exit_code == 1
     assert run.result == "Failed"
     (error,) = run.errors()
     assert "matches 2" in error
@@ -340,11 +351,12 @@ def test_deploy_with_several_matching_packages_lists_them(agent: Agent, emulator
 def test_deploy_into_a_held_slot_is_refused_with_pipeline_advice(agent: Agent, emulator: Emulator) -> None:
     good_build(agent.work / "drop" / "func-demo.zip", "3")
     run = agent.run("deploy-to-slot")
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     (error,) = run.errors()
     assert "holds" in error
-    assert "guard-against-overwrite" in error
-    assert "allowOverwrite" in error
+    assert "`SlotwiseGuardAgainstOverwrite@1`" in error  # the task to add before this one ...
+    assert "`mode: park`" in error  # ... and how
+    assert "`allowOverwrite: true`) on this task" in error
     assert serving(emulator, "staging") == "1"  # the rollback build is still there
     summary = run.summary()
     assert "Result: FAILED" in summary
@@ -355,7 +367,6 @@ def test_deploy_into_a_held_slot_is_refused_with_pipeline_advice(agent: Agent, e
 def test_a_missing_required_input_is_named_by_its_label(agent: Agent, command: str) -> None:
     run = agent.run(command, appName="")
     folder = task_folder(command, agent.tmp_path)
-    assert run.exit_code == 1
     assert run.result == "Failed"
     (error,) = run.errors()
     assert f"The input '{label(folder, 'appName')}' (appName) is required." in error
@@ -370,7 +381,7 @@ def test_an_unknown_service_connection_is_a_clear_error(agent: Agent, command: s
     checks.write_text(HEALTH_CHECKS, encoding="utf-8")
     run = agent.run(command, azureSubscription=unknown, checksFile=str(checks))
     folder = task_folder(command, agent.tmp_path)
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     (error,) = run.errors()
     assert unknown in error
     assert f"'{label(folder, 'azureSubscription')}' (azureSubscription)" in error
@@ -430,7 +441,7 @@ def test_slot_swap_preview_with_checks_runs_none_and_says_so(agent: Agent, emula
 @pytest.mark.usefixtures("two_builds")
 def test_a_broken_checks_file_fails_before_anything_is_swapped(agent: Agent, emulator: Emulator) -> None:
     run = agent.run("slot-swap", smokeChecks="inline", smokeChecksInline="checks: nope\n")
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     (error,) = run.errors()
     assert "(smokeChecksInline): /checks (line 1)" in error
     assert "slotwise-" not in error  # no temporary file the user never wrote
@@ -470,7 +481,7 @@ def test_failed_checks_can_let_the_pipeline_go_on_with_issues(agent: Agent) -> N
 def test_failed_checks_fail_the_task_by_default(agent: Agent) -> None:
     checks = "checks:\n  - {name: health, path: /api/health, expect: {bodyContains: nothing-like-this}}\n"
     run = agent.run("smoke-test", checksSource="inline", checksInline=checks)
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     assert run.outputs["SmokeResult"] == "failed"
     (error,) = run.errors()
     assert "1 of 1 smoke checks failed" in error
@@ -488,7 +499,7 @@ def test_guard_on_a_free_slot_says_so(agent: Agent) -> None:
 @pytest.mark.usefixtures("held_staging")
 def test_guard_fails_on_a_held_slot_and_says_it_is_held(agent: Agent) -> None:
     run = agent.run("guard-against-overwrite")
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     assert run.outputs["HoldStatus"] == "held"
     (error,) = run.errors()
     assert "mode: park" in error
@@ -523,7 +534,6 @@ def test_sigterm_while_kudu_deploys_says_kudu_goes_on(agent: Agent, emulator: Em
     rest, stderr = process.communicate(timeout=30)
     run = Run("deploy-to-slot", process.returncode, "".join(seen) + rest, stderr)
     run.assert_no_secret(emulator)
-    assert run.exit_code == 1
     assert run.result == "Failed"
     (error,) = run.errors()
     assert error.startswith("Cancelled while Kudu was deploying")

@@ -89,7 +89,7 @@ def test_a_service_connection_whose_subscription_is_not_a_guid_fails_the_task_cl
 ) -> None:
     key = f"ENDPOINT_DATA_{CONNECTION}_SUBSCRIPTIONID"
     run = CustomAgent(emulator, tmp_path, **{key: NOT_A_GUID}).run("guard-against-overwrite")
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     (error,) = run.errors()
     assert f"service connection '{CONNECTION}'" in error
     assert "is not a subscription id" in error
@@ -133,7 +133,7 @@ def test_a_task_names_a_ca_bundle_that_is_not_there(
 ) -> None:
     missing = tmp_path / "gone.pem"
     run = CustomAgent(emulator, tmp_path, REQUESTS_CA_BUNDLE=str(missing)).run("guard-against-overwrite")
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     (error,) = run.errors()
     assert f"REQUESTS_CA_BUNDLE names a CA bundle that is not there: {missing}" in error
     assert asked_azure(emulator) == []
@@ -161,7 +161,7 @@ def test_a_task_tells_an_untrusted_server_certificate_as_such(
     emulator: Emulator, function_app: FunctionApp, tmp_path: Path
 ) -> None:
     run = CustomAgent(emulator, tmp_path, REQUESTS_CA_BUNDLE=certifi.where()).run("guard-against-overwrite")
-    assert run.exit_code == 1
+    assert run.result == "Failed", run.stdout
     (error,) = run.errors()
     assert UNTRUSTED in error
     assert "REQUESTS_CA_BUNDLE" in error

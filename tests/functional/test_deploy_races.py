@@ -27,6 +27,7 @@ from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import SlotRef
 from slotwise.builds import BuildInfo
 from slotwise.cli.main import cli
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import Cancelled, HeldBuildDestroyed, HeldSlotError
 from slotwise.events import RecordingReporter
 from slotwise.services import Services
@@ -416,7 +417,7 @@ def test_ctrl_c_during_the_upload_says_the_slot_still_runs_its_previous_build(
     assert "Cancelled during the upload" in error.message
     assert "after 4.0 MiB of 9.0 MiB" in error.message
     assert "still runs its previous build" in error.message
-    assert "slot status" in error.hint
+    assert "slot status" in told(error)
     assert serving(emulator, "staging") == "2"  # true: the previous build
 
 
@@ -432,7 +433,7 @@ def test_ctrl_c_after_the_whole_package_went_out_says_kudu_may_have_it(
 
     assert "whole package" in error.message
     assert "may have received it" in error.message
-    assert "slot status" in error.hint
+    assert "slot status" in told(error)
 
 
 @pytest.mark.usefixtures("released")

@@ -2,9 +2,10 @@
 
 Each task runs in this process as the agent runs it (``slotwise.agent.runtime.run_task`` with the
 environment the agent builds: tests/functional/test_agent_tasks.py ``Agent``), on a FastClock. A
-task exits 0 or 1: the cell compares whether it failed, the error issue's words, the slots and
-``slot status``. Slow answers are left to the CLI face (their timeout is an environment setting of
-the CLI). Every cell is written to build/reports/fault-matrix.md (section "tasks").
+task exits 0 and says Failed or not in its one task.complete: the cell compares whether it failed,
+the error issue's words, the slots and ``slot status``. Slow answers are left to the CLI face (their
+timeout is an environment setting of the CLI). Every cell is written to
+build/reports/fault-matrix.md (section "tasks").
 """
 
 from __future__ import annotations

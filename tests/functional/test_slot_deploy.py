@@ -24,6 +24,7 @@ from slotwise.azure.kudu import KuduClient
 from slotwise.azure.models import SlotRef
 from slotwise.builds import BuildInfo
 from slotwise.cli.main import cli
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import (
     ConflictError,
     HeldSlotError,
@@ -232,7 +233,7 @@ def test_a_missing_slot_is_an_error_that_points_to_create_slot(
             guard=None,
             reporter=RecordingReporter(),
         )
-    assert "--create-slot" in caught.value.hint
+    assert "--create-slot" in told(caught.value)
 
     result = run_cli("-s", "qa", "--package", str(good_build(tmp_path / "a.zip")))
     assert result.exit_code == 4
@@ -449,8 +450,10 @@ def test_a_held_slot_is_refused_before_any_upload(
 
     assert calls == [STAGING]
     assert caught.value.exit_code == 7
-    for part in ("build 20251231.9", "2026-01-02 09:30 UTC", "alice", "release-hold", "--allow-overwrite"):
+    for part in ("build 20251231.9", "2026-01-02 09:30 UTC", "alice"):
         assert part in caught.value.message
+    for part in ("release-hold", "--allow-overwrite"):
+        assert part in told(caught.value)
     assert uploads(emulator) == 0
 
 
@@ -562,6 +565,6 @@ def test_the_cli_runs_the_guard_and_allow_overwrite_names_what_it_destroys(
     assert "--allow-overwrite" in refused.output
     assert "Traceback" not in refused.output
     assert forced.exit_code == 0, forced.output
-    assert "--allow-overwrite: deploying over" in forced.stderr
+    assert "Overwriting on purpose: deploying over it anyway" in forced.stderr
     assert served_version(emulator, services, STAGING) == "2"
     assert served_version(emulator, services, PRODUCTION) == "1"

@@ -186,7 +186,7 @@ def test_when_neither_the_poll_nor_the_slots_answer_the_outcome_is_unknown(
     )
     assert "slot status" in result.output
     assert "activity log" in result.output
-    assert "run the command again" not in result.output
+    assert "then try again" not in result.output  # ConflictError's default: a retry would swap back
     assert "Traceback" not in result.output
     emulator.call(lambda b: b.faults.clear())
     assert serving(emulator, "production") == "2"  # the service did finish it
@@ -411,6 +411,6 @@ def test_a_refused_swap_back_says_the_failing_build_is_live_and_not_to_swap_agai
     assert result.exit_code == 5, result.output
     assert "swapping back failed" in result.output
     assert "Do not run the swap again" in result.output
-    assert "run the command again" not in result.output
+    assert "then try again" not in result.output  # ConflictError's default: a retry would swap back
     assert "slotwise slot rollback -g rg-demo -n func-demo" in result.output
     assert serving(emulator, "production") == "2"  # the truth: the failing build is live

@@ -1,8 +1,10 @@
 """Running the packaged extension's tasks the way the Azure Pipelines agent runs them.
 
 The agent downloads a task from the extension (the ``.vsix`` is a zip; each task is
-``tasks/<folder>/``), picks the handler of its task.json (``execution.Node20_1``) and runs
-``node <taskDir>/<target>`` with the job's working directory as cwd and an environment it builds:
+``tasks/<folder>/``), picks the handler of its task.json it knows (``tests/tasks/handlers.py``: agent
+``AGENT_VERSION``, the tasks' minimum, knows ``Node20_1`` and not ``Node24``) and runs
+``node "<taskDir>/<target>"`` with the job's working directory as cwd, stdin a pipe closed at once, and
+an environment it builds:
 
 - ``INPUT_<NAME>`` for **every** input of task.json (name: ``.`` and space become ``_``, upper-cased):
   the value given, else the input's ``defaultValue``, else empty; ``$(Variable.Name)`` macros
@@ -44,12 +46,12 @@ import requests
 
 from slotwise_emulator import Emulator
 from tests import vso
-from tests.tasks.shimkit import NODE, python_bin
+from tests.tasks.handlers import handler_for
+from tests.tasks.shimkit import NODE, closed_stdin, python_bin
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "scripts" / "package"
-HANDLER = "Node20_1"
-AGENT_VERSION = "4.266.2"  # a version with the Node20_1 and Node24 handlers (task.json's minimum: 4.265.1)
+AGENT_VERSION = "3.232.1"  # the oldest agent the tasks allow (their minimumAgentVersion)
 # The agent cancels a task with SIGINT, then SIGTERM if it is still running after PROCESS_SIGINT_TIMEOUT
 # (7.5 s by default), then kills it after PROCESS_SIGTERM_TIMEOUT (2.5 s).
 SIGINT_TIMEOUT = 7.5
@@ -132,9 +134,12 @@ class Extension:
     def label(self, folder: str, name: str) -> str:
         return next(str(spec["label"]) for spec in self.inputs(folder) if spec["name"] == name)
 
-    def target(self, folder: str, handler: str = HANDLER) -> Path:
-        """The script the handler runs: ``execution.<handler>.target`` in the task folder."""
-        target = str(self.definition(folder)["execution"][handler]["target"])
+    def target(self, folder: str, agent_version: str = AGENT_VERSION) -> Path:
+        """The script the agent runs: ``execution.<handler>.target`` of the handler it picks."""
+        definition = self.definition(folder)
+        handler = handler_for(definition, agent_version)
+        assert handler is not None, f"agent {agent_version} finds no handler it knows in {folder}"
+        target = str(definition["execution"][handler]["target"])
         target = re.sub(r"\$\(\s*currentdirectory\s*\)", str(self.task_dir(folder)), target, flags=re.I)
         path = Path(target)
         return path if path.is_absolute() else self.task_dir(folder) / path
@@ -366,17 +371,19 @@ class TaskAgent:
         """Start the task in the background (``own_process_group``: as the leader of a new process
         group, like the foreground job of a terminal)."""
         env = self.environment(folder, inputs, connection_env=connection_env, extra_env=extra_env)
-        process = subprocess.Popen(
-            self.command(folder),
-            env=env,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=own_process_group,
-        )
+        with closed_stdin() as stdin:
+            process = subprocess.Popen(
+                self.command(folder),
+                env=env,
+                cwd=cwd,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=own_process_group,
+            )
         return RunningTask(folder, process, env)
 
     def run_task(
@@ -396,6 +403,7 @@ class TaskAgent:
             self.command(folder),
             env=env,
             cwd=cwd,
+            input="",
             capture_output=True,
             text=True,
             encoding="utf-8",

@@ -23,9 +23,11 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from slotwise_build.runtime import LOCK, RUNTIME, WHEEL_REQUIREMENT, wheel_requirement
 
@@ -96,9 +98,11 @@ def build_wheelhouse(lock: Path, dest: Path) -> None:
 STANDIN_AGENT = '''\
 """Stand-in for slotwise.agent in the shim's tests: does what STANDIN_MODE says, reports to STANDIN_REPORT.
 
-exit:N   exit with code N
-trap:K   record SIGINT/SIGTERM/SIGHUP; after the K-th, exit 128 + that signal's number
-ignore   ignore SIGINT/SIGTERM/SIGHUP and sleep
+exit:N      exit with code N
+complete:R  say the result R as a task does (task.complete result=R), then exit 0
+trap:K      record SIGINT/SIGTERM/SIGHUP; after the K-th, exit 128 + that signal's number
+ignore      ignore SIGINT/SIGTERM/SIGHUP and sleep
+STANDIN_STDIN=1: read stdin to its end first and report what it held (the agent closes it at once).
 """
 import json
 import os
@@ -110,6 +114,7 @@ STARTED = time.time()
 MODE = os.environ.get("STANDIN_MODE", "exit:0")
 REPORT = os.environ.get("STANDIN_REPORT")
 received = []
+stdin = sys.stdin.read() if os.environ.get("STANDIN_STDIN") == "1" else None
 
 
 def report(ready):
@@ -118,7 +123,7 @@ def report(ready):
     data = {
         "argv": sys.argv, "cwd": os.getcwd(), "env": dict(os.environ), "executable": sys.executable,
         "prefix": sys.prefix, "version": list(sys.version_info[:3]), "started": STARTED,
-        "signals": received, "ready": ready,
+        "signals": received, "ready": ready, "stdin": stdin,
     }
     with open(REPORT + ".tmp", "w", encoding="utf-8") as out:
         json.dump(data, out)
@@ -130,6 +135,10 @@ kind, _, arg = MODE.partition(":")
 if kind == "exit":
     report(True)
     sys.exit(int(arg))
+if kind == "complete":
+    print(f"##vso[task.complete result={arg};]stand-in says {arg}", flush=True)
+    report(True)
+    sys.exit(0)
 signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 if kind == "ignore":
     for sig in signals:
@@ -198,14 +207,18 @@ def locked(wheel: Path) -> str:
 # ---- staging and running ------------------------------------------------------------------------
 
 
-def stage_task(task_dir: Path, wheel: Path, lock: str, name: str = TASK_NAME) -> Path:
-    """A task folder as the packaged extension has it: shim.js, task.json, one wheel, requirements.lock
-    and requirements-slotwise.txt (the wheel's sha256, as scripts/package writes it)."""
+def stage_task(
+    task_dir: Path, wheel: Path, lock: str, name: str = TASK_NAME, task_json: Mapping[str, Any] | None = None
+) -> Path:
+    """A task folder as the packaged extension has it: shim.js, task.json (``task_json``, else a
+    minimal one named ``name``), one wheel, requirements.lock and requirements-slotwise.txt (the
+    wheel's sha256, as scripts/package writes it)."""
     task_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(SHIM, task_dir / "shim.js")
     handler = {"target": "shim.js"}
-    task_json = {"id": "00000000-0000-4000-8000-000000000000", "name": name,
-                 "execution": {"Node20_1": handler, "Node24": handler}}  # fmt: skip
+    if task_json is None:
+        task_json = {"id": "00000000-0000-4000-8000-000000000000", "name": name,
+                     "execution": {"Node20_1": handler, "Node24": handler}}  # fmt: skip
     (task_dir / "task.json").write_text(json.dumps(task_json, indent=2))
     shutil.copy2(wheel, task_dir / wheel.name)
     (task_dir / LOCK).write_text(lock)
@@ -268,6 +281,7 @@ class Agent:
             "SYSTEM_DEFAULTWORKINGDIRECTORY": str(self.cwd),
             "SYSTEM_HOSTTYPE": "release",
             "SYSTEM_JOBID": "11111111-2222-3333-4444-555555555555",
+            "TF_BUILD": "True",  # set by the agent's ProcessInvoker for every process it starts
             # pip: no configuration file of this machine, no index: only the wheelhouse
             "PIP_CONFIG_FILE": os.devnull,
             "PIP_NO_INDEX": "1",
@@ -283,13 +297,17 @@ class Agent:
 
 
 def run_shim(
-    task_dir: Path, env: Mapping[str, str], cwd: Path, timeout: float = 300
+    task_dir: Path, env: Mapping[str, str], cwd: Path, timeout: float = 300, node: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    assert NODE is not None, NODE_MISSING
+    """``node "<taskDir>/shim.js"`` as the agent's Node handler runs it: stdin a pipe closed at once
+    (``ProcessInvoker``), stdout and stderr read to the end."""
+    node = node or NODE
+    assert node is not None, NODE_MISSING
     return subprocess.run(
-        [NODE, str(task_dir / "shim.js")],
+        [node, str(task_dir / "shim.js")],
         env=dict(env),
         cwd=cwd,
+        input="",
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -297,15 +315,29 @@ def run_shim(
 
 
 def start_shim(task_dir: Path, env: Mapping[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """The shim started in the background, its stdin closed at once as the agent does."""
     assert NODE is not None, NODE_MISSING
-    return subprocess.Popen(
-        [NODE, str(task_dir / "shim.js")],
-        env=dict(env),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with closed_stdin() as stdin:
+        return subprocess.Popen(
+            [NODE, str(task_dir / "shim.js")],
+            env=dict(env),
+            cwd=cwd,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+@contextmanager
+def closed_stdin() -> Iterator[int]:
+    """The read end of a pipe whose write end is closed: the stdin the agent gives a task (EOF)."""
+    read, write = os.pipe()
+    os.close(write)
+    try:
+        yield read
+    finally:
+        os.close(read)
 
 
 def wait_for_report(report: Path, timeout: float = 60) -> dict[str, object]:
@@ -335,3 +367,12 @@ def shim_failure(stdout: str) -> str | None:
             prefix = "##vso[task.logissue type=error]"
             return decode_vso(issue[len(prefix) :]) if issue.startswith(prefix) else issue
     return None
+
+
+def assert_reported_failure(result: subprocess.CompletedProcess[str]) -> None:
+    """The shim reported a failure as a task-lib task does (docs/tasks-contract.md, "Exit code"): one
+    ``task.complete result=Failed``, then exit code 0, which the agent's Node handler requires."""
+    completes = [line for line in result.stdout.splitlines() if "##vso[task.complete" in line]
+    assert len(completes) == 1, result.stdout + result.stderr
+    assert completes[0].startswith("##vso[task.complete result=Failed;]"), result.stdout
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}{result.stderr}"

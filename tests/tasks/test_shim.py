@@ -33,6 +33,7 @@ from tests.tasks.shimkit import (
     STANDIN_VERSION,
     TASK_COMMAND,
     Agent,
+    assert_reported_failure,
     base_python,
     fake_python,
     locked,
@@ -168,7 +169,7 @@ def test_failed_bootstrap_says_why_leaves_no_marker_and_a_rerun_after_the_fix_wo
     broken.write_bytes(b"this is not a zip file")
     task = stage_task(tmp_path / "task", broken, "")
     failed = run_shim(task, agent.env(), agent.cwd)
-    assert failed.returncode != 0
+    assert_reported_failure(failed)
     message = shim_failure(failed.stdout)
     assert message is not None, failed.stdout
     assert "pip install exited with code" in message
@@ -195,7 +196,7 @@ def test_without_python_310_the_error_names_everything_tried(tmp_path: Path, sta
     (old_cache.parent / f"{tool_cache_arch()}.complete").write_text("")
     task = stage_task(tmp_path / "task", standin, "")
     result = run_shim(task, agent.env(path=str(only_old)), agent.cwd)
-    assert result.returncode == 1
+    assert_reported_failure(result)
     message = shim_failure(result.stdout)
     assert message is not None, result.stdout
     assert "needs Python 3.10 or newer" in message
@@ -237,7 +238,7 @@ def test_a_python_path_input_that_is_too_old_is_an_error_not_ignored(tmp_path: P
     old = fake_python(tmp_path / "oldbin", "python3", "3.8.18")
     task = stage_task(tmp_path / "task", standin, "")
     result = run_shim(task, agent.env(INPUT_PYTHONPATH=str(old)), agent.cwd)  # a good python3 is on PATH
-    assert result.returncode == 1
+    assert_reported_failure(result)
     message = shim_failure(result.stdout)
     assert message is not None, result.stdout
     assert f"the task input pythonPath is set to {old}, which is Python 3.8.18, too old" in message
@@ -304,7 +305,7 @@ def test_an_unknown_task_name_is_reported(tmp_path: Path, standin: Path) -> None
     agent = Agent.create(tmp_path)
     task = stage_task(tmp_path / "task", standin, "", name="SomethingElse")
     result = run_shim(task, agent.env(), agent.cwd)
-    assert result.returncode == 1
+    assert_reported_failure(result)
     message = shim_failure(result.stdout)
     assert message is not None
     assert 'Unknown slotwise task "SomethingElse"' in message
@@ -395,7 +396,8 @@ def test_an_agent_that_keeps_failing_to_import_is_set_up_again_only_once(tmp_pat
     agent = Agent.create(tmp_path)
     task = stage_task(tmp_path / "task", broken, "")
     result = run_shim(task, agent.env(), agent.cwd)
-    assert result.returncode == 1
+    assert result.returncode == 1  # nothing said the result: the agent fails the task for the exit code
+    assert "##vso[task.complete" not in result.stdout
     assert result.stdout.count("slotwise cannot be imported from") == 1
     assert result.stdout.count("Setting up slotwise") == 2  # the first set-up, and one again
     assert result.stderr.count("No module named 'not_a_module_zz'") == 2  # Python's own words, shown

@@ -2,8 +2,9 @@
 
 Owns the command table (command → the module whose ``run`` does that task; imported only when that
 command runs, so ``--version`` and start-up stay fast) and the process around it: stdout as UTF-8,
-the exit code (0 when the task succeeded, with or without issues; 1 when it failed). A wrong command
-line is a failed task too, reported in logging commands like any other failure.
+the exit code (``runtime.REPORTED``, 0, once ``task.complete`` has said the result, Failed included,
+as azure-pipelines-task-lib tasks do; non-zero only when the process fails before it could say it).
+A wrong command line is a failed task too, reported in logging commands like any other failure.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     if args[:1] == ["--version"]:
         out.write(f"slotwise {__version__}\n")
         return 0
-    from slotwise.agent.runtime import TaskFunction, run_task
+    from slotwise.agent.runtime import REPORTED, TaskFunction, run_task
     from slotwise.factory import environment
 
     if not args or args[0] not in COMMANDS or len(args) > 2:
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
         message = f"Unknown command line: {' '.join(args) or '(none)'}. {USAGE}"
         vso.logissue("error", message)
         vso.complete("Failed", message)
-        return 1
+        return REPORTED
     command = args[0]
     task = cast(TaskFunction, importlib.import_module(COMMANDS[command]).run)
     task_dir = Path(args[1]) if len(args) > 1 else None

@@ -4,12 +4,18 @@
 output, reporter, the connection on demand), runs the task, then sets the result: the summary for
 approvers is written and uploaded, and ``task.complete`` is the last command, with the worst result
 seen. Errors are caught here and only here: a ``SlotwiseError`` becomes ``task.logissue type=error``
-(message, then what to do) and ``task.complete result=Failed``, never a traceback; cancellation
-(SIGINT, or SIGTERM / SIGHUP, which are turned into ``Terminated``, a ``KeyboardInterrupt``, so an
-operation's own ``except KeyboardInterrupt`` says where things stand) ends the same way with
-"Cancelled". Only an unexpected exception (a bug) prints its traceback, masked and neutralised.
+(message, then what to do: its hint and remedies in the task inputs' words, ``agent.remedies``) and
+``task.complete result=Failed``, never a traceback; cancellation (SIGINT, or SIGTERM / SIGHUP, which
+are turned into ``Terminated``, a ``KeyboardInterrupt``, so an operation's own
+``except KeyboardInterrupt`` says where things stand) ends the same way with "Cancelled". Only an
+unexpected exception (a bug) prints its traceback, masked and neutralised.
 
-Exit code: 0 when the task succeeded (with or without issues), 1 when it failed.
+Exit code: 0 once ``task.complete`` is written, whatever the result (``REPORTED``), as tasks built on
+azure-pipelines-task-lib exit after ``setResult(Failed)``: the agent's Node handler runs the process
+with ``requireExitCodeZero`` and takes any other exit code for an infrastructure failure, adding an
+error "Exit code N returned from process" to the task's own (docs/tasks-contract.md, "Exit code").
+The result is the one ``task.complete`` says; a process that dies before writing it (an import error,
+a signal) exits non-zero and the agent fails the task for it.
 Must not: know what a task does (task modules do), or print but through ``Vso``.
 """
 
@@ -30,6 +36,7 @@ from typing import TextIO
 from slotwise import __version__
 from slotwise.agent import endpoints
 from slotwise.agent.inputs import TaskInputs
+from slotwise.agent.remedies import advice
 from slotwise.agent.reporter import AgentReporter
 from slotwise.agent.summary import Summary, render, write
 from slotwise.agent.taskdef import TaskDefinition
@@ -42,6 +49,7 @@ from slotwise.services import Services
 from slotwise.timing import Clock
 
 TaskFunction = Callable[["TaskContext"], str]  # answers the completion message
+REPORTED = 0  # the exit code once task.complete has said the result, Failed included (see the docstring)
 
 
 class Terminated(KeyboardInterrupt):
@@ -226,8 +234,9 @@ def run_task(
     clock: Clock | None = None,
     last_in_process: bool = False,
 ) -> int:
-    """Run ``task`` as the agent runs a task: 0 if it succeeded (with or without issues), else 1.
-    ``last_in_process``: the process ends with this task, so stop signals stay ignored after it."""
+    """Run ``task`` as the agent runs a task and answer ``REPORTED``: its result, Failed or not, is
+    the one ``task.complete`` line written last. ``last_in_process``: the process ends with this
+    task, so stop signals stay ignored after it."""
     out = Vso(stream)
     endpoints.register_secrets(env, out.secrets)
     definition = TaskDefinition.load(task_dir)
@@ -242,7 +251,7 @@ def run_task(
             ctx.summary.result = ctx.reporter.result
             ctx.publish_summary(read_slots=True)
             out.complete(ctx.reporter.result, message)
-            return 0
+            return REPORTED
         except SlotwiseError as error:
             stop_listening()
             return _failed(ctx, error)
@@ -270,16 +279,17 @@ def _cancelled(ctx: TaskContext) -> str:
 
 
 def _failed(ctx: TaskContext, error: SlotwiseError) -> int:
-    """Report ``error`` (an issue, the summary, ``task.complete result=Failed``); answer exit code 1."""
+    """Report ``error`` (an issue, the summary, ``task.complete result=Failed``); answer ``REPORTED``."""
     out = ctx.out
     message = error.message
     if isinstance(error, Cancelled) and not message.startswith("Cancel"):
         message = f"Cancelled. {message}"
-    out.logissue("error", f"{message}\n{error.hint}" if error.hint else message)
+    said = advice(error, ctx.command)  # the hint and remedies in task inputs' words, no CLI option
+    out.logissue("error", f"{message}\n{said}" if said else message)
     ctx.reporter.issue("Failed")
     ctx.summary.result = "Failed"
-    ctx.summary.problem, ctx.summary.hint = message, error.hint or None
+    ctx.summary.problem, ctx.summary.hint = message, said or None
     remote = not isinstance(error, (UsageError, AuthError, Cancelled))
     ctx.publish_summary(read_slots=remote)
     out.complete("Failed", message)
-    return 1
+    return REPORTED

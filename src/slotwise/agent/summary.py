@@ -112,8 +112,7 @@ def rollback_advice(status: AppStatus) -> list[str]:
         ref = hold.slot
         lines.append(
             f"  To roll back, swap slot **{md(ref.slot)}** with production again: run the *slot-swap* "
-            f"task with `sourceSlot: {ref.slot}`, or `slotwise slot rollback -g {ref.resource_group} "
-            f"-n {ref.app}`."
+            f"task with `sourceSlot: {ref.slot}`."
         )
     lines.append("")
     lines.append(

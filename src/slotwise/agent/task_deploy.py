@@ -13,17 +13,11 @@ from __future__ import annotations
 
 from slotwise.agent.runtime import TaskContext
 from slotwise.azure.models import SlotRef
-from slotwise.errors import HeldBuildDestroyed, HeldSlotError
+from slotwise.errors import HeldBuildDestroyed
 from slotwise.slots.deploy import DeployRequest, deploy
 from slotwise.slots.guard import check
 from slotwise.slots.metadata import build_info
 from slotwise.slots.model import GuardDecision
-
-HELD_HINT = (
-    "Keep the rollback build: add the guard-against-overwrite task with mode 'park' before this task "
-    "(it moves the build to another slot). Not needed any more: `slotwise slot release-hold`. Overwrite "
-    "it on purpose: set allowOverwrite: true on this task."
-)
 
 
 def run(ctx: TaskContext) -> str:
@@ -59,8 +53,6 @@ def run(ctx: TaskContext) -> str:
         ctx.output("OverwroteBuild", error.build)
         summary.fact("Destroyed rollback build", error.build)
         raise
-    except HeldSlotError as error:
-        raise HeldSlotError(error.message, hint=HELD_HINT, status=error.status, code=error.code) from None
     ctx.output("SlotUrl", result.url)
     ctx.output("DeploymentId", result.deployment_id)
     ctx.output("BuildLabel", result.build.label)

@@ -12,11 +12,6 @@ from slotwise.agent.runtime import TaskContext
 from slotwise.errors import HeldSlotError, OperationTimeout
 from slotwise.slots.guard import MODES, GuardMode, describe, guard
 
-HELD_HINT = (
-    "Set mode: park on this task to move the held build to another slot (parkSlot) and free this one, "
-    "mode: wait to wait until the hold is released or expires, or end the hold with `slotwise slot "
-    "release-hold` if the build is not needed as a rollback any more."
-)
 MODE_OF: dict[str, GuardMode] = {mode: mode for mode in MODES}
 HOLD_STATUS = {"free": "free", "released": "free", "expired": "free", "parked": "parked"}
 
@@ -45,11 +40,7 @@ def run(ctx: TaskContext) -> str:
             hold_days=hold_days,
             reporter=ctx.reporter,
         )
-    except HeldSlotError as error:
-        ctx.output("HoldStatus", "held")
-        hint = HELD_HINT if mode == "fail" else error.hint
-        raise HeldSlotError(error.message, hint=hint, status=error.status, code=error.code) from None
-    except OperationTimeout:
+    except (HeldSlotError, OperationTimeout):
         ctx.output("HoldStatus", "held")
         raise
     hold = result.decision.hold

@@ -50,9 +50,11 @@ from slotwise.azure.models import SlotInfo
 from slotwise.azure.progress import ProgressReader
 from slotwise.builds import BuildInfo
 from slotwise.errors import (
+    Action,
     ConflictError,
     NotFoundError,
     OutcomeUnknown,
+    Remedy,
     RemoteError,
     SlotwiseError,
 )
@@ -188,7 +190,8 @@ class KuduClient:
                 f"The package went out to the Kudu of {self.target}, but the connection broke before "
                 "Kudu answered, and an unstamped upload cannot be recognised in Kudu's records: Kudu "
                 "may be deploying it.",
-                hint=f"Look at {self.base_url}{LATEST} (or `slotwise slot status`) before deploying again.",
+                hint=f"Look at {self.base_url}{LATEST} (or at the slots) before deploying again.",
+                remedies=(Remedy(Action.LOOK_AT_SLOTS),),
             )
         try:
             return self._own_deployment(message)
@@ -197,8 +200,9 @@ class KuduClient:
                 f"The package went out to the Kudu of {self.target}, but the connection broke before "
                 f"Kudu answered, and Kudu's deployments could not be read ({error.message}): Kudu may "
                 "have taken the package and be deploying it. slotwise did not send it again.",
-                hint=f"Look at what the slot runs (`slotwise slot status`, or {self.base_url}{LATEST}) "
-                "before deploying again: a second upload could deploy twice.",
+                hint=f"Look at what the slot runs (or at {self.base_url}{LATEST}) before deploying again: a "
+                "second upload could deploy twice.",
+                remedies=(Remedy(Action.LOOK_AT_SLOTS),),
             ) from error
 
     def _own_deployment(self, message: str | None) -> str | None:
@@ -356,14 +360,16 @@ def _conflict(target: str, error: HttpResponseError) -> ConflictError:
             f"A swap is in progress on {target} (or prepared for it), so Kudu refused the deployment{detail}",
             status=409,
             code=SWAP_IN_PROGRESS,
-            hint="Nothing was deployed. Wait for the swap to end, then look at the slot (`slotwise slot "
-            "status`): after a swap with production it holds production's previous build, the rollback.",
+            hint="Nothing was deployed. Wait for the swap to end, then look at the slot: after a swap with "
+            "production it holds production's previous build, the rollback.",
+            remedies=(Remedy(Action.LOOK_AT_SLOTS),),
         )
     return ConflictError(
         f"A deployment is already running on {target}{detail}",
         status=409,
         code=DEPLOYMENT_RUNNING,
-        hint="Wait for it to finish (`slotwise slot status` shows what the slot runs), then deploy again.",
+        hint="Wait for it to finish, then deploy again.",
+        remedies=(Remedy(Action.LOOK_AT_SLOTS),),
     )
 
 
@@ -381,4 +387,5 @@ def _naming_the_running(conflict: ConflictError, running: KuduDeployment | None)
         status=conflict.status,
         code=conflict.code,
         hint=conflict.hint,
+        remedies=conflict.remedies,
     )

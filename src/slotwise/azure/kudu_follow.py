@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slotwise.azure.kudu_records import KuduDeployment
-from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown, SlotwiseError
+from slotwise.errors import Action, NotFoundError, OperationTimeout, OutcomeUnknown, Remedy, SlotwiseError
 from slotwise.events import Reporter
 
 if TYPE_CHECKING:
@@ -100,7 +100,8 @@ def follow(
             if missing > MAX_MISSING_POLLS:
                 failure = NotFoundError(
                     f"Kudu of {kudu.target} no longer knows the deployment it accepted ({url}).",
-                    hint="Check the slot's deployments with `slotwise slot status`, then deploy again.",
+                    hint="Check what the slot runs, then deploy again.",
+                    remedies=(Remedy(Action.LOOK_AT_SLOTS),),
                 )
                 break
         else:
@@ -180,7 +181,8 @@ def _lost(kudu: KuduClient, failure: SlotwiseError) -> NotFoundError:
     )
     return NotFoundError(
         f"{said} Kudu's deployment records do not show it either.",
-        hint="Check the slot's deployments with `slotwise slot status`, then deploy again.",
+        hint="Check what the slot runs, then deploy again.",
+        remedies=(Remedy(Action.LOOK_AT_SLOTS),),
     )
 
 
@@ -189,9 +191,9 @@ def _unknown(kudu: KuduClient, timeout: float, error: SlotwiseError) -> OutcomeU
         f"Kudu of {kudu.target} accepted the package, but the outcome of the deployment could not be found "
         f"out: neither its status nor Kudu's deployment records could be read within {timeout:g} s (last "
         f"answer: {error.message}). It may have succeeded, may still run, or may have failed.",
-        hint=f"Look at what the slot runs (`slotwise slot status`) and at Kudu's deployments page "
-        f"({kudu.base_url}/api/deployments) before doing anything else; deploying again blindly could "
-        "deploy twice.",
+        hint=f"Look at what the slot runs and at Kudu's deployments page ({kudu.base_url}/api/deployments) "
+        "before doing anything else; deploying again blindly could deploy twice.",
+        remedies=(Remedy(Action.LOOK_AT_SLOTS),),
     )
 
 
@@ -200,6 +202,7 @@ def _timed_out(kudu: KuduClient, url: str, timeout: float, record: KuduDeploymen
     return OperationTimeout(
         f"The deployment to {kudu.target} did not finish within {timeout:g} s{state}. It may still finish: "
         "Kudu goes on without slotwise.",
-        hint=f"Check it with `slotwise slot status`, or GET {url} (Kudu's status record), "
-        "then deploy again with a larger --timeout if it failed.",
+        hint=f"Check how it ended (GET {url} is Kudu's status record); if it failed, deploy again with "
+        "more time.",
+        remedies=(Remedy(Action.LOOK_AT_SLOTS), Remedy(Action.RAISE_TIMEOUT)),
     )

@@ -1,6 +1,7 @@
 """The ``slotwise`` entry point: the command group and the one place errors become exit codes.
 
-A ``SlotwiseError`` prints its message and hint (never a traceback) and exits with its exit code;
+A ``SlotwiseError`` prints its message and what to do (its hint and remedies, worded as commands by
+``cli.remedies``; never a traceback) and exits with its exit code;
 Ctrl-C exits 130 with a sentence saying so. Anything else is a bug and keeps its traceback.
 
 What the CLI prints may be read by the Azure Pipelines agent (a ``script:`` step running slotwise):
@@ -43,9 +44,12 @@ class SlotwiseGroup(LazyGroup):
 
 def report(error: SlotwiseError) -> None:
     """Print an error for a person: what went wrong, then what to do (masked, each line inert)."""
+    from slotwise.cli.remedies import advice
+
     click.secho(f"error: {_inert(error.message)}", fg="red", err=True)
-    if error.hint:
-        click.echo(f"hint: {_inert(error.hint)}", err=True)
+    said = advice(error)
+    if said:
+        click.echo(f"hint: {_inert(said)}", err=True)
 
 
 def _masked(text: str) -> str:

@@ -95,8 +95,15 @@ def swap(
     --smoke-checks the target is checked right after the swap; with --rollback-on-failure a failed
     check swaps back at once. With --preview / --complete / --cancel the swap runs in two phases.
     """
+    phase = _phase(preview=preview, complete=complete, undo=undo)
+    if rollback_on_failure and smoke_checks is None:
+        raise UsageError(
+            "--rollback-on-failure needs --smoke-checks FILE: there is nothing to fail otherwise."
+        )
+    if smoke_checks is not None and not phase.swaps:
+        raise UsageError(f"--smoke-checks runs after a swap; it does not go with --{phase.value}.")
     order = SwapOrder(
-        _phase(preview=preview, complete=complete, undo=undo),
+        phase,
         SwapRequest(SlotRef(resource_group, app, slot_name(slot)), slot_name(target), preserve_vnet, timeout),
         smoke_plan=load_checks(smoke_checks) if smoke_checks is not None else None,
         rollback_on_failure=rollback_on_failure,

@@ -38,7 +38,7 @@ from slotwise.azure.kudu import KuduClient
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
 from slotwise.builds import BuildInfo
-from slotwise.errors import Cancelled, NotFoundError, RemoteError, SlotwiseError, UsageError
+from slotwise.errors import Action, Cancelled, NotFoundError, Remedy, RemoteError, SlotwiseError, UsageError
 from slotwise.events import Reporter
 from slotwise.services import Services
 from slotwise.slots import deploy_race
@@ -85,12 +85,14 @@ class DeployRequest:
         if not raw:
             raise UsageError(
                 "No slot given: slotwise never deploys to production unless told to.",
-                hint="Pass -s staging (or another slot), or -s production to deploy to production.",
+                hint="Name the slot to deploy to (e.g. staging), or production to deploy to production.",
+                remedies=(Remedy(Action.CHOOSE_SLOT, self.resource_group, self.app),),
             )
         if raw.lower() != PRODUCTION and (raw.lower() == "self" or not _SLOT_NAME.fullmatch(raw)):
             raise UsageError(
                 f"'{raw}' is not a slot name (letters, digits and hyphens).",
-                hint="Pass -s production to deploy to the production slot.",
+                hint="The production slot is named production.",
+                remedies=(Remedy(Action.CHOOSE_SLOT, self.resource_group, self.app),),
             )
         if self.timeout <= 0:
             raise UsageError(f"The timeout must be positive (got {self.timeout:g} s).")
@@ -201,13 +203,13 @@ def _resolve_slot(
     if production is None:
         raise NotFoundError(
             f"App '{ref.app}' was not found in resource group '{ref.resource_group}'.",
-            hint="Check -g and -n, and the subscription (--subscription or AZURE_SUBSCRIPTION_ID).",
+            remedies=(Remedy.at(Action.CHECK_APP, ref),),
         )
     if not create:
         raise NotFoundError(
             f"App '{ref.app}' has no slot '{ref.slot}'.",
-            hint=f"Pass --create-slot to create it (like production: same plan), or pick an existing "
-            f"slot (`slotwise slot status -g {ref.resource_group} -n {ref.app}` lists them).",
+            hint="Create it, or pick an existing slot (the app's slots are listed with the rest).",
+            remedies=(Remedy.at(Action.CREATE_SLOT, ref), Remedy.at(Action.LOOK_AT_SLOTS, ref)),
         )
     _check_content(production, source)  # a slot is made like production: the same kind of app
     reporter.step(f"Creating slot '{ref.slot}' of {ref.app}")
@@ -238,8 +240,8 @@ class _Check:
         if not self.allow_overwrite:
             raise held_error(hold)
         self.reporter.warning(
-            f"--allow-overwrite: deploying over it anyway. {describe(hold)}. It will be destroyed: after "
-            "this deployment there is no rollback to it."
+            f"Overwriting on purpose: deploying over it anyway. {describe(hold)}. It will be destroyed: "
+            "after this deployment there is no rollback to it."
         )
         return hold.build
 
@@ -258,7 +260,7 @@ def _upload_and_wait(
         try:
             location = kudu.zip_deploy(body, size=package.size, metadata=build, progress=reporter)
         except KeyboardInterrupt:
-            raise _interrupted_upload(kudu, body.tell(), package.size, build) from None
+            raise _interrupted_upload(kudu, request.target(), body.tell(), package.size, build) from None
     reporter.step(f"Kudu is deploying {build.label} to {kudu.target}")
     race.on_accepted()
     try:
@@ -273,7 +275,8 @@ def _upload_and_wait(
         raise Cancelled(
             f"Cancelled while Kudu was deploying to {kudu.target}: the upload of {build.label} is "
             "complete and Kudu goes on deploying without slotwise.",
-            hint="See how it ended with `slotwise slot status` (what the slot runs).",
+            hint="See how it ended: what the slot runs.",
+            remedies=(Remedy.at(Action.LOOK_AT_SLOTS, request.target()),),
         ) from None
     except NotFoundError:
         race.lost_deployment()
@@ -283,20 +286,22 @@ def _upload_and_wait(
     return deployment
 
 
-def _interrupted_upload(kudu: KuduClient, sent: int, size: int, build: BuildInfo) -> Cancelled:
+def _interrupted_upload(kudu: KuduClient, ref: SlotRef, sent: int, size: int, build: BuildInfo) -> Cancelled:
     """Where things stand after Ctrl-C during the upload: what was sent decides what Kudu may have."""
     if sent < size:
         return Cancelled(
             f"Cancelled during the upload of {build.label} to {kudu.target}, after {_mib(sent)} of "
             f"{_mib(size)}: Kudu did not receive the whole package and deploys nothing, so the slot "
             "still runs its previous build.",
-            hint="`slotwise slot status` shows what the slot runs; deploy again when ready.",
+            hint="Deploy again when ready.",
+            remedies=(Remedy.at(Action.LOOK_AT_SLOTS, ref),),
         )
     return Cancelled(
         f"Cancelled after the whole package ({_mib(size)}) of {build.label} was sent to {kudu.target}, "
         "before Kudu answered: Kudu may have received it and be deploying it without slotwise.",
-        hint=f"Look at what the slot runs (`slotwise slot status`, or {kudu.base_url}/api/deployments/"
-        "latest) before deploying again: the slot runs either its previous build or this one.",
+        hint=f"Look at what the slot runs (or at {kudu.base_url}/api/deployments/latest) before deploying "
+        "again: the slot runs either its previous build or this one.",
+        remedies=(Remedy.at(Action.LOOK_AT_SLOTS, ref),),
     )
 
 

@@ -29,7 +29,7 @@ from slotwise.azure.kudu import SWAP_IN_PROGRESS, KuduClient
 from slotwise.azure.kudu_records import KuduDeployment
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, SwapStatus
 from slotwise.builds import BuildInfo
-from slotwise.errors import ConflictError, HeldBuildDestroyed, OutcomeUnknown, SlotwiseError
+from slotwise.errors import Action, ConflictError, HeldBuildDestroyed, OutcomeUnknown, Remedy, SlotwiseError
 from slotwise.events import Reporter
 from slotwise.services import Services
 from slotwise.slots.content import Content
@@ -60,8 +60,9 @@ def before_upload(
             "uploaded.",
             code=SWAP_IN_PROGRESS,
             hint="Wait for the swap to end (or cancel a prepared swap with preview), then look at the slot "
-            "with `slotwise slot status` before deploying: after a swap with production it holds "
-            "production's previous build, the rollback.",
+            "before deploying: after a swap with production it holds production's previous build, the "
+            "rollback.",
+            remedies=(Remedy.at(Action.LOOK_AT_SLOTS, ref),),
         )
     if swap_state(now) != swap_state(checked):
         reporter.step(f"{ref} was swapped since it was checked ({_swap(now.swap_status)}): checking again")
@@ -143,8 +144,8 @@ class Race:
                 f"{self.build.label} was deployed to {self.ref} (Kudu deployment {deployment.id}), but the "
                 f"slot could not be read afterwards ({error.message}): whether a swap meanwhile brought "
                 "production's previous build into the slot, and this deployment replaced it, cannot be told.",
-                hint="Look at the slots with `slotwise slot status` (what each runs, its last swap) before "
-                "swapping or rolling back.",
+                hint="Look at the slots (what each runs, its last swap) before swapping or rolling back.",
+                remedies=(Remedy.at(Action.LOOK_AT_SLOTS, self.ref),),
             ) from error
 
     def _judge(self, deployment: KuduDeployment) -> str | None:
@@ -155,7 +156,7 @@ class Race:
         if now.target_swap_slot or swap is None:
             self.reporter.warning(
                 f"{self.ref} is being swapped with slot '{now.target_swap_slot}': {self.build.label} moves "
-                "with that swap. `slotwise slot status` shows where each build runs once it ends."
+                "with that swap. The slots show where each build runs once it ends."
             )
             return self.warned
         deployments = self.kudu.deployments()
@@ -186,8 +187,8 @@ class Race:
             f"'{partner}' and {self.ref} runs what '{partner}' ran.",
             code="SwappedDuringDeployment",
             hint="Another operation (a release, the portal) swapped the slot while this deployment ran. "
-            "Look at the slots with `slotwise slot status` and decide what must run where; serialise "
-            f"releases to app '{self.ref.app}'.",
+            f"Look at the slots and decide what must run where; serialise releases to app '{self.ref.app}'.",
+            remedies=(Remedy.at(Action.LOOK_AT_SLOTS, self.ref),),
         )
 
 

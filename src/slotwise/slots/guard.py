@@ -43,9 +43,11 @@ from typing import Any, Literal, NoReturn
 
 from slotwise.azure.models import SlotRef, slot_name
 from slotwise.errors import (
+    Action,
     HeldSlotError,
     NotFoundError,
     OperationTimeout,
+    Remedy,
     RemoteError,
     SlotwiseError,
     UsageError,
@@ -80,19 +82,16 @@ def describe(hold: Hold) -> str:
 
 
 def held_error(hold: Hold) -> HeldSlotError:
-    """The refusal: what is held, and the three ways on, as commands a person can paste."""
+    """The refusal: what is held, and the three ways on (each face words them: a command, inputs)."""
     ref = hold.slot
-    where = f"-g {ref.resource_group} -n {ref.app} -s {ref.slot}"
     text = describe(hold)
     return HeldSlotError(
         f"{text[0].upper()}{text[1:]}. Deploying into '{ref.slot}' now would destroy that rollback: "
-        "park it in another slot (--mode park), end the hold (slotwise slot release-hold), or "
-        "overwrite it on purpose (slotwise slot deploy --allow-overwrite).",
-        hint=(
-            f"Keep it and free the slot: `slotwise slot guard {where} --mode park` (moves it to slot "
-            f"'{DEFAULT_PARK_SLOT}'; add --create-park-slot if that slot does not exist). "
-            f"Not needed any more: `slotwise slot release-hold {where}`. "
-            f"Overwrite it on purpose: `slotwise slot deploy {where} --allow-overwrite ...`."
+        "park it in another slot, end the hold, or overwrite it on purpose.",
+        remedies=(
+            Remedy.at(Action.PARK_HELD_BUILD, ref, DEFAULT_PARK_SLOT),
+            Remedy.at(Action.RELEASE_HOLD, ref),
+            Remedy.at(Action.ALLOW_OVERWRITE, ref),
         ),
     )
 
@@ -102,7 +101,7 @@ def check(
 ) -> GuardDecision:
     """Whether deploying into ``ref`` is safe now; if not, the hold that forbids it. Never raises
     for a hold (``guard`` and the deploy command decide what to do); a slot that does not exist
-    holds nothing (``slot deploy --create-slot`` may create it)."""
+    holds nothing (the deployment may create it)."""
     reporter.step(f"Checking whether {ref} holds production's previous build")
     try:
         info = services.web_apps.get(ref)
@@ -208,7 +207,7 @@ def wait_for_release(
     clock = services.clock
     reporter.step(
         f"Waiting up to {options.wait_timeout:g} s for the hold on {decision.slot} to end "
-        f"(released with `slotwise slot release-hold`, or expiring at {when(hold.expires)})"
+        f"(released, or expiring at {when(hold.expires)})"
     )
     started = clock.monotonic()
     while True:
@@ -227,12 +226,14 @@ def wait_for_release(
 
 def _still_held(hold: Hold, timeout: float) -> OperationTimeout:
     ref = hold.slot
-    where = f"-g {ref.resource_group} -n {ref.app} -s {ref.slot}"
     return OperationTimeout(
         f"Slot '{ref.slot}' of app '{ref.app}' still holds {hold.build} after waiting {timeout:g} s "
         f"(the hold lasts until {when(hold.expires)}).",
-        hint=f"Park it (`slotwise slot guard {where} --mode park`), release it (`slotwise slot "
-        f"release-hold {where}`), or wait longer with a larger --wait-timeout.",
+        remedies=(
+            Remedy.at(Action.PARK_HELD_BUILD, ref, DEFAULT_PARK_SLOT),
+            Remedy.at(Action.RELEASE_HOLD, ref),
+            Remedy.at(Action.WAIT_LONGER, ref),
+        ),
     )
 
 
@@ -270,15 +271,18 @@ def _park_slot(services: Services, ref: SlotRef, options: GuardOptions, reporter
     if target.is_production or target == ref:
         raise UsageError(
             f"Cannot park into slot '{target.slot}': choose a deployment slot other than '{ref.slot}' "
-            "and production with --park-slot."
+            "and production.",
+            remedies=(Remedy.at(Action.CHOOSE_PARK_SLOT, ref),),
         )
     if services.web_apps.exists(target):
         return target
     if not options.create_park_slot:
         raise NotFoundError(
             f"App '{ref.app}' has no slot '{target.slot}' to park the held build in.",
-            hint="Pass --create-park-slot to create it (a slot like production, empty), "
-            "or name an existing slot with --park-slot.",
+            remedies=(
+                Remedy.at(Action.CREATE_PARK_SLOT, ref, target.slot),
+                Remedy.at(Action.CHOOSE_PARK_SLOT, ref),
+            ),
         )
     reporter.step(f"Creating slot '{target.slot}' to park the held build in")
     services.web_apps.create_slot(target)
@@ -289,12 +293,10 @@ def _refuse_held_park_slot(services: Services, target: SlotRef, options: GuardOp
     _, _, found = inspect_hold(services, target, hold_days=options.hold_days)
     if found.hold is None:
         return
-    where = f"-g {target.resource_group} -n {target.app} -s {target.slot}"
     raise HeldSlotError(
         f"Cannot park in slot '{target.slot}': {describe(found.hold)}. Parking there would swap that "
         "build out of its slot and leave it unprotected.",
-        hint=f"Choose another slot with --park-slot, or end that hold first (`slotwise slot release-hold "
-        f"{where}`).",
+        remedies=(Remedy.at(Action.CHOOSE_PARK_SLOT, target), Remedy.at(Action.RELEASE_HOLD, target)),
     )
 
 

@@ -66,14 +66,13 @@ def check_package(path: Path | str) -> PackageSource:
     if not source.exists():
         raise UsageError(
             f"The package '{source}' does not exist.",
-            hint="Pass --package the path of a .zip file or of the folder to deploy (relative to "
-            f"{Path.cwd()}).",
+            hint=f"Give the path of a .zip file or of the folder to deploy (relative to {Path.cwd()}).",
         )
     if source.is_dir():
         if not any(_files(source)):
             raise UsageError(
                 f"The package folder '{source}' has no files to deploy.",
-                hint="Point --package at the folder holding host.json (the build output).",
+                hint="Point the package at the folder holding host.json (the build output).",
             )
         return PackageSource(source, "folder")
     if not source.is_file():

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from slotwise.azure.models import SlotRef
-from slotwise.errors import Cancelled, SlotwiseError, SmokeFailed
+from slotwise.errors import Action, Cancelled, Remedy, SlotwiseError, SmokeFailed
 from slotwise.events import Reporter
 from slotwise.services import Services
 from slotwise.slots.smoke import SmokePlan, SmokeReport
@@ -62,9 +62,10 @@ def follow_up(
         raise _told(
             unrecorded,
             f"The swap completed, but recording the hold on {outcome.held} failed: ",
-            hint=f"Do not run the swap again: it would swap back. {_where(request)} shows the hold anyway "
+            hint="Do not run the swap again: it would swap back. The slots show the hold anyway "
             "(inferred from the swap); only who and which build are not recorded. Check that the "
             "identity may write tags (Microsoft.Resources/tags/write).",
+            remedies=(Remedy.at(Action.LOOK_AT_SLOTS, request.source),),
         )
 
 
@@ -92,9 +93,11 @@ def _check(
             raise _told(
                 error,
                 f"The swap completed, but the smoke checks on {target} could not be run: ",
-                hint=f"Do not run the swap again: it would swap back. Run the checks with `slotwise slot "
-                f"smoke` once the cause is fixed, or roll back with `slotwise slot rollback "
-                f"{_group_app(request)}`.",
+                hint="Do not run the swap again: it would swap back.",
+                remedies=(
+                    Remedy.at(Action.RUN_SMOKE, request.target_ref),
+                    Remedy.at(Action.ROLL_BACK, _rollback_place(request)),
+                ),
             ) from None
         reporter.warning(f"the smoke checks on {target} could not be run ({error.message}): swapping back")
         _swap_back(services, order, outcome, reporter, why="its smoke checks could not be run")
@@ -108,7 +111,10 @@ def _check(
     if not order.rollback_on_failure:
         raise SmokeFailed(
             f"Smoke checks failed on {target} after the swap ({report.failed_count} failed).",
-            hint="Roll back with `slotwise slot rollback`, or pass --rollback-on-failure to do it at once.",
+            remedies=(
+                Remedy.at(Action.ROLL_BACK, _rollback_place(request)),
+                Remedy.at(Action.ROLLBACK_ON_FAILURE, request.source, request.target_ref.slot),
+            ),
             report=report,
         )
     reporter.warning(f"smoke checks failed on {target}: swapping back")
@@ -136,9 +142,12 @@ def _swap_back(
             error,
             f"The build swapped into {request.target_ref.slot} may still be live although {why}: "
             "swapping back failed: ",
-            hint=f"Look at the slots first ({_where(request)}); if {request.target_ref.slot} still runs "
-            f"that build, roll back with `slotwise slot rollback {_group_app(request)}`. Do not run the "
-            "swap again.",
+            hint=f"Look at the slots first; if {request.target_ref.slot} still runs that build, roll back. "
+            "Do not run the swap again.",
+            remedies=(
+                Remedy.at(Action.LOOK_AT_SLOTS, request.source),
+                Remedy.at(Action.ROLL_BACK, _rollback_place(request)),
+            ),
         ) from None
     if outcome.held is None:
         return
@@ -147,25 +156,22 @@ def _swap_back(
     except SlotwiseError as error:
         reporter.warning(
             f"swapped back, but ending the hold on {outcome.held.slot} failed ({error.message}): release "
-            "it with `slotwise slot release-hold` before deploying the fix there"
+            "it before deploying the fix there"
         )
 
 
-def _told(error: SlotwiseError, prefix: str, *, hint: str) -> SlotwiseError:
-    """``error`` (its class and exit code kept) with what had happened before it said first, and a
-    hint that fits: after a completed swap, running the same swap again would swap back."""
+def _told(error: SlotwiseError, prefix: str, *, hint: str, remedies: tuple[Remedy, ...]) -> SlotwiseError:
+    """``error`` (its class and exit code kept) with what had happened before it said first, and
+    advice that fits: after a completed swap, running the same swap again would swap back."""
     error.message = f"{prefix}{error.message}"
     error.args = (error.message,)
-    error.hint = hint
+    error.hint, error.remedies = hint, remedies
     return error
 
 
-def _group_app(request: SwapRequest) -> str:
-    return f"-g {request.source.resource_group} -n {request.source.app}"
-
-
-def _where(request: SwapRequest) -> str:
-    return f"`slotwise slot status {_group_app(request)}`"
+def _rollback_place(request: SwapRequest) -> SlotRef:
+    """The slot that holds production's previous build after the swap (a rollback swaps it back)."""
+    return request.target_ref if request.source.is_production else request.source
 
 
 def _record_hold(

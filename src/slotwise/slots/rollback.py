@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef
-from slotwise.errors import ConflictError, UsageError
+from slotwise.errors import Action, ConflictError, Remedy, UsageError
 from slotwise.events import NullReporter, Reporter
 from slotwise.services import Services
 from slotwise.slots.swap import DEFAULT_TIMEOUT, SwapRequest, SwapResult, swap
@@ -49,7 +49,7 @@ def plan_rollback(services: Services, resource_group: str, app: str) -> Rollback
         raise UsageError(
             f"Nothing to roll back: production of app '{app}' has never been swapped, so no slot holds "
             "a previous production build.",
-            hint="Deploy the build you want live to a slot and swap it in (slotwise slot swap).",
+            hint="Deploy the build you want live to a slot and swap it in.",
         )
     other = last.source if last.destination == PRODUCTION else last.destination
     holder = _follow_parked(services, web.get(production.ref.other(other)), last.timestamp)
@@ -67,7 +67,8 @@ def _follow_parked(services: Services, holder: SlotInfo, swapped_at: datetime) -
             raise ConflictError(
                 f"Cannot roll back: slot '{holder.ref.slot}' does not show the swap of "
                 f"{moment:%Y-%m-%d %H:%M:%S} UTC, so it no longer holds production's previous build.",
-                hint="Find the previous build (slotwise slot status), deploy it to a slot, then swap it in.",
+                hint="Find the previous build, deploy it to a slot, then swap it in.",
+                remedies=(Remedy.at(Action.LOOK_AT_SLOTS, holder.ref),),
             )
         if abs(status.timestamp - moment) <= SAME_SWAP:
             return holder
@@ -75,7 +76,8 @@ def _follow_parked(services: Services, holder: SlotInfo, swapped_at: datetime) -
             raise ConflictError(
                 f"Cannot roll back: slot '{holder.ref.slot}' was swapped with production again "
                 f"at {status.timestamp:%Y-%m-%d %H:%M:%S} UTC.",
-                hint="Check what production runs now with `slotwise slot status`.",
+                hint="Check what production runs now.",
+                remedies=(Remedy.at(Action.LOOK_AT_SLOTS, holder.ref),),
             )
         partner = status.destination if status.source == holder.ref.slot else status.source
         holder = services.web_apps.get(holder.ref.other(partner))
@@ -129,6 +131,6 @@ def _refuse_if_redeployed(services: Services, holder: SlotInfo, swapped_at: date
         f"Cannot roll back: slot '{holder.ref.slot}' was redeployed ({content.label}, "
         f"{content.deployed_at:%Y-%m-%d %H:%M:%S} UTC) after the swap into production, which destroyed "
         "production's previous build.",
-        hint="Deploy the previous build to a slot and swap it in. slotwise's guard prevents this: "
-        "slotwise slot guard.",
+        hint="Deploy the previous build to a slot and swap it in. slotwise's guard, run before each "
+        "deployment, prevents this.",
     )

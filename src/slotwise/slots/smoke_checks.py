@@ -24,7 +24,7 @@ import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 
-from slotwise.errors import UsageError
+from slotwise.errors import Action, Remedy, UsageError
 from slotwise.slots.smoke_jsonpath import parse_path
 from slotwise.slots.smoke_plan import (
     Auth,
@@ -39,7 +39,8 @@ from slotwise.slots.smoke_plan import (
 )
 
 SCHEMA_FILE = "smoke-checks.schema.json"
-HINT = "Fix the checks file; its JSON Schema is printed by `slotwise slot smoke --print-schema`."
+HINT = "Fix the checks."
+REMEDIES = (Remedy(Action.SEE_CHECKS_SCHEMA),)
 Pointer = list[str | int]
 MAX_DEPTH = 32  # levels of nesting; a checks file needs 7
 MAX_VALUES = 100_000  # values in a file, YAML aliases expanded; a checks file has hundreds
@@ -65,7 +66,9 @@ def load_checks(path: str | Path) -> SmokePlan:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise UsageError(f"Cannot read the checks file {file}: {reason}.", hint=HINT) from None
+        raise UsageError(
+            f"Cannot read the checks file {file}: {reason}.", hint=HINT, remedies=REMEDIES
+        ) from None
     return parse_checks(text, source=str(file), syntax="json" if file.suffix.lower() == ".json" else "yaml")
 
 
@@ -88,7 +91,9 @@ def _parse_json(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise UsageError(
-            f"{source}, line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}.", hint=HINT
+            f"{source}, line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}.",
+            hint=HINT,
+            remedies=REMEDIES,
         ) from None
     except RecursionError:
         raise _too_deep(source) from None
@@ -96,7 +101,7 @@ def _parse_json(text: str, source: str) -> Any:
 
 def _too_deep(source: str) -> UsageError:
     problem = f"nested more than {MAX_DEPTH} levels deep; a checks file needs 7"
-    return UsageError(f"{source}: {problem}.", hint=HINT)
+    return UsageError(f"{source}: {problem}.", hint=HINT, remedies=REMEDIES)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -129,9 +134,11 @@ def _parse_yaml(text: str, source: str) -> Any:
         mark = error.problem_mark or error.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = " ".join(p for p in (error.context, error.problem) if p)
-        raise UsageError(f"{source}{where}: not valid YAML: {problem}.", hint=HINT) from None
+        raise UsageError(
+            f"{source}{where}: not valid YAML: {problem}.", hint=HINT, remedies=REMEDIES
+        ) from None
     except yaml.YAMLError as error:
-        raise UsageError(f"{source}: not valid YAML: {error}.", hint=HINT) from None
+        raise UsageError(f"{source}: not valid YAML: {error}.", hint=HINT, remedies=REMEDIES) from None
     except RecursionError:
         raise _too_deep(source) from None
     return data
@@ -248,7 +255,7 @@ class _Where:
         encoded = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in pointer)
         line = self.line_of(pointer)
         place = (encoded or "the top level") + (f" (line {line})" if line else "")
-        return UsageError(f"{self.source}: {place}: {problem}.", hint=HINT)
+        return UsageError(f"{self.source}: {place}: {problem}.", hint=HINT, remedies=REMEDIES)
 
     def line_of(self, pointer: Pointer) -> int | None:
         """The 1-based line of the node at ``pointer`` (the deepest one that exists)."""

@@ -52,7 +52,7 @@ class SlotStatus:
         if self.swapping_with:
             found.append(f"swap with {self.swapping_with} running")
         if self.prepared_for:
-            found.append(f"prepared to swap with {self.prepared_for} (--complete or --cancel)")
+            found.append(f"prepared to swap with {self.prepared_for} (to complete or cancel)")
         if self.deploying:
             found.append(f"deployment {self.deploying.id[:8]} {self.deploying.status_name.lower()}")
         return found

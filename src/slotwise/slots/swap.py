@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from slotwise.azure.models import PRODUCTION, SlotInfo, SlotRef, slot_name
-from slotwise.errors import Cancelled, ConflictError, SlotwiseError, UsageError
+from slotwise.errors import Action, Cancelled, ConflictError, Remedy, SlotwiseError, UsageError
 from slotwise.events import Reporter
 from slotwise.services import Services
 from slotwise.slots.swap_follow import Baseline, Seen, apply_once, busy, follow, observe, start
@@ -45,7 +45,7 @@ class SwapRequest:
         if self.source.slot == slot_name(self.target):
             raise UsageError(
                 f"Cannot swap slot '{self.source.slot}' with itself.",
-                hint="Give the slot to swap with -s and the other one with --target (default: production).",
+                remedies=(Remedy(Action.CHOOSE_SWAP_PAIR),),
             )
 
 
@@ -112,7 +112,7 @@ def prepare(services: Services, request: SwapRequest, *, reporter: Reporter) -> 
     if source.target_swap_slot:
         raise ConflictError(
             f"Slot '{request.source.slot}' is already prepared for a swap with '{source.target_swap_slot}'.",
-            hint="Complete it with --complete, or cancel it with --cancel.",
+            remedies=_phases(request.source, source.target_swap_slot),
         )
     started = services.clock.now()
     reporter.step(
@@ -133,7 +133,7 @@ def prepare(services: Services, request: SwapRequest, *, reporter: Reporter) -> 
         raise busy(services, request, error, doing="prepare a swap of") from None
     reporter.detail(
         f"{request.source.slot} now runs with {request.target_ref.slot}'s slot settings; check it at "
-        f"{source.url}, then run with --complete (or --cancel)"
+        f"{source.url}, then complete the swap (or cancel it)"
     )
     return SwapResult(request.source, request.target_ref, "prepared", started, services.clock.now(), None)
 
@@ -150,13 +150,13 @@ def check_prepared(services: Services, request: SwapRequest) -> None:
     if not source.target_swap_slot:
         raise ConflictError(
             f"Slot '{request.source.slot}' is not prepared for a swap.",
-            hint="Prepare it first with --preview (or swap in one go without --complete).",
+            remedies=(Remedy.at(Action.PREPARE_SWAP, request.source, request.target_ref.slot),),
         )
     if slot_name(source.target_swap_slot) != request.target_ref.slot:
         raise ConflictError(
             f"Slot '{request.source.slot}' is prepared for a swap with '{source.target_swap_slot}', "
             f"not with '{request.target_ref.slot}'.",
-            hint=f"Complete with --target {source.target_swap_slot}, or cancel with --cancel.",
+            remedies=_phases(request.source, source.target_swap_slot),
         )
 
 
@@ -211,13 +211,14 @@ def _refuse_if_other_swap_prepared(source: SlotInfo, target: SlotInfo) -> None:
         if prepared and slot_name(prepared) != other.ref.slot and info.in_progress_operation_id:
             raise ConflictError(
                 f"A swap of slot '{info.ref.slot}' with '{slot_name(prepared)}' is in progress.",
-                hint=f"Wait until it has finished (`slotwise slot status -g {info.ref.resource_group} "
-                f"-n {info.ref.app}` shows it), then swap again.",
+                hint="Wait until it has finished, then swap again.",
+                remedies=(Remedy.at(Action.LOOK_AT_SLOTS, info.ref),),
             )
         if prepared and slot_name(prepared) != other.ref.slot:
             raise ConflictError(
                 f"Slot '{info.ref.slot}' is prepared for a swap with '{prepared}'.",
-                hint=f"Complete or cancel that swap first (slotwise slot swap -s {info.ref.slot} --cancel).",
+                hint="Complete or cancel that swap first.",
+                remedies=_phases(info.ref, prepared),
             )
 
 
@@ -228,7 +229,10 @@ def _run(services: Services, request: SwapRequest, baseline: Baseline, reporter:
         poller = start(services, request, baseline, deadline, reporter)
         follow(services, request, poller, baseline, deadline, reporter)
     except KeyboardInterrupt:
-        raise Cancelled(_where_things_stand(services, request, baseline)) from None
+        raise Cancelled(
+            _where_things_stand(services, request, baseline),
+            remedies=(Remedy.at(Action.LOOK_AT_SLOTS, request.source),),
+        ) from None
 
 
 def _completed_at(services: Services, request: SwapRequest) -> datetime | None:
@@ -250,9 +254,15 @@ def _where_things_stand(services: Services, request: SwapRequest, baseline: Base
     try:
         seen = observe(services, request, baseline)
     except Exception:  # interrupted: say what we know without a second failure
-        return f"{prefix} Check the slots with `slotwise slot status`."
+        return f"{prefix} Look at the slots."
     if seen is Seen.RUNNING:
-        return f"{prefix} It is still in progress. Check with `slotwise slot status` in a minute."
+        return f"{prefix} It is still in progress. Look at the slots in a minute."
     if seen is Seen.SWAPPED:
-        return f"{prefix} It has already completed. Check with `slotwise slot status`."
-    return f"{prefix} The slots show no swap (yet). Check with `slotwise slot status` in a minute."
+        return f"{prefix} It has already completed. Look at the slots."
+    return f"{prefix} The slots show no swap (yet). Look at the slots in a minute."
+
+
+def _phases(ref: SlotRef, target: str | None) -> tuple[Remedy, ...]:
+    """Complete or cancel the swap with preview ``ref`` is prepared for (with ``target``)."""
+    other = slot_name(target or PRODUCTION)
+    return (Remedy.at(Action.COMPLETE_SWAP, ref, other), Remedy.at(Action.CANCEL_SWAP, ref, other))

@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING
 from azure.core.polling import LROPoller
 
 from slotwise.azure.arm import boundary
-from slotwise.azure.models import SlotInfo, slot_name
+from slotwise.azure.models import SlotInfo, SlotRef, slot_name
 from slotwise.errors import (
+    Action,
     Cancelled,
     ConflictError,
     OperationTimeout,
     OutcomeUnknown,
+    Remedy,
     RemoteError,
     SlotwiseError,
 )
@@ -123,6 +125,7 @@ def start(
                 f"{lost.message.rstrip('.')}. The slots show that Azure did not start the swap: nothing "
                 "changed.",
                 hint=lost.hint,
+                remedies=lost.remedies,
             )
         reporter.detail("the slots show no sign of the swap: sending it again")
     raise AssertionError("unreachable")  # pragma: no cover  (the last attempt returns or raises)
@@ -166,6 +169,7 @@ def apply_once(
                 f"{lost.message.rstrip('.')}. Slot '{request.source.slot}' shows that Azure did not do it: "
                 "nothing changed.",
                 hint=lost.hint,
+                remedies=lost.remedies,
             )
         reporter.detail("the slot shows no sign of it: sending it again")
 
@@ -185,12 +189,12 @@ def _shown(
     except SlotwiseError as error:
         if lost is None:
             return False
-        where = f"-g {request.source.resource_group} -n {request.source.app}"
         raise OutcomeUnknown(
             f"The connection was lost while {doing} ({lost.message.rstrip('.')}), and whether Azure did it "
             f"could not be found out: slot '{request.source.slot}' could not be read ({error.message}).",
-            hint=f"Look at the slots with `slotwise slot status {where}` (a prepared swap shows there) "
-            "before doing anything else, then complete or cancel the prepared swap, or prepare it again.",
+            hint="Look at the slots (a prepared swap shows there) before doing anything else, then complete "
+            "or cancel the prepared swap, or prepare it again.",
+            remedies=(Remedy.at(Action.LOOK_AT_SLOTS, request.source),),
         ) from error
 
 
@@ -286,6 +290,8 @@ def busy(
     """A 409 to a swap (or its preparation), told as what it is: a swap running, or prepared, on one
     of the slots (read from them), with Azure's words."""
     what = "another operation is in progress on one of the slots"
+    prepared: SlotRef | None = None  # the slot prepared for a swap with preview, and its partner
+    partner = ""
     for ref in (request.source, request.target_ref):
         try:
             info = services.web_apps.get(ref)
@@ -297,15 +303,29 @@ def busy(
             break
         if info.target_swap_slot:
             what = f"slot '{ref.slot}' is prepared for a swap with '{slot_name(info.target_swap_slot)}'"
+            prepared, partner = ref, slot_name(info.target_swap_slot)
             break
     return ConflictError(
         f"Cannot {doing} {request.source.slot} with {request.target_ref.slot} of app '{request.source.app}' "
         f"now: {what}." + (f" Azure said: {error.message}" if error else ""),
         status=error.status if error else 409,
         code=error.code if error else None,
-        hint=f"Wait until it has finished (`slotwise slot status -g {request.source.resource_group} -n "
-        f"{request.source.app}` shows swaps in progress), or complete or cancel a prepared swap "
-        "(`slotwise slot swap --complete` / `--cancel`); then swap again.",
+        hint=(
+            "Complete or cancel the prepared swap, then swap again."
+            if prepared
+            else "Wait until it has finished, then swap again."
+        ),
+        remedies=(
+            Remedy.at(Action.LOOK_AT_SLOTS, request.source),
+            *(
+                (
+                    Remedy.at(Action.COMPLETE_SWAP, prepared, partner),
+                    Remedy.at(Action.CANCEL_SWAP, prepared, partner),
+                )
+                if prepared
+                else ()
+            ),
+        ),
     )
 
 
@@ -326,14 +346,13 @@ def timed_out(request: SwapRequest) -> OperationTimeout:
     return OperationTimeout(
         f"The swap of {request.source.slot} with {request.target_ref.slot} did not finish within "
         f"{request.timeout:.0f} s. It continues on the service.",
-        hint=f"Check it with `slotwise slot status -g {request.source.resource_group} "
-        f"-n {request.source.app}`.",
+        hint="Look at the slots to see how it ends.",
+        remedies=(Remedy.at(Action.LOOK_AT_SLOTS, request.source),),
     )
 
 
 def unknown(request: SwapRequest, error: SlotwiseError, *, accepted: bool) -> OutcomeUnknown:
     """Neither the swap's status nor the slots could be read until the deadline."""
-    where = f"-g {request.source.resource_group} -n {request.source.app}"
     pair = f"the swap of {request.source.slot} with {request.target_ref.slot}"
     opening = (
         f"Azure accepted {pair}, but its outcome could not be found out"
@@ -344,7 +363,8 @@ def unknown(request: SwapRequest, error: SlotwiseError, *, accepted: bool) -> Ou
     return OutcomeUnknown(
         f"{opening}: neither the swap's status nor the slots could be read within {request.timeout:.0f} s "
         f"(last answer: {error.message}). It may have completed, may still run, or may have failed.",
-        hint=f"Look at the slots with `slotwise slot status {where}` (what each serves and its last swap) "
-        "and at the app's activity log in the Azure portal before doing anything else; smoke checks, "
-        "the hold record and any swap-back were not done.",
+        hint="Look at the slots (what each serves and its last swap) and at the app's activity log in the "
+        "Azure portal before doing anything else; smoke checks, the hold record and any swap-back were not "
+        "done.",
+        remedies=(Remedy.at(Action.LOOK_AT_SLOTS, request.source),),
     )

@@ -67,10 +67,10 @@ class SwapOrder:
     def __post_init__(self) -> None:
         if self.rollback_on_failure and self.smoke_plan is None:
             raise UsageError(
-                "--rollback-on-failure needs --smoke-checks FILE: there is nothing to fail otherwise."
+                "Swapping back on failure needs smoke checks: there is nothing to fail otherwise."
             )
         if self.smoke_plan is not None and not self.phase.swaps:
-            raise UsageError(f"--smoke-checks runs after a swap; it does not go with --{self.phase.value}.")
+            raise UsageError(f"Smoke checks run after a swap; a {self.phase.value} swaps nothing to check.")
         if self.phase is not Phase.CANCEL:  # a cancel's pair is the one its slot is prepared with
             self.request.validate()
 

@@ -49,7 +49,7 @@ def test_validate_reports_every_problem_of_every_file(tmp_path: Path) -> None:
     ]
     assert lines[5].startswith(f"{tmp_path / 'b.json'}:1: (top level): got a list at the top")
     assert lines[6] == f"{tmp_path / 'c.yaml'}:1: (top level): no such file or folder"
-    assert lines[7].startswith("hint: Fix the spec files")
+    assert lines[7].startswith("hint: Fix each problem where it points")
 
 
 def test_render_offline_prints_the_documents_as_json_or_yaml() -> None:

@@ -12,6 +12,7 @@ import pytest
 from slotwise.azure.kudu import SWAP_IN_PROGRESS, KuduClient, KuduDeployment
 from slotwise.azure.models import SlotRef
 from slotwise.builds import BuildInfo
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import ConflictError, HeldBuildDestroyed, NotFoundError, OutcomeUnknown, RemoteError
 from slotwise.events import RecordingReporter
 from slotwise.slots.deploy_race import Race, before_upload
@@ -124,10 +125,10 @@ def test_a_swap_running_or_prepared_on_the_slot_refuses_the_upload(prepared: boo
         "A swap of func-demo/staging with slot 'production' is in progress (or prepared): "
         "nothing was uploaded."
     )
-    assert error.hint == (
-        "Wait for the swap to end (or cancel a prepared swap with preview), then look at the slot with "
-        "`slotwise slot status` before deploying: after a swap with production it holds production's "
-        "previous build, the rollback."
+    assert told(error) == (
+        "Wait for the swap to end (or cancel a prepared swap with preview), then look at the slot before "
+        "deploying: after a swap with production it holds production's previous build, the rollback. "
+        "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
     )
     assert web.host_requests == []  # nothing went to Kudu
 
@@ -214,7 +215,7 @@ def test_a_swap_with_production_during_the_deployment_destroyed_the_rollback_bui
         "production (staging -> production at 2025-03-01 12:03 UTC), which moved build 40 into 'staging', "
         "and this deployment replaced it. Slot 'staging' now runs build 42."
     )
-    assert error.hint == (
+    assert told(error) == (
         "Swapping back cannot bring build 40 back any more. If production needs a rollback, redeploy "
         "build 40 from its build artifact to a slot. Serialise releases to app 'func-demo' (one stage "
         "deploys or swaps at a time)."
@@ -279,10 +280,10 @@ def test_a_deployment_the_swap_moved_away_says_where_the_build_runs_now() -> Non
         "(staging -> production at 2025-03-01 12:04 UTC) after Kudu had deployed it, so build 42 now runs "
         "in slot 'production' and func-demo/staging runs what 'production' ran."
     )
-    assert error.hint == (
+    assert told(error) == (
         "Another operation (a release, the portal) swapped the slot while this deployment ran. Look at "
-        "the slots with `slotwise slot status` and decide what must run where; serialise releases to "
-        "app 'func-demo'."
+        "the slots and decide what must run where; serialise releases to app 'func-demo'. "
+        "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
     )
     assert what_runs(services) == ("build 42", "build 40")
 
@@ -301,7 +302,7 @@ def test_a_swap_still_running_after_the_deployment_is_a_warning_that_the_build_m
     assert race.after_deployment(ours) == "build 38"
     assert reporter.texts("warning") == [
         "func-demo/staging is being swapped with slot 'production': build 42 moves with that swap. "
-        "`slotwise slot status` shows where each build runs once it ends."
+        "The slots show where each build runs once it ends."
     ]
 
 
@@ -319,9 +320,9 @@ def test_a_slot_that_cannot_be_read_after_the_deployment_is_an_unknown_outcome()
         "could not be read afterwards (Connection aborted.): whether a swap meanwhile brought production's "
         "previous build into the slot, and this deployment replaced it, cannot be told."
     )
-    assert error.hint == (
-        "Look at the slots with `slotwise slot status` (what each runs, its last swap) before swapping "
-        "or rolling back."
+    assert told(error) == (
+        "Look at the slots (what each runs, its last swap) before swapping or rolling back. "
+        "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
     )
 
 

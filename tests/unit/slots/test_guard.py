@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from slotwise.builds import BuildInfo
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import HeldSlotError, NotFoundError, OperationTimeout, RemoteError, UsageError
 from slotwise.events import RecordingReporter
 from slotwise.slots.guard import (
@@ -80,12 +81,11 @@ def test_the_refusal_names_the_build_and_gives_three_commands_to_paste() -> None
     assert error.message == (
         "Slot 'staging' of app 'func-demo' holds build 40, production's previous build: it was swapped "
         "out of production at 2025-03-01 12:00 UTC by alice; the hold lasts until 2025-03-08 12:00 UTC. "
-        "Deploying into 'staging' now would destroy that rollback: park it in another slot (--mode park), "
-        "end the hold (slotwise slot release-hold), or overwrite it on purpose (slotwise slot deploy "
-        "--allow-overwrite)."
+        "Deploying into 'staging' now would destroy that rollback: park it in another slot, end the hold, "
+        "or overwrite it on purpose."
     )
     where = "-g rg-demo -n func-demo -s staging"
-    assert error.hint == (
+    assert told(error) == (
         f"Keep it and free the slot: `slotwise slot guard {where} --mode park` (moves it to slot 'park'; "
         "add --create-park-slot if that slot does not exist). "
         f"Not needed any more: `slotwise slot release-hold {where}`. "
@@ -203,8 +203,8 @@ def test_wait_polls_on_the_clock_until_someone_releases_the_hold() -> None:
     assert services.clock.sleeps == [30, 30, 30]
     assert reporter.texts("progress") == ["30/100 seconds", "60/100 seconds"]
     assert reporter.texts("step")[-1] == (
-        "Waiting up to 100 s for the hold on func-demo/staging to end (released with `slotwise slot "
-        f"release-hold`, or expiring at {when(result.decision.hold.expires)})"
+        "Waiting up to 100 s for the hold on func-demo/staging to end (released, or expiring at "
+        f"{when(result.decision.hold.expires)})"
     )
     assert reporter.texts("detail")[-1].startswith(
         "the hold ended after 90 s: the hold was released by bob at "
@@ -245,9 +245,11 @@ def test_wait_gives_up_at_the_timeout_with_the_ways_on() -> None:
         f"until {when(hold.expires)})."
     )
     where = "-g rg-demo -n func-demo -s staging"
-    assert caught.value.hint == (
-        f"Park it (`slotwise slot guard {where} --mode park`), release it (`slotwise slot release-hold "
-        f"{where}`), or wait longer with a larger --wait-timeout."
+    assert told(caught.value) == (
+        f"Keep it and free the slot: `slotwise slot guard {where} --mode park` (moves it to slot 'park'; "
+        "add --create-park-slot if that slot does not exist). "
+        f"Not needed any more: `slotwise slot release-hold {where}`. "
+        "Or wait longer with a larger --wait-timeout."
     )
     assert find_hold(services, STAGING) is not None
 
@@ -325,9 +327,9 @@ def test_park_needs_the_park_slot_or_permission_to_create_it() -> None:
     with pytest.raises(NotFoundError) as caught:
         guard(services, STAGING, mode="park", reporter=RecordingReporter())
     assert caught.value.message == "App 'func-demo' has no slot 'park' to park the held build in."
-    assert caught.value.hint == (
-        "Pass --create-park-slot to create it (a slot like production, empty), "
-        "or name an existing slot with --park-slot."
+    assert told(caught.value) == (
+        "Pass --create-park-slot to create it (a slot like production, empty). "
+        "Name another slot to park in with --park-slot."
     )
     assert services.fake.count("begin_swap") == 0
     assert services.fake.count("create_slot") == 0
@@ -355,9 +357,9 @@ def test_park_refuses_production_and_the_held_slot_itself(park_slot: str) -> Non
         guard(services, STAGING, mode="park", park_slot=park_slot, reporter=RecordingReporter())
     target = park_slot.lower() or "production"
     assert caught.value.message == (
-        f"Cannot park into slot '{target}': choose a deployment slot other than 'staging' "
-        "and production with --park-slot."
+        f"Cannot park into slot '{target}': choose a deployment slot other than 'staging' and production."
     )
+    assert told(caught.value) == "Name another slot to park in with --park-slot."
     assert services.fake.count("begin_swap") == 0
 
 
@@ -375,9 +377,9 @@ def test_park_refuses_a_park_slot_that_holds_a_build_itself() -> None:
         f"Cannot park in slot 'park': {describe(held_park)}. Parking there would swap that build out of its "
         "slot and leave it unprotected."
     )
-    assert caught.value.hint == (
-        "Choose another slot with --park-slot, or end that hold first (`slotwise slot release-hold "
-        "-g rg-demo -n func-demo -s park`)."
+    assert told(caught.value) == (
+        "Name another slot to park in with --park-slot. "
+        "Not needed any more: `slotwise slot release-hold -g rg-demo -n func-demo -s park`."
     )
     assert web.count("begin_swap") == 0
 
@@ -405,7 +407,7 @@ def test_a_park_whose_hold_cannot_be_recorded_says_the_park_slot_is_unprotected(
     assert caught.value.message == (
         "build 40 was parked in slot 'park', but recording its hold there failed: Forbidden: no tags/write"
     )
-    assert caught.value.hint == (
+    assert told(caught.value) == (
         "Until it is recorded nothing protects slot 'park': do not deploy into it. Check the identity "
         "may write tags (Microsoft.Resources/tags/write), then park again."
     )

@@ -14,6 +14,7 @@ from azure.core.exceptions import ServiceResponseError
 
 from slotwise.azure.kudu import KuduClient
 from slotwise.azure.kudu_follow import MAX_READ_PAUSE
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import NotFoundError, OperationTimeout, OutcomeUnknown, RemoteError
 from slotwise.events import RecordingReporter
 from tests.fakes import FastClock
@@ -161,9 +162,9 @@ def test_when_nothing_can_be_read_until_the_deadline_the_outcome_is_unknown() ->
         "found out"
     )
     assert "token expired" in error.message  # the last answer
-    assert "slotwise slot status" in error.hint
-    assert f"https://{HOST}/api/deployments" in error.hint  # Kudu's deployments page
-    assert "deploy again" not in error.hint.replace("deploying again blindly could deploy twice", "")
+    assert "slotwise slot status" in told(error)
+    assert f"https://{HOST}/api/deployments" in told(error)  # Kudu's deployments page
+    assert "deploy again" not in told(error).replace("deploying again blindly could deploy twice", "")
     assert max(clock.sleeps) == MAX_READ_PAUSE  # backed off while nothing answers
     assert 290 <= sum(clock.sleeps) <= 300
     assert fake.asked.count(LIST) < 20
@@ -176,4 +177,4 @@ def test_a_deployment_still_running_at_the_deadline_times_out() -> None:
         wait(fake, FastClock(real_cap=0), timeout=30)
 
     assert "did not finish within 30 s (Kudu said: Building)" in caught.value.message
-    assert f"https://{HOST}/api/deployments/mine" in caught.value.hint
+    assert f"https://{HOST}/api/deployments/mine" in told(caught.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError
 
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import ConflictError, RemoteError, SlotwiseError, SmokeFailed
 from slotwise.events import RecordingReporter
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, find_hold
@@ -22,7 +23,8 @@ checks:
     function: hello
 """
 REFUSED = "Azure refused writing tags: AuthorizationFailed"
-SLOT_STATUS = "`slotwise slot status -g rg-demo -n func-demo`"
+SLOT_STATUS = "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
+ROLL_BACK = "Roll back: `slotwise slot rollback -g rg-demo -n func-demo`."
 NEVER_AGAIN = "Do not run the swap again: it would swap back."
 
 
@@ -32,8 +34,8 @@ def forbidden() -> RemoteError:
 
 
 SWAP_BACK_FAILED = (
-    f"Look at the slots first ({SLOT_STATUS}); if production still runs that build, roll back with "
-    "`slotwise slot rollback -g rg-demo -n func-demo`. Do not run the swap again."
+    "Look at the slots first; if production still runs that build, roll back. Do not run the swap again. "
+    f"{SLOT_STATUS} {ROLL_BACK}"
 )
 
 
@@ -92,9 +94,10 @@ def test_a_hold_that_cannot_be_recorded_fails_loudly_after_passing_checks() -> N
         caught.value.message
         == f"The swap completed, but recording the hold on func-demo/staging failed: {REFUSED}"
     )
-    assert caught.value.hint == (
-        f"{NEVER_AGAIN} {SLOT_STATUS} shows the hold anyway (inferred from the swap); only who and which "
-        "build are not recorded. Check that the identity may write tags (Microsoft.Resources/tags/write)."
+    assert told(caught.value) == (
+        f"{NEVER_AGAIN} The slots show the hold anyway (inferred from the swap); only who and which build "
+        "are not recorded. Check that the identity may write tags (Microsoft.Resources/tags/write). "
+        f"{SLOT_STATUS}"
     )
     assert serving(services) == ("build 41", "build 40")
     assert any(text.startswith("Smoke testing") for text in reporter.texts("step"))  # the checks ran
@@ -113,9 +116,9 @@ def test_checks_that_cannot_be_run_are_a_failure_and_leave_the_build_live_withou
         caught.value.message
         == f"The swap completed, but the smoke checks on production could not be run: {REFUSED}"
     )
-    assert caught.value.hint == (
-        f"{NEVER_AGAIN} Run the checks with `slotwise slot smoke` once the cause is fixed, or roll back with "
-        "`slotwise slot rollback -g rg-demo -n func-demo`."
+    assert told(caught.value) == (
+        f"{NEVER_AGAIN} Run the checks once the cause is fixed: `slotwise slot smoke -g rg-demo -n func-demo "
+        f"-s production --checks FILE`. {ROLL_BACK}"
     )
     assert serving(services) == ("build 41", "build 40")
     assert find_hold(services, STAGING) is not None
@@ -132,7 +135,7 @@ def test_checks_that_cannot_be_run_swap_back_with_rollback_on_failure() -> None:
         f"The smoke checks on production could not be run after the swap ({REFUSED}), so it was swapped "
         "back: production runs what it ran before, staging has the unchecked build."
     )
-    assert caught.value.hint == "Fix what stopped the checks, then swap again."
+    assert told(caught.value) == "Fix what stopped the checks, then swap again."
     assert reporter.texts("warning") == [
         f"the smoke checks on production could not be run ({REFUSED}): swapping back"
     ]
@@ -150,7 +153,7 @@ def test_a_swap_back_that_fails_says_the_failing_build_is_still_live() -> None:
         "back failed: Cannot swap staging with production of app 'func-demo' now: another operation is in "
         "progress on one of the slots. Azure said: Cannot modify this site"
     )
-    assert caught.value.hint == SWAP_BACK_FAILED
+    assert told(caught.value) == SWAP_BACK_FAILED
     assert serving(services) == ("build 41", "build 40")
     assert find_hold(services, STAGING) is not None  # the rollback build stays protected
 
@@ -166,7 +169,7 @@ def test_checks_that_cannot_be_run_and_a_failing_swap_back_say_the_unchecked_bui
         "The build swapped into production may still be live although its smoke checks could not be run: "
         "swapping back failed: Cannot swap staging with production"
     )
-    assert caught.value.hint == SWAP_BACK_FAILED
+    assert told(caught.value) == SWAP_BACK_FAILED
     assert serving(services) == ("build 41", "build 40")
 
 
@@ -178,8 +181,8 @@ def test_a_hold_that_cannot_be_ended_after_the_swap_back_is_a_warning() -> None:
         run_swap(services, checked(rollback_on_failure=True), reporter=reporter)
     assert serving(services) == ("build 40", "build 41")
     assert reporter.texts("warning")[-1] == (
-        f"swapped back, but ending the hold on staging failed ({REFUSED}): release it with `slotwise slot "
-        "release-hold` before deploying the fix there"
+        f"swapped back, but ending the hold on staging failed ({REFUSED}): release it before deploying the "
+        "fix there"
     )
 
 

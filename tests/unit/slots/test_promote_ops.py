@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from slotwise.builds import BuildInfo
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import ConflictError, SmokeFailed
 from slotwise.events import RecordingReporter
 from slotwise.slots.holds import HOLD_TAG, RELEASED_TAG, HoldRecord, ReleaseMark, find_hold
@@ -138,8 +139,9 @@ def test_failing_checks_without_rollback_leave_the_build_live_and_say_how_to_rol
         run_swap(services, order(SwapRequest(STAGING), CHECKS), reporter=RecordingReporter())
     assert caught.value.exit_code == 8
     assert caught.value.message == "Smoke checks failed on production after the swap (1 failed)."
-    assert caught.value.hint == (
-        "Roll back with `slotwise slot rollback`, or pass --rollback-on-failure to do it at once."
+    assert told(caught.value) == (
+        "Roll back: `slotwise slot rollback -g rg-demo -n func-demo`. "
+        "Pass --rollback-on-failure to swap back at once when checks fail."
     )
     assert caught.value.report is not None
     assert serving(services) == ("build 41", "build 40")
@@ -157,7 +159,7 @@ def test_failing_checks_with_rollback_swap_back_and_end_the_hold() -> None:
         "Smoke checks failed on production after the swap, so it was swapped back: production runs what "
         "it ran before, staging has the failing build."
     )
-    assert caught.value.hint == "Fix the build, deploy it again to the slot, and swap again."
+    assert told(caught.value) == "Fix the build, deploy it again to the slot, and swap again."
     assert caught.value.report is not None
     assert not caught.value.report.passed
     assert serving(services) == ("build 40", "build 41")

@@ -9,6 +9,7 @@ import pytest
 
 from slotwise.azure.models import SwapStatus
 from slotwise.builds import BuildInfo
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import ConflictError, OperationTimeout, UsageError
 from slotwise.events import RecordingReporter
 from slotwise.slots.guard import guard
@@ -17,7 +18,10 @@ from slotwise.slots.rollback import RollbackPlan, plan_rollback, rollback
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 
 BUILD_40, BUILD_41 = BuildInfo(build_number="40"), BuildInfo(build_number="41")
-HINT_REDEPLOY = "Find the previous build (slotwise slot status), deploy it to a slot, then swap it in."
+HINT_REDEPLOY = (
+    "Find the previous build, deploy it to a slot, then swap it in. "
+    "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
+)
 
 
 def released(slots: tuple[str, ...] = ("staging",)) -> FakeServices:
@@ -45,9 +49,7 @@ def test_an_app_never_swapped_has_nothing_to_roll_back() -> None:
         "Nothing to roll back: production of app 'func-demo' has never been swapped, so no slot holds a "
         "previous production build."
     )
-    assert (
-        caught.value.hint == "Deploy the build you want live to a slot and swap it in (slotwise slot swap)."
-    )
+    assert told(caught.value) == "Deploy the build you want live to a slot and swap it in."
     assert services.fake.calls == [("get", "production")]
 
 
@@ -86,9 +88,9 @@ def test_a_redeployed_holder_no_longer_has_the_previous_build() -> None:
         f"{deployed:%Y-%m-%d %H:%M:%S} UTC) after the swap into production, which destroyed "
         "production's previous build."
     )
-    assert caught.value.hint == (
-        "Deploy the previous build to a slot and swap it in. slotwise's guard prevents this: "
-        "slotwise slot guard."
+    assert told(caught.value) == (
+        "Deploy the previous build to a slot and swap it in. slotwise's guard, run before each deployment, "
+        "prevents this."
     )
 
 
@@ -157,7 +159,7 @@ def test_a_slot_recreated_since_the_swap_does_not_hold_the_build() -> None:
         f"Cannot roll back: slot 'staging' does not show the swap of {swapped:%Y-%m-%d %H:%M:%S} UTC, so "
         "it no longer holds production's previous build."
     )
-    assert caught.value.hint == HINT_REDEPLOY
+    assert told(caught.value) == HINT_REDEPLOY
 
 
 def test_swap_times_a_millisecond_apart_are_one_swap_and_two_are_not() -> None:
@@ -185,7 +187,9 @@ def test_a_holder_swapped_with_production_again_meanwhile_is_refused() -> None:
         "Cannot roll back: slot 'staging' was swapped with production again at "
         f"{second:%Y-%m-%d %H:%M:%S} UTC."
     )
-    assert caught.value.hint == "Check what production runs now with `slotwise slot status`."
+    assert told(caught.value) == (
+        "Check what production runs now. `slotwise slot status -g rg-demo -n func-demo` shows the slots."
+    )
 
 
 def test_rollback_swaps_back_and_frees_the_slot_for_the_fix() -> None:

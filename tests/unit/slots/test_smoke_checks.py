@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import UsageError
 from slotwise.slots.smoke_checks import load_checks, parse_checks, schema_text
 from slotwise.slots.smoke_jsonpath import json_equal, lookup, parse_path, render
@@ -283,7 +284,7 @@ def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 def test_mistakes_carry_a_hint_to_the_schema() -> None:
     with pytest.raises(UsageError) as raised:
         parse_checks("checks: []")
-    assert "--print-schema" in raised.value.hint
+    assert "--print-schema" in told(raised.value)
 
 
 # ---- JSON paths ----------------------------------------------------------------------------------------

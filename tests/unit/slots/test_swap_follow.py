@@ -4,6 +4,7 @@ start whose answer was lost is sent again only when the slots show no sign of it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from slotwise.azure.models import SlotInfo, SlotRef, SwapStatus
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import ConflictError, OperationTimeout, OutcomeUnknown, RemoteError, SlotwiseError
 from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest
@@ -152,8 +154,8 @@ def test_blind_reads_back_off_and_end_in_outcome_unknown() -> None:
         "Azure accepted the swap of staging with production, but its outcome could not be found out"
     )
     assert "no access" in caught.value.message
-    assert "activity log" in caught.value.hint
-    assert "again" not in caught.value.hint
+    assert "activity log" in told(caught.value)
+    assert "again" not in told(caught.value)
     assert clock.sleeps[:6] == [1.0, 2.0, 4.0, 8.0, 16.0, MAX_READ_PAUSE]
     assert max(clock.sleeps) == MAX_READ_PAUSE
     assert sum(clock.sleeps) == pytest.approx(120, abs=1)
@@ -227,7 +229,7 @@ def test_a_409_to_the_start_names_the_running_swap() -> None:
         start(services(web), REQUEST, BASELINE, 0.0, RecordingReporter())
     assert "a swap of slot 'staging' with 'production' is in progress" in caught.value.message
     assert "another operation is in progress" in caught.value.message
-    assert "slot status -g rg -n app" in caught.value.hint
+    assert "slot status -g rg -n app" in told(caught.value)
 
 
 # ---- follow ----------------------------------------------------------------------------------------------
@@ -324,7 +326,10 @@ def test_a_swap_still_running_on_the_read_at_its_deadline_is_a_timeout() -> None
     assert caught.value.message == (
         "The swap of staging with production did not finish within 120 s. It continues on the service."
     )
-    assert caught.value.hint == "Check it with `slotwise slot status -g rg -n app`."
+    assert (
+        told(caught.value)
+        == "Look at the slots to see how it ends. `slotwise slot status -g rg -n app` shows the slots."
+    )
     assert web.read == 4
 
 
@@ -337,10 +342,10 @@ def test_an_accepted_swap_whose_outcome_cannot_be_read_says_so_and_never_to_swap
         "neither the swap's status nor the slots could be read within 120 s (last answer: Connection "
         "aborted.). It may have completed, may still run, or may have failed."
     )
-    assert caught.value.hint == (
-        "Look at the slots with `slotwise slot status -g rg -n app` (what each serves and its last swap) "
-        "and at the app's activity log in the Azure portal before doing anything else; smoke checks, the "
-        "hold record and any swap-back were not done."
+    assert told(caught.value) == (
+        "Look at the slots (what each serves and its last swap) and at the app's activity log in the Azure "
+        "portal before doing anything else; smoke checks, the hold record and any swap-back were not done. "
+        "`slotwise slot status -g rg -n app` shows the slots."
     )
 
 
@@ -377,7 +382,7 @@ def test_two_lost_starts_keep_the_words_and_the_hint_of_the_lost_connection(said
     assert (
         caught.value.message == f"{kept}. The slots show that Azure did not start the swap: nothing changed."
     )
-    assert caught.value.hint == "Check the network, then retry."
+    assert told(caught.value) == "Check the network, then retry."
     assert type(caught.value) is RemoteError
 
 
@@ -444,7 +449,14 @@ def test_a_409_to_the_start_names_what_is_in_the_way(
         f"Cannot swap staging with production of app 'app' now: {what}. Azure said: Cannot modify this site."
     )
     assert (error.status, error.code, error.exit_code) == (409, "Conflict", 5)
-    assert error.hint == (
-        "Wait until it has finished (`slotwise slot status -g rg -n app` shows swaps in progress), or "
-        "complete or cancel a prepared swap (`slotwise slot swap --complete` / `--cancel`); then swap again."
-    )
+    status = "`slotwise slot status -g rg -n app` shows the slots."
+    prepared = re.search(r"slot '(\w+)' is prepared for a swap with '(\w+)'", what)
+    if prepared is None:
+        assert told(error) == f"Wait until it has finished, then swap again. {status}"
+    else:
+        slot, other = prepared.groups()
+        assert told(error) == (
+            f"Complete or cancel the prepared swap, then swap again. {status} "
+            f"Complete it: `slotwise slot swap -g rg -n app -s {slot} --target {other} --complete`. "
+            f"Cancel it: `slotwise slot swap -g rg -n app -s {slot} --cancel`."
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from slotwise.builds import BuildInfo
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import Cancelled, ConflictError, OperationTimeout, RemoteError, UsageError
 from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest, cancel, check_prepared, complete, prepare, swap
@@ -83,7 +84,7 @@ def test_a_slot_cannot_be_swapped_with_itself() -> None:
     with pytest.raises(UsageError) as caught:
         swap(services, SwapRequest(STAGING, "Staging"), reporter=RecordingReporter())
     assert caught.value.message == "Cannot swap slot 'staging' with itself."
-    assert caught.value.hint == (
+    assert told(caught.value) == (
         "Give the slot to swap with -s and the other one with --target (default: production)."
     )
     assert services.fake.calls == []
@@ -96,7 +97,10 @@ def test_a_swap_that_times_out_says_it_goes_on_in_azure() -> None:
     assert caught.value.message == (
         "The swap of staging with production did not finish within 2 s. It continues on the service."
     )
-    assert caught.value.hint == "Check it with `slotwise slot status -g rg-demo -n func-demo`."
+    assert told(caught.value) == (
+        "Look at the slots to see how it ends. "
+        "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
+    )
     assert services.fake.running()
 
 
@@ -177,7 +181,7 @@ def test_preview_complete_swaps_with_productions_settings_applied_first() -> Non
     assert reporter.texts("step") == ["Preparing the swap of staging with production (swap with preview)"]
     assert reporter.texts("detail") == [
         "staging now runs with production's slot settings; check it at "
-        "https://func-demo-staging.azurewebsites.test, then run with --complete (or --cancel)"
+        "https://func-demo-staging.azurewebsites.test, then complete the swap (or cancel it)"
     ]
     reporter = RecordingReporter()
     done = complete(services, SwapRequest(STAGING), reporter=reporter)
@@ -231,7 +235,10 @@ def test_preparing_twice_is_refused() -> None:
     with pytest.raises(ConflictError) as caught:
         prepare(services, SwapRequest(STAGING), reporter=RecordingReporter())
     assert caught.value.message == "Slot 'staging' is already prepared for a swap with 'production'."
-    assert caught.value.hint == "Complete it with --complete, or cancel it with --cancel."
+    assert told(caught.value) == (
+        "Complete it: `slotwise slot swap -g rg-demo -n func-demo -s staging --complete`. "
+        "Cancel it: `slotwise slot swap -g rg-demo -n func-demo -s staging --cancel`."
+    )
 
 
 def test_a_slot_prepared_for_itself_is_refused_before_anything_is_read() -> None:
@@ -246,12 +253,18 @@ def test_completing_needs_the_preparation_with_that_very_target() -> None:
     with pytest.raises(ConflictError) as caught:
         complete(services, SwapRequest(STAGING), reporter=RecordingReporter())
     assert caught.value.message == "Slot 'staging' is not prepared for a swap."
-    assert caught.value.hint == "Prepare it first with --preview (or swap in one go without --complete)."
+    assert told(caught.value) == (
+        "Prepare it first: `slotwise slot swap -g rg-demo -n func-demo -s staging --preview` (or swap in one "
+        "go without --complete)."
+    )
     prepare(services, SwapRequest(STAGING, "qa"), reporter=RecordingReporter())
     with pytest.raises(ConflictError) as caught:
         check_prepared(services, SwapRequest(STAGING))
     assert caught.value.message == "Slot 'staging' is prepared for a swap with 'qa', not with 'production'."
-    assert caught.value.hint == "Complete with --target qa, or cancel with --cancel."
+    assert told(caught.value) == (
+        "Complete it: `slotwise slot swap -g rg-demo -n func-demo -s staging --target qa --complete`. "
+        "Cancel it: `slotwise slot swap -g rg-demo -n func-demo -s staging --cancel`."
+    )
     check_prepared(services, SwapRequest(STAGING, "QA"))
     assert services.fake.count("begin_swap") == 0
 
@@ -261,7 +274,7 @@ def test_cancelling_what_is_not_prepared_is_refused() -> None:
     with pytest.raises(ConflictError) as caught:
         cancel(services, STAGING, reporter=RecordingReporter())
     assert caught.value.message == "Slot 'staging' is not prepared for a swap: nothing to cancel."
-    assert caught.value.hint == ""  # not the default "wait for the other operation": there is none
+    assert told(caught.value) == ""  # not the default "wait for the other operation": there is none
     assert services.fake.count("reset_swap_preview") == 0
 
 
@@ -272,8 +285,10 @@ def test_a_swap_is_refused_while_either_slot_is_prepared_for_another(prepared: s
     with pytest.raises(ConflictError) as caught:
         swap(services, SwapRequest(STAGING), reporter=RecordingReporter())
     assert caught.value.message == f"Slot '{prepared}' is prepared for a swap with 'qa'."
-    assert caught.value.hint == (
-        f"Complete or cancel that swap first (slotwise slot swap -s {prepared} --cancel)."
+    assert told(caught.value) == (
+        "Complete or cancel that swap first. "
+        f"Complete it: `slotwise slot swap -g rg-demo -n func-demo -s {prepared} --target qa --complete`. "
+        f"Cancel it: `slotwise slot swap -g rg-demo -n func-demo -s {prepared} --cancel`."
     )
     assert services.fake.count("begin_swap") == 0
 
@@ -298,9 +313,9 @@ def test_ctrl_c_during_a_swap_says_it_goes_on_in_azure() -> None:
         swap(services, SwapRequest(STAGING), reporter=RecordingReporter())
     assert caught.value.message == (
         "Interrupted while swapping staging with production. Azure had accepted the swap and finishes it "
-        "on its own; it cannot be stopped from here. It is still in progress. Check with `slotwise slot "
-        "status` in a minute."
+        "on its own; it cannot be stopped from here. It is still in progress. Look at the slots in a minute."
     )
+    assert told(caught.value) == "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
     services.clock.advance(30)
     services.fake.tick()
     assert serving(services) == ("build 41", "build 40")  # Azure finished it

@@ -145,7 +145,7 @@ def test_rolling_back_without_checks_is_refused_for_every_phase(phase: Phase) ->
     with pytest.raises(UsageError) as caught:
         SwapOrder(phase, SwapRequest(STAGING), rollback_on_failure=True)
     assert caught.value.message == (
-        "--rollback-on-failure needs --smoke-checks FILE: there is nothing to fail otherwise."
+        "Swapping back on failure needs smoke checks: there is nothing to fail otherwise."
     )
     assert caught.value.exit_code == 2
 
@@ -155,7 +155,7 @@ def test_rolling_back_without_checks_is_refused_for_every_phase(phase: Phase) ->
 def test_checks_are_refused_with_a_phase_that_does_not_swap(phase: Phase, word: str, rollback: bool) -> None:
     with pytest.raises(UsageError) as caught:
         SwapOrder(phase, SwapRequest(STAGING), smoke_plan=parse_checks(CHECKS), rollback_on_failure=rollback)
-    assert caught.value.message == f"--smoke-checks runs after a swap; it does not go with --{word}."
+    assert caught.value.message == f"Smoke checks run after a swap; a {word} swaps nothing to check."
     assert caught.value.exit_code == 2
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import ConflictError, OutcomeUnknown, RemoteError
 from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest, cancel, prepare
@@ -74,7 +75,7 @@ def test_a_lost_preparation_whose_slot_cannot_be_read_is_an_unknown_outcome() ->
 
     assert caught.value.exit_code == 10
     assert "whether Azure did it could not be found out" in caught.value.message
-    assert "slotwise slot status -g rg-demo -n func-demo" in caught.value.hint
+    assert "slotwise slot status -g rg-demo -n func-demo" in told(caught.value)
     assert services.fake.count("apply_swap_preview") == 1  # not sent again blindly
 
 
@@ -205,7 +206,7 @@ def test_a_preparation_lost_twice_keeps_the_words_and_the_hint_of_the_lost_conne
 
     assert type(caught.value) is RemoteError
     assert caught.value.message == f"{kept}. Slot 'staging' shows that Azure did not do it: nothing changed."
-    assert caught.value.hint == CHECK_NETWORK
+    assert told(caught.value) == CHECK_NETWORK
 
 
 @pytest.mark.parametrize(("said", "kept"), WORDS)
@@ -225,9 +226,10 @@ def test_a_lost_preparation_whose_slot_cannot_be_read_says_what_is_unknown_and_w
         f"The connection was lost while {PREPARING} ({kept}), and whether Azure did it could not be found "
         "out: slot 'staging' could not be read (Azure refused reading slot 'staging': busy.)."
     )
-    assert caught.value.hint == (
-        "Look at the slots with `slotwise slot status -g rg-demo -n func-demo` (a prepared swap shows there) "
-        "before doing anything else, then complete or cancel the prepared swap, or prepare it again."
+    assert told(caught.value) == (
+        "Look at the slots (a prepared swap shows there) before doing anything else, then complete or cancel "
+        "the prepared swap, or prepare it again. `slotwise slot status -g rg-demo -n func-demo` shows the "
+        "slots."
     )
 
 

@@ -8,21 +8,20 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError
 
+from slotwise.cli.remedies import advice as told
 from slotwise.errors import Cancelled, ConflictError, OperationTimeout, OutcomeUnknown, RemoteError
 from slotwise.events import RecordingReporter
 from slotwise.slots.swap import SwapRequest, cancel, complete, prepare, swap
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeResponse, FakeServices
 from tests.unit.slots.test_swap_ops import QA, ready, serving
 
-HINT_BUSY = (
-    "Wait until it has finished (`slotwise slot status -g rg-demo -n func-demo` shows swaps in progress), "
-    "or complete or cancel a prepared swap (`slotwise slot swap --complete` / `--cancel`); then swap again."
-)
+SLOTS = "`slotwise slot status -g rg-demo -n func-demo` shows the slots."
+HINT_BUSY = f"Wait until it has finished, then swap again. {SLOTS}"
 AZURE_BUSY = "Cannot modify this site because another operation is in progress."
 STATUS_UNKNOWN = (
-    "Look at the slots with `slotwise slot status -g rg-demo -n func-demo` (what each serves and its last "
-    "swap) and at the app's activity log in the Azure portal before doing anything else; smoke checks, "
-    "the hold record and any swap-back were not done."
+    "Look at the slots (what each serves and its last swap) and at the app's activity log in the Azure "
+    "portal before doing anything else; smoke checks, the hold record and any swap-back were not done. "
+    f"{SLOTS}"
 )
 
 
@@ -53,10 +52,7 @@ def test_a_swap_is_refused_while_one_of_its_slots_swaps_with_another() -> None:
     with pytest.raises(ConflictError) as caught:
         swap(services, SwapRequest(STAGING), reporter=RecordingReporter())
     assert caught.value.message == "A swap of slot 'staging' with 'qa' is in progress."
-    assert caught.value.hint == (
-        "Wait until it has finished (`slotwise slot status -g rg-demo -n func-demo` shows it), then swap "
-        "again."
-    )
+    assert told(caught.value) == f"Wait until it has finished, then swap again. {SLOTS}"
     assert services.fake.count("begin_swap") == 1  # only the other swap
 
 
@@ -71,7 +67,7 @@ def test_preparing_a_slot_that_is_swapping_names_that_swap() -> None:
         "Cannot prepare a swap of staging with production of app 'func-demo' now: a swap of slot 'staging' "
         "with 'production' is in progress."
     )
-    assert (error.status, error.code, error.hint, error.exit_code) == (409, None, HINT_BUSY, 5)
+    assert (error.status, error.code, told(error), error.exit_code) == (409, None, HINT_BUSY, 5)
     assert services.fake.count("apply_swap_preview") == 0
 
 
@@ -85,7 +81,7 @@ def test_a_preparation_azure_refuses_names_the_swap_in_the_way_with_azures_words
         "Cannot prepare a swap of staging with production of app 'func-demo' now: a swap of slot "
         f"'production' with 'qa' is in progress. Azure said: {AZURE_BUSY}"
     )
-    assert (error.status, error.hint) == (409, HINT_BUSY)
+    assert (error.status, told(error)) == (409, HINT_BUSY)
     assert services.fake.slot(STAGING).target_swap_slot is None
 
 
@@ -102,7 +98,7 @@ def test_a_cancel_refused_while_the_prepared_swap_completes_says_so() -> None:
         "Cannot cancel the prepared swap of staging with production of app 'func-demo' now: a swap of slot "
         f"'staging' with 'production' is in progress. Azure said: {AZURE_BUSY}"
     )
-    assert (error.status, error.hint) == (409, HINT_BUSY)
+    assert (error.status, told(error)) == (409, HINT_BUSY)
 
 
 def test_a_cancel_refused_names_the_pair_that_was_prepared() -> None:
@@ -133,7 +129,7 @@ def test_a_resend_refused_because_another_swap_took_the_pair_names_it() -> None:
         "Cannot swap staging with production of app 'func-demo' now: a swap of slot 'production' with 'qa' "
         f"is in progress. Azure said: {AZURE_BUSY}"
     )
-    assert (error.status, error.hint) == (409, HINT_BUSY)
+    assert (error.status, told(error)) == (409, HINT_BUSY)
     assert web.count("begin_swap") == 3  # the lost start, qa's swap, the refused resend
     assert web.slot(STAGING).content.name == "build 41"  # staging took part in no swap
 
@@ -183,7 +179,7 @@ def test_a_lost_start_the_slots_cannot_tell_about_is_an_unknown_start_not_an_acc
         "started it could not be found out: neither the swap's status nor the slots could be read within "
         "60 s (last answer: Connection aborted.). It may have completed, may still run, or may have failed."
     )
-    assert caught.value.hint == STATUS_UNKNOWN
+    assert told(caught.value) == STATUS_UNKNOWN
     assert web.count("begin_swap") == 1
 
 
@@ -220,7 +216,7 @@ def test_a_resend_refused_by_a_late_start_the_slots_cannot_tell_about_is_an_unkn
         "The connection was lost while starting the swap of staging with production, and whether Azure "
         "started it could not be found out: "
     )
-    assert caught.value.hint == STATUS_UNKNOWN
+    assert told(caught.value) == STATUS_UNKNOWN
 
 
 # ---- a status poll that fails ----------------------------------------------------------------------------
@@ -278,7 +274,7 @@ def test_a_failing_poll_of_a_swap_that_failed_says_it_did_not_take_place(
         "not take place: Azure no longer runs it and neither slot shows it, so both run what they ran before."
     )
     assert (error.status, error.code, error.exit_code) == (status, code, 4)
-    assert error.hint == (
+    assert told(error) == (
         "Look at the reason above (the app's activity log in the Azure portal has the details), fix it, "
         "then swap again."
     )
@@ -301,7 +297,7 @@ def test_a_swap_running_past_its_deadline_is_a_timeout() -> None:
     assert caught.value.message == (
         "The swap of staging with production did not finish within 10 s. It continues on the service."
     )
-    assert caught.value.hint == "Check it with `slotwise slot status -g rg-demo -n func-demo`."
+    assert told(caught.value) == f"Look at the slots to see how it ends. {SLOTS}"
 
 
 def test_a_swap_whose_target_shows_no_swap_time_still_completes() -> None:
@@ -339,10 +335,8 @@ def test_ctrl_c_during_a_second_swap_says_it_is_still_in_progress() -> None:
     services.clock.after(2, interrupt)
     with pytest.raises(Cancelled) as caught:
         swap(services, SwapRequest(STAGING), reporter=RecordingReporter())
-    assert (
-        caught.value.message
-        == f"{PREFIX} It is still in progress. Check with `slotwise slot status` in a minute."
-    )
+    assert caught.value.message == f"{PREFIX} It is still in progress. Look at the slots in a minute."
+    assert told(caught.value) == SLOTS
 
 
 def test_ctrl_c_as_the_swap_completes_says_it_has_completed() -> None:
@@ -350,7 +344,7 @@ def test_ctrl_c_as_the_swap_completes_says_it_has_completed() -> None:
     services.clock.after(5, interrupt)  # the swap ends at 5 s
     with pytest.raises(Cancelled) as caught:
         swap(services, SwapRequest(STAGING), reporter=RecordingReporter())
-    assert caught.value.message == f"{PREFIX} It has already completed. Check with `slotwise slot status`."
+    assert caught.value.message == f"{PREFIX} It has already completed. Look at the slots."
     assert serving(services) == ("build 41", "build 40")
 
 
@@ -359,9 +353,7 @@ def test_ctrl_c_before_the_start_reached_azure_says_the_slots_show_no_swap() -> 
     services.fake.before_next("begin_swap", interrupt)
     with pytest.raises(Cancelled) as caught:
         swap(services, SwapRequest(STAGING), reporter=RecordingReporter())
-    assert caught.value.message == (
-        f"{PREFIX} The slots show no swap (yet). Check with `slotwise slot status` in a minute."
-    )
+    assert caught.value.message == (f"{PREFIX} The slots show no swap (yet). Look at the slots in a minute.")
     assert serving(services) == ("build 40", "build 41")
 
 
@@ -373,7 +365,5 @@ def test_ctrl_c_while_completing_a_prepared_swap_says_where_it_stands() -> None:
     services.clock.after(2, interrupt)
     with pytest.raises(Cancelled) as caught:
         complete(services, SwapRequest(STAGING), reporter=RecordingReporter())
-    assert (
-        caught.value.message
-        == f"{PREFIX} It is still in progress. Check with `slotwise slot status` in a minute."
-    )
+    assert caught.value.message == f"{PREFIX} It is still in progress. Look at the slots in a minute."
+    assert told(caught.value) == SLOTS

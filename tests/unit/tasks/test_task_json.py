@@ -26,12 +26,14 @@ import pytest
 
 from slotwise_build.checks import check_task
 from slotwise_build.project import project_version, task_folders, task_version
+from tests.tasks.handlers import AGENT_VARIABLES, env_name, first_agent_running, handler_for
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE_TASKS = ROOT.parent / "shared" / "reference" / "pipeline-tasks"
 REFERENCE_MISSING = "../shared/reference is absent (CI has it; a user's clone does not)"
 README = ROOT / "README.md"
 CONTRACT = ROOT / "docs" / "tasks-contract.md"
+SHIM = ROOT / "tasks" / "_shim" / "shim.js"
 
 # Generated once (uuid4) and never to change.
 GUIDS = {
@@ -41,9 +43,6 @@ GUIDS = {
     "guard-against-overwrite": "dbf9882e-6435-4545-b074-9bea66825c77",
 }
 FOLDERS = sorted(GUIDS)
-# The first agent release with the Node24 handler: microsoft/azure-pipelines-tasks docs/migrateNode24.md
-# ("Agent version 4.265.1 is the first version that supports Node24 handler"); agent tag v4.265.1.
-MINIMUM_AGENT = "4.265.1"
 SLOT_PICKERS = {
     "deploy-to-slot": {"slotName"},
     "slot-swap": {"sourceSlot", "targetSlot"},
@@ -128,7 +127,6 @@ def test_identity_and_editor_fields(folder: str) -> None:
     assert task["instanceNameFormat"]
     for used in re.findall(r"\$\(([^)]+)\)", task["instanceNameFormat"]):
         assert used in {spec["name"] for spec in task["inputs"]}, used
-    assert task["minimumAgentVersion"] == MINIMUM_AGENT
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
@@ -144,6 +142,38 @@ def test_execution_is_the_shim_on_node20_1_and_node24(folder: str) -> None:
         "Node20_1": {"target": "shim.js", "argumentFormat": ""},
         "Node24": {"target": "shim.js", "argumentFormat": ""},
     }
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_the_minimum_agent_is_the_first_that_knows_a_declared_handler(folder: str) -> None:
+    """Not the newest handler's first agent (Node24: 4.265.1) but the oldest one's (Node20_1: 3.232.1):
+    an agent that does not know Node24 ignores the key and runs Node20_1 (tests/tasks/handlers.py)."""
+    task = load(folder)
+    assert task["minimumAgentVersion"] == first_agent_running(task) == "3.232.1"
+    assert handler_for(task, "3.232.0") is None  # "A supported task execution handler was not found"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+@pytest.mark.parametrize(
+    ("agent", "handler"),
+    [("3.232.1", "Node20_1"), ("3.236.1", "Node20_1"), ("4.264.2", "Node20_1"), ("4.265.1", "Node24"),
+     ("4.278.0", "Node24")],
+)  # fmt: skip
+def test_every_agent_from_the_minimum_runs_the_shim(folder: str, agent: str, handler: str) -> None:
+    task = load(folder)
+    assert handler_for(task, agent) == handler
+    assert task["execution"][handler]["target"] == "shim.js"
+
+
+def test_the_variables_the_shim_reads_are_given_by_the_node20_1_agent() -> None:
+    """Every ``env.NAME`` the shim reads is an input of every task, an agent variable agent 3.232.1
+    sets for every job (tests/tasks/handlers.py names where), or a setting the user may give."""
+    read = set(re.findall(r"\benv\.([A-Z][A-Z0-9_]*)", SHIM.read_text(encoding="utf-8")))
+    inputs = set.intersection(*({f"INPUT_{env_name(i['name'])}" for i in load(f)["inputs"]} for f in FOLDERS))
+    given = {env_name(name) for name in AGENT_VARIABLES} | inputs | {"SLOTWISE_PYTHON"}
+    assert read, "the shim reads no variable: the pattern is wrong"
+    assert read <= given, sorted(read - given)
+    assert {"AGENT_TOOLSDIRECTORY", "INPUT_PYTHONPATH"} <= read
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
