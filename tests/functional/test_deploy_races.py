@@ -10,8 +10,8 @@ that is how the test knows the upload is in flight.
 
 from __future__ import annotations
 
-import _thread
 import json
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -78,6 +78,14 @@ def hold_upload(emulator: Emulator, seconds: float) -> None:
         passthrough=True,
         count=1,
     )
+
+
+def ctrl_c() -> None:
+    """Ctrl-C, as the terminal sends it: SIGINT to the main thread, which is blocked waiting for Kudu's
+    answer (the wait is interrupted and KeyboardInterrupt raised there). ``_thread.interrupt_main``
+    would only flag it, to be raised wherever the main thread next runs Python code: under load that
+    can be a finalizer, which swallows it."""
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
 
 @contextmanager
@@ -428,7 +436,7 @@ def test_ctrl_c_after_the_whole_package_went_out_says_kudu_may_have_it(
     hold_upload(emulator, 5)
     request = DeployRequest("rg-demo", "func-demo", "staging", build_3(tmp_path))
 
-    with when_upload_arrives(emulator, lambda: (time.sleep(0.3), _thread.interrupt_main())):
+    with when_upload_arrives(emulator, lambda: (time.sleep(0.3), ctrl_c())):
         error = cancelled(lambda: deploy(services, request, guard=None, reporter=RecordingReporter()))
 
     assert "whole package" in error.message

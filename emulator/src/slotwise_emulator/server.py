@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import socket
 import threading
 import time
@@ -134,6 +135,7 @@ class HttpsServer:
                 self._error = exc
                 ready.set()
             finally:
+                _cancel_pending(loop)
                 loop.close()
 
         self._thread = threading.Thread(target=run, name="slotwise-emulator", daemon=True)
@@ -177,6 +179,24 @@ class HttpsServer:
         for sock in self._pending:
             sock.close()
         self._pending = []
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Requests still being served when the server stops (a fault holding one up, a client that never
+    finished sending) are cancelled, quietly: the emulator is going away and nobody waits for their
+    answers. Without this the loop would be closed under them ("Task was destroyed but it is
+    pending!", and uvicorn's "Exception in ASGI application" when they are collected)."""
+    pending = asyncio.all_tasks(loop)
+    if not pending:
+        return
+    for task in pending:
+        task.cancel()
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    was_disabled, uvicorn_errors.disabled = uvicorn_errors.disabled, True
+    try:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    finally:
+        uvicorn_errors.disabled = was_disabled
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -271,3 +271,42 @@ def test_a_follow_up_rule_is_validated_with_its_rule(emulator: Emulator) -> None
     response = control(emulator, "POST", "/faults", {"path": "x", "then": {"kind": "nowhere"}})
     assert response.status_code == 400
     assert "then: kind must be one of" in response.json()["Message"]
+
+
+def test_stopping_while_a_request_is_held_up_is_quiet(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A request still being served when the emulator stops (here held up by a latency fault) is
+    cancelled: its client is let go (its connection closed), the server's thread ends, and nothing is
+    logged ("Task was destroyed but it is pending!", uvicorn's "Exception in ASGI application")."""
+    import contextlib
+    import gc
+    import threading
+
+    emu = Emulator(speed=Speed.instant()).start()
+    try:
+        control(emu, "POST", "/faults", {"path": "resourceGroups", "latency_ms": 30_000, "passthrough": True})
+        url = f"{emu.arm_url}/subscriptions/{emu.subscription_id}/resourceGroups?api-version=2022-09-01"
+
+        def held() -> None:
+            with contextlib.suppress(requests.RequestException):  # the emulator goes away under it
+                requests.get(url, verify=str(emu.ca_path), timeout=60)
+
+        client = threading.Thread(target=held, daemon=True)
+        client.start()
+        deadline = time.monotonic() + 10
+        while control(emu, "GET", "/faults").json()["value"] and time.monotonic() < deadline:
+            time.sleep(0.02)  # the rule fires (and leaves the list) when the request arrives
+        assert not control(emu, "GET", "/faults").json()["value"], "the held request never arrived"
+    finally:
+        with caplog.at_level("WARNING"):
+            emu.stop()
+            gc.collect()
+    client.join(timeout=10)
+    assert not client.is_alive(), "the client of the held request was left hanging"
+    assert not [t for t in threading.enumerate() if t.name == "slotwise-emulator"], "its thread lives on"
+    noise = [r.getMessage() for r in caplog.records if r.name.startswith(("asyncio", "uvicorn"))]
+    assert noise == []
+    printed = capfd.readouterr()
+    assert "Task was destroyed" not in printed.err
+    assert "Exception in ASGI application" not in printed.err
