@@ -34,6 +34,7 @@ from tests.tasks.shimkit import (
     ROOT,
     STANDIN_VERSION,
     Agent,
+    assert_reported_failure,
     base_python,
     run_shim,
     shim_failure,
@@ -60,7 +61,7 @@ def test_a_wheel_changed_after_packaging_is_refused_and_nothing_installed(
     with zipfile.ZipFile(task / standin.name, "a") as wheel:  # one file more: a tampered wheel
         wheel.writestr("slotwise/extra.py", "print('not what was released')\n")
     result = run_shim(task, agent.env(), agent.cwd)
-    assert result.returncode == 1
+    assert_reported_failure(result)
     message = shim_failure(result.stdout)
     assert message is not None, result.stdout + result.stderr
     assert f"The slotwise wheel {task / standin.name} is not the one this task was packaged with" in message
@@ -79,7 +80,7 @@ def test_a_tampered_wheel_does_not_replace_a_venv_already_set_up(tmp_path: Path,
     marker = (agent.venv_dir(STANDIN_VERSION) / MARKER).read_text()
     (task / standin.name).write_bytes(standin.read_bytes() + b"\0")
     result = run_shim(task, agent.env(), agent.cwd)
-    assert result.returncode == 1
+    assert_reported_failure(result)
     assert "is not the one this task was packaged with" in (shim_failure(result.stdout) or "")
     assert "stand-in slotwise.agent" not in result.stdout  # the task did not run
     assert (agent.venv_dir(STANDIN_VERSION) / MARKER).read_text() == marker
@@ -93,7 +94,7 @@ def test_a_dependency_that_is_not_the_locked_file_is_refused_by_pip(
     agent = Agent.create(tmp_path, wheelhouse=wheelhouse)
     task = stage_task(tmp_path / "task", standin, f"idna=={version} \\\n    --hash=sha256:{'0' * 64}\n")
     result = run_shim(task, agent.env(), agent.cwd)
-    assert result.returncode == 1
+    assert_reported_failure(result)
     message = shim_failure(result.stdout)
     assert message is not None, result.stdout + result.stderr
     assert "pip install exited with code" in message
