@@ -433,8 +433,11 @@ def test_ctrl_c_during_the_upload_says_the_slot_still_runs_its_previous_build(
 def test_ctrl_c_after_the_whole_package_went_out_says_kudu_may_have_it(
     emulator: Emulator, services: Services, tmp_path: Path
 ) -> None:
-    hold_upload(emulator, 5)
+    # held far longer than the test takes: Ctrl-C interrupts the wait at once, and a watcher slowed
+    # down by a loaded machine still signals while the upload is held
+    hold_upload(emulator, 60)
     request = DeployRequest("rg-demo", "func-demo", "staging", build_3(tmp_path))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Ctrl-C would not raise"
 
     with when_upload_arrives(emulator, lambda: (time.sleep(0.3), ctrl_c())):
         error = cancelled(lambda: deploy(services, request, guard=None, reporter=RecordingReporter()))
