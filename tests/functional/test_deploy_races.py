@@ -89,6 +89,18 @@ def ctrl_c() -> None:
 
 
 @contextmanager
+def python_handles_ctrl_c() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt, as in a terminal, while the block runs. A test run started in
+    the background by a shell without job control inherits SIGINT ignored (POSIX), and Python then
+    leaves it ignored: Ctrl-C would not reach the deployment at all."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def when_upload_arrives(emulator: Emulator, then: Callable[[], object]) -> Iterator[None]:
     """Run ``then`` in another thread as soon as the held-up upload has arrived at the emulator (the
     fault rule fired: it is gone from the list), while the block runs."""
@@ -437,9 +449,8 @@ def test_ctrl_c_after_the_whole_package_went_out_says_kudu_may_have_it(
     # down by a loaded machine still signals while the upload is held
     hold_upload(emulator, 60)
     request = DeployRequest("rg-demo", "func-demo", "staging", build_3(tmp_path))
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Ctrl-C would not raise"
 
-    with when_upload_arrives(emulator, lambda: (time.sleep(0.3), ctrl_c())):
+    with python_handles_ctrl_c(), when_upload_arrives(emulator, lambda: (time.sleep(0.3), ctrl_c())):
         error = cancelled(lambda: deploy(services, request, guard=None, reporter=RecordingReporter()))
 
     assert "whole package" in error.message
