@@ -26,8 +26,7 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-@pytest.fixture
-def credential(emulator: Emulator) -> ClientSecretCredential:
+def principal(emulator: Emulator) -> ClientSecretCredential:
     """The emulator's default service principal, through the real azure-identity credential."""
     return ClientSecretCredential(
         emulator.tenant_id,
@@ -37,6 +36,12 @@ def credential(emulator: Emulator) -> ClientSecretCredential:
         connection_verify=str(emulator.ca_path),
         disable_instance_discovery=True,
     )
+
+
+@pytest.fixture
+def credential(emulator: Emulator) -> ClientSecretCredential:
+    """The emulator's default service principal, through the real azure-identity credential."""
+    return principal(emulator)
 
 
 @pytest.fixture

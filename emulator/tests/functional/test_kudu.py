@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from azure.identity import ClientSecretCredential
 
 from slotwise_emulator import Emulator, FunctionApp, ManualClock, Speed
 from slotwise_emulator.apps import broken_build, good_build, invalid_zip
 from slotwise_emulator.backends.kudu import SlotRef
-from tests.conftest import REFERENCE, REFERENCE_MISSING
+from tests.conftest import ARM_SCOPE, REFERENCE, REFERENCE_MISSING, principal
 
 RECORDING = REFERENCE / "app-service" / "recording-azcli-kudu-zipdeploy-EXCERPT.yaml"
 IN_PROGRESS = "There is a deployment currently in progress. Please try again when it completes."
@@ -64,15 +63,7 @@ def slow() -> Iterator[tuple[Emulator, ManualClock, Scm]]:
     clock = ManualClock(time.time())
     with Emulator(speed=Speed(deploy_seconds=10), clock=clock) as emu:
         emu.create_function_app("rg-demo", "func-demo", slots=("staging",))
-        credential = ClientSecretCredential(
-            emu.tenant_id,
-            emu.client_id,
-            emu.client_secret,
-            authority=emu.authority,
-            connection_verify=str(emu.ca_path),
-            disable_instance_discovery=True,
-        )
-        yield emu, clock, Scm(emu, credential.get_token("https://management.azure.com/.default").token)
+        yield emu, clock, Scm(emu, principal(emu).get_token(ARM_SCOPE).token)
 
 
 def test_async_zipdeploy_answers_202_and_a_location_to_poll(scm: Scm, tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import requests
-from azure.identity import ClientSecretCredential
 
 from slotwise_emulator import Emulator, FunctionApp, ManualClock, Speed
 from slotwise_emulator.apps import good_build
+from tests.conftest import ARM_SCOPE, principal
 
 TASK_RECORD = {  # as KuduServiceUtility.updateDeploymentStatus sends it for a successful deployment
     "id": "4711",
@@ -135,15 +135,7 @@ def slow() -> Iterator[tuple[ManualClock, Scm]]:
     clock = ManualClock(time.time())
     with Emulator(speed=Speed(deploy_seconds=10), clock=clock) as emu:
         emu.create_function_app("rg-demo", "func-demo", slots=("staging",))
-        credential = ClientSecretCredential(
-            emu.tenant_id,
-            emu.client_id,
-            emu.client_secret,
-            authority=emu.authority,
-            connection_verify=str(emu.ca_path),
-            disable_instance_discovery=True,
-        )
-        yield clock, Scm(emu, credential.get_token("https://management.azure.com/.default").token)
+        yield clock, Scm(emu, principal(emu).get_token(ARM_SCOPE).token)
 
 
 def test_a_record_waits_for_a_running_deployment(slow: tuple[ManualClock, Scm], tmp_path: Path) -> None:
