@@ -35,7 +35,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core import PipelineClient
 from azure.core.credentials import TokenCredential
@@ -56,6 +56,9 @@ from slotwise.secrets import SecretRegistry
 from slotwise.services import Services, Settings
 from slotwise.text import remote
 from slotwise.timing import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from slotwise.release.gateway import Organization
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
@@ -228,4 +231,13 @@ def build_services(
         clock=clock,
         secrets=secrets or SecretRegistry(),
         connections=_Connections(settings, credential),
+    )
+
+
+def open_organization(org_url: str | None) -> Organization:
+    """The Azure DevOps organization ``org_url`` (else ``AZURE_DEVOPS_ORG_URL``, else
+    ``SYSTEM_COLLECTIONURI``), connected and authenticated from the environment. (Being built:
+    slotwise.devops.)"""
+    raise ConfigError(
+        "slotwise cannot talk to Azure DevOps yet.", hint="Use `slotwise release render --offline`."
     )

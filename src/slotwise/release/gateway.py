@@ -70,6 +70,27 @@ class ReleaseDefinitions(Protocol):
         ...
 
 
+class Names(Protocol):
+    """Ids of an organization's objects back to the names a spec uses (what ``release export``
+    needs), read in bulk; None when an id is unknown."""
+
+    def project(self, project_id: str) -> str | None: ...
+
+    def queue(self, project: str, queue_id: int) -> str | None: ...
+
+    def service_endpoint(self, project: str, endpoint_id: str) -> str | None: ...
+
+    def build_definition(self, project: str, definition_id: int) -> str | None:
+        """``project``: the build definition's own project (an artifact may name another one)."""
+        ...
+
+    def identity(self, identity_id: str) -> str | None:
+        """A user's unique name (e-mail), or a group's ``[Project]\\Group`` name."""
+        ...
+
+    def variable_group(self, project: str, group_id: int) -> str | None: ...
+
+
 class Organization(Protocol):
     """One Azure DevOps organization, connected and authenticated."""
 
@@ -84,4 +105,8 @@ class Organization(Protocol):
         name); names not found raise SpecInvalid from the resolver's methods, at their Location,
         with near matches. ``environment`` values (``fromEnv``) are read from the environment the
         organization was opened with."""
+        ...
+
+    def names(self, project: str) -> Names:
+        """Names of ``project``'s objects (and the organization's identities), read in bulk."""
         ...
