@@ -145,7 +145,7 @@ class EmulatorApp:
                 )(scope, receive, send_logged)
                 return
             backends.tick()
-            rule = backends.faults.match(scope["method"], binding.kind, scope["path"])
+            rule = backends.faults.match(scope["method"], binding.kind, scope["path"], backends.clock.now())
             if rule is not None:
                 fault_id = rule.id
                 if rule.latency_ms:

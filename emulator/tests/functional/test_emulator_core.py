@@ -89,6 +89,27 @@ def test_fault_with_retry_after_fires_count_times_then_lets_requests_through(
     assert control(emulator, "GET", "/faults").json()["value"] == []
 
 
+def test_rate_limiting_rule_throttles_only_the_requests_beyond_its_rate(
+    emulator: Emulator, arm_token: str
+) -> None:
+    rule = {
+        "path": "/resourceGroups$",
+        "method": "GET",
+        "status": 429,
+        "code": "TooManyRequests",
+        "count": None,
+        "rate": 0.5,
+        "burst": 2,
+    }
+    assert control(emulator, "POST", "/faults", rule).status_code == 201
+    path = f"/subscriptions/{emulator.subscription_id}/resourceGroups?{API}"
+    answers = [get(emulator, path, arm_token) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"] == "2"  # one request every 2 s
+    (listed,) = control(emulator, "GET", "/faults").json()["value"]
+    assert (listed["passed"], listed["hits"]) == (2, 1)
+
+
 def test_fault_in_app_service_shape(emulator: Emulator, arm_token: str) -> None:
     control(
         emulator,

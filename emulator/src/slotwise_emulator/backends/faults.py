@@ -8,10 +8,15 @@ answering (``drop_after``: the service acted, the client never hears of it), or 
 and lets the request through. Rules are checked in the order they were added. A rule may carry a
 follow-up (``then``): another rule, added when this one first fires, so a fault can start at a
 chosen moment ("once the swap was accepted, every read fails").
+
+A rule with a ``rate`` is a rate limiter (a token bucket, as Azure DevOps and ARM throttle): it lets
+``rate`` matching requests a second through (``burst`` at once) and fires only for the ones beyond,
+answering with a ``Retry-After`` of the whole seconds until the next request would be let through.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -38,11 +43,30 @@ class FaultRule:
     drop_after: bool = False  # handle the request, then lose the connection instead of answering
     passthrough: bool = False  # only add latency_ms, then serve the request normally
     then: dict[str, Any] | None = None  # a rule added (validated) when this one first fires
+    rate: float | None = None  # a rate limiter: matching requests let through per second
+    burst: int = 1  # a rate limiter's bucket: how many may come at once
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     hits: int = 0
+    passed: int = 0  # a rate limiter's requests let through
+    tokens: float | None = None  # a rate limiter's bucket now (None: full)
+    refilled: float | None = None  # when the bucket was last refilled
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def admits(self, now: float) -> bool:
+        """A rate limiter: whether a request arriving at ``now`` is let through (taking a token);
+        when it is not, ``retry_after`` becomes the whole seconds until one would be."""
+        assert self.rate is not None
+        held = float(self.burst) if self.tokens is None or self.refilled is None else self.tokens
+        elapsed = max(0.0, now - self.refilled) if self.refilled is not None else 0.0
+        self.tokens, self.refilled = min(float(self.burst), held + elapsed * self.rate), now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            self.passed += 1
+            return True
+        self.retry_after = float(max(1, math.ceil((1.0 - self.tokens) / self.rate)))
+        return False
 
     def error(self) -> ServiceError:
         headers = {}
@@ -53,7 +77,7 @@ class FaultRule:
 
 def rule_from_dict(data: dict[str, Any]) -> FaultRule:
     """Validate a rule given to the control plane; a ``ValueError`` names the bad field."""
-    known = set(FaultRule.__dataclass_fields__) - {"id", "hits"}
+    known = set(FaultRule.__dataclass_fields__) - {"id", "hits", "passed", "tokens", "refilled"}
     unknown = set(data) - known
     if unknown:
         raise ValueError(
@@ -74,6 +98,15 @@ def rule_from_dict(data: dict[str, Any]) -> FaultRule:
         raise ValueError("count must be 1 or more, or null for a rule that fires until removed")
     if rule.drop and rule.drop_after:
         raise ValueError("drop and drop_after exclude each other: the connection is lost once")
+    if rule.rate is not None and not (0 < rule.rate <= 100_000):
+        raise ValueError("rate must be a number of requests per second above 0 (and at most 100000)")
+    if rule.burst < 1:
+        raise ValueError("burst must be 1 or more")
+    if rule.rate is not None and (rule.drop or rule.drop_after or rule.passthrough):
+        raise ValueError(
+            "a rate limiter (rate) answers the requests beyond its rate; "
+            "drop, drop_after and passthrough do not apply to it"
+        )
     if rule.latency_ms < 0 or rule.latency_ms > 600_000:
         raise ValueError("latency_ms must be between 0 and 600000 (ten minutes)")
     if rule.then is not None:
@@ -105,14 +138,17 @@ class FaultBackend:
     def clear(self) -> None:
         self.rules.clear()
 
-    def match(self, method: str, kind: str, path: str) -> FaultRule | None:
-        """The first rule matching this request, counted as fired; None if none matches."""
+    def match(self, method: str, kind: str, path: str, now: float = 0.0) -> FaultRule | None:
+        """The first rule matching this request, counted as fired; None if none matches. A rate
+        limiter that lets the request through (at ``now``) does not match it."""
         for rule in self.rules:
             if rule.method not in ("*", method.upper()):
                 continue
             if rule.kind not in ("*", kind):
                 continue
             if not re.search(rule.path, path):
+                continue
+            if rule.rate is not None and rule.admits(now):
                 continue
             rule.hits += 1
             if rule.count is not None:
