@@ -161,6 +161,7 @@ class ReleaseDefinitionsBackend:
             next_id=next_id,
             project=project,
             build_definition_name=lambda pid, did: self.directory.build_definition(org, pid, did),
+            identity=lambda identity_id: self.directory.identity(org, identity_id),
         )
 
     def _answer(self, stored: StoredDefinition, base: str, filters: tuple[str, ...] | None) -> dict[str, Any]:

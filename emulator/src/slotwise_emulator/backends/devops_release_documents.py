@@ -71,6 +71,7 @@ def complete(
     next_id: Callable[[], int],
     project: tuple[str, str],
     build_definition_name: Callable[[str, int], str | None],
+    identity: Callable[[str], dict[str, Any] | None],
 ) -> None:
     """Fill, in place, what the server owns in a definition being created (``previous`` None) or
     updated from ``previous``."""
@@ -94,13 +95,18 @@ def complete(
         doc.pop(name, None)
     known = {e.get("id") for e in (previous or {}).get("environments", [])}
     for rank, env in enumerate(doc["environments"], start=1):
-        _complete_environment(env, rank, caller, known, next_id)
+        _complete_environment(env, rank, caller, known, next_id, identity)
     for index, artifact in enumerate(doc["artifacts"]):
         _complete_artifact(artifact, index, project, build_definition_name)
 
 
 def _complete_environment(
-    env: dict[str, Any], rank: int, caller: dict[str, Any], known: set[Any], next_id: Callable[[], int]
+    env: dict[str, Any],
+    rank: int,
+    caller: dict[str, Any],
+    known: set[Any],
+    next_id: Callable[[], int],
+    identity: Callable[[str], dict[str, Any] | None],
 ) -> None:
     if not env.get("id") or env["id"] not in known:
         env["id"] = next_id()
@@ -119,6 +125,10 @@ def _complete_environment(
         for step in block.get("approvals") or []:
             step.setdefault("isNotificationOn", False)
             step["id"] = step.get("id") or next_id()
+            approver = step.get("approver") or {}
+            found = identity(str(approver.get("id"))) if approver.get("id") else None
+            if found is not None:  # the server answers the approver's whole IdentityRef
+                step["approver"] = {**approver, **found}
         if any(not s.get("isAutomated") for s in block.get("approvals") or []):
             _default(block, "approvalOptions", _APPROVAL_OPTIONS)
     env["deployStep"] = {
