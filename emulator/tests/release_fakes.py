@@ -116,7 +116,8 @@ def stage(
                 "rank": 1,
                 "deploymentInput": {"queueId": 7},
                 "workflowTasks": [
-                    {"taskId": TASK_SLOT_DEPLOY, "version": "1.*", "name": "deploy-to-slot", "inputs": {"slot": "staging"}}
+                    {"taskId": TASK_SLOT_DEPLOY, "version": "1.*", "name": "deploy-to-slot",
+                     "inputs": {"slot": "staging"}}
                 ],
             }
         ],

@@ -59,7 +59,8 @@ class AsgiClient:
             sent["content-type"] = "application/json; charset=utf-8"
         scope = {
             "type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "",
-            "query_string": urlencode(params or {}).encode(), "headers": [(k.encode(), v.encode()) for k, v in sent.items()],
+            "query_string": urlencode(params or {}).encode(),
+            "headers": [(k.encode(), v.encode()) for k, v in sent.items()],
             "scheme": "https", "server": (HOST, 443), "client": ("127.0.0.1", 5000), "http_version": "1.1",
         }  # fmt: skip
         messages: list[dict[str, Any]] = []
@@ -99,7 +100,7 @@ def state(tmp_path: Path) -> Backends:
 def client(state: Backends) -> Iterator[AsgiClient]:
     release = ReleaseDefinitionsBackend(state.clock, FakeDirectory())
     services = {"devops": service_app(devops_release.routes(lambda _request: release), "devops")}
-    yield AsgiClient(EmulatorApp(lambda: state, services))
+    return AsgiClient(EmulatorApp(lambda: state, services))
 
 
 def create(client: AsgiClient, **extra: Any) -> dict[str, Any]:
@@ -113,10 +114,8 @@ def test_the_clients_models_read_what_the_service_answers(client: AsgiClient) ->
     made = create(client)
     assert made["url"] == f"https://{HOST}/contoso/{PROJECT_ID}/_apis/Release/definitions/1"
     read = client.get(f"{ROOT}/1", headers=BASIC)
-    assert (
-        read.headers["content-type"].startswith("application/json")
-        and "api-version=7.1-preview.4" in read.headers["content-type"]
-    )
+    assert read.headers["content-type"].startswith("application/json")
+    assert "api-version=7.1-preview.4" in read.headers["content-type"]
     model = DESERIALIZE("ReleaseDefinition", read.json())
     assert (model.id, model.revision, model.name) == (1, 1, "app-release")
     assert [e.name for e in model.environments] == ["Staging", "Production"]
@@ -151,12 +150,11 @@ def test_update_delete_and_revisions_on_the_wire(client: AsgiClient) -> None:
     first = client.get(
         f"{ROOT}/1/revisions/1", headers={**BASIC, "Accept": "text/plain;api-version=7.1-preview.1"}
     )
-    assert (
-        first.headers["content-type"].startswith("text/plain")
-        and json.loads(first.text)["description"] is None
-    )
+    assert first.headers["content-type"].startswith("text/plain")
+    assert json.loads(first.text)["description"] is None
     gone = client.delete(f"{ROOT}/1", params={"comment": "retired", "forceDelete": "true"}, headers=BASIC)
-    assert gone.status_code == 204 and client.get(f"{ROOT}/1", headers=BASIC).status_code == 404
+    assert gone.status_code == 204
+    assert client.get(f"{ROOT}/1", headers=BASIC).status_code == 404
     deleted = client.get(ROOT, params={"isDeleted": "true"}, headers=BASIC).json()["value"]
     assert [(d["id"], d["isDeleted"]) for d in deleted] == [(1, True)]
 
@@ -184,11 +182,11 @@ def test_paging_answers_the_continuation_header(client: AsgiClient) -> None:
         create(client, name=name)
     first = client.get(ROOT, params={"$top": "2"}, headers=BASIC)
     token = first.headers[devops_release.CONTINUATION_HEADER]
-    assert [d["name"] for d in first.json()["value"]] == ["a", "b"] and token == "3"
+    assert [d["name"] for d in first.json()["value"]] == ["a", "b"]
+    assert token == "3"
     rest = client.get(ROOT, params={"$top": "2", "continuationToken": token}, headers=BASIC)
-    assert [d["name"] for d in rest.json()["value"]] == [
-        "c"
-    ] and devops_release.CONTINUATION_HEADER not in rest.headers
+    assert [d["name"] for d in rest.json()["value"]] == ["c"]
+    assert devops_release.CONTINUATION_HEADER not in rest.headers
     assert client.get(ROOT, params={"queryOrder": "sideways"}, headers=BASIC).status_code == 400
 
 
@@ -202,7 +200,8 @@ def test_a_fault_rule_rate_limits_the_list_and_the_log_tells_reads_from_writes(
         )
     )  # fmt: skip
     limited = client.get(ROOT, headers=BASIC)
-    assert limited.status_code == 429 and limited.headers["retry-after"] == "3"
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "3"
     assert limited.json()["typeKey"] == "RequestBlocked"
     assert client.get(ROOT, headers=BASIC).status_code == 200  # the rule fired once
     create(client)

@@ -46,19 +46,24 @@ def test_create_fills_what_the_server_owns(service: ReleaseDefinitionsBackend) -
     assert (made["id"], made["revision"], made["source"], made["isDeleted"]) == (1, 1, "restApi", False)
     assert made["createdBy"] == made["modifiedBy"] == CALLER
     assert made["createdOn"] == made["modifiedOn"] == "2026-01-01T00:00:00.000Z"
-    assert made["releaseNameFormat"] == "" and made["tags"] == [] and made["path"] == "\\apps"
+    assert made["releaseNameFormat"] == ""
+    assert made["tags"] == []
+    assert made["path"] == "\\apps"
     assert made["url"] == f"{BASE}/{PROJECT_ID}/_apis/Release/definitions/1"
     assert made["_links"]["web"]["href"] == f"{BASE}/{PROJECT_ID}/_release?definitionId=1"
     staging, production = made["environments"]
-    assert staging["id"] != production["id"] and (staging["rank"], production["rank"]) == (1, 2)
+    assert staging["id"] != production["id"]
+    assert (staging["rank"], production["rank"]) == (1, 2)
     assert staging["owner"] == CALLER
     assert staging["badgeUrl"] == f"{BASE}/_apis/public/Release/badge/{PROJECT_ID}/1/{staging['id']}"
     steps = [staging["deployStep"]["id"], production["preDeployApprovals"]["approvals"][0]["id"]]
-    assert all(isinstance(s, int) and s > 0 for s in steps) and len(set(steps)) == 2
+    assert all(isinstance(s, int) and s > 0 for s in steps)
+    assert len(set(steps)) == 2
     assert production["preDeployApprovals"]["approvalOptions"]["requiredApproverCount"] == 1
     assert staging["deployPhases"][0]["deploymentInput"]["jobCancelTimeoutInMinutes"] == 1
     artifact = made["artifacts"][0]
-    assert artifact["sourceId"] == f"{PROJECT_ID}:12" and artifact["isPrimary"] is True
+    assert artifact["sourceId"] == f"{PROJECT_ID}:12"
+    assert artifact["isPrimary"] is True
     assert artifact["definitionReference"]["definition"]["name"] == "app-CI"
 
 
@@ -175,7 +180,8 @@ def test_each_rule_refuses_with_the_servers_error(
     assert words in error.message
     shaped = body_for(error)
     assert set(shaped) == {"$id", "innerException", "message", "typeName", "typeKey", "errorCode", "eventId"}
-    assert shaped["typeKey"] == type_key and shaped["typeName"].split(",")[0].endswith(type_key)
+    assert shaped["typeKey"] == type_key
+    assert shaped["typeName"].split(",")[0].endswith(type_key)
     assert service.definitions("contoso", PROJECT_ID) == []  # nothing stored
 
 
@@ -199,7 +205,8 @@ def test_update_needs_the_latest_revision_and_records_history(
     changed["comment"] = "describe it"
     updated = service.update("contoso", "web", changed, CALLER, BASE)
     assert (updated["revision"], updated["description"]) == (2, "now with a description")
-    assert updated["createdOn"] == made["createdOn"] and updated["modifiedOn"] == "2026-01-01T00:01:00.000Z"
+    assert updated["createdOn"] == made["createdOn"]
+    assert updated["modifiedOn"] == "2026-01-01T00:01:00.000Z"
     assert [e["id"] for e in updated["environments"]] == [e["id"] for e in made["environments"]]
     error = refused(lambda: service.update("contoso", "web", changed, CALLER, BASE))  # still revision 1
     assert (error.status, error.code) == (400, "InvalidRequestException")
@@ -208,7 +215,8 @@ def test_update_needs_the_latest_revision_and_records_history(
     )
     history = service.revisions("contoso", "web", 1, BASE)
     assert [(h["revision"], h["changeType"]) for h in history] == [(1, "add"), (2, "update")]
-    assert history[1]["comment"] == "describe it" and history[1]["changedBy"] == CALLER
+    assert history[1]["comment"] == "describe it"
+    assert history[1]["changedBy"] == CALLER
     assert service.revision("contoso", "web", 1, 1, BASE)["description"] is None
     assert refused(lambda: service.revision("contoso", "web", 1, 5, BASE)).status == 404
 
@@ -274,7 +282,8 @@ def test_secret_values_are_never_answered_and_survive_an_update(service: Release
     assert made["variables"]["key"] == {"value": None, "isSecret": True}
     service.update("contoso", "web", made, CALLER, BASE)
     (stored,) = service.definitions("contoso", PROJECT_ID)
-    assert stored.secrets == {"key": "s3cret"} and "s3cret" not in json.dumps(stored.current)
+    assert stored.secrets == {"key": "s3cret"}
+    assert "s3cret" not in json.dumps(stored.current)
 
 
 def test_list_filters_order_and_pages(service: ReleaseDefinitionsBackend) -> None:
@@ -288,27 +297,32 @@ def test_list_filters_order_and_pages(service: ReleaseDefinitionsBackend) -> Non
         return [d["name"] for d in service.list_definitions("contoso", "web", ListQuery(**query), BASE)[0]]
 
     assert names() == ["beta", "alpha", "gamma"]
-    assert names(search_text="ALP") == ["alpha"] and names(search_text="alp", exact_name=True) == []
+    assert names(search_text="ALP") == ["alpha"]
+    assert names(search_text="alp", exact_name=True) == []
     assert names(search_text="team", search_folder=True) == ["alpha"]
-    assert names(path="\\apps") == ["beta", "alpha"] and names(path="\\apps\\team") == ["alpha"]
-    assert names(tags=("slotwise",)) == ["beta"] and names(definition_ids=(3, 1)) == ["beta", "gamma"]
+    assert names(path="\\apps") == ["beta", "alpha"]
+    assert names(path="\\apps\\team") == ["alpha"]
+    assert names(tags=("slotwise",)) == ["beta"]
+    assert names(definition_ids=(3, 1)) == ["beta", "gamma"]
     assert names(artifact_type="build") == ["beta", "alpha"]
     assert names(artifact_source_id=f"{PROJECT_ID}:12") == ["beta", "alpha"]
-    assert (
-        names(order="nameAscending") == ["alpha", "beta", "gamma"]
-        and names(order="idDescending")[0] == "gamma"
-    )
+    assert names(order="nameAscending") == ["alpha", "beta", "gamma"]
+    assert names(order="idDescending")[0] == "gamma"
     page, token = service.list_definitions("contoso", "web", ListQuery(top=2), BASE)
-    assert [d["id"] for d in page] == [1, 2] and token == "3"
+    assert [d["id"] for d in page] == [1, 2]
+    assert token == "3"
     rest, done = service.list_definitions("contoso", "web", ListQuery(top=2, continuation=token), BASE)
-    assert [d["id"] for d in rest] == [3] and done is None
+    assert [d["id"] for d in rest] == [3]
+    assert done is None
 
 
 def test_the_list_is_shallow_unless_expanded(service: ReleaseDefinitionsBackend) -> None:
     full = create(service, definition(tags=["t"]))
     (plain,), _ = service.list_definitions("contoso", "web", ListQuery(), BASE)
     assert not {"environments", "artifacts", "triggers", "variables", "tags"} & set(plain)
-    assert plain["revision"] == 1 and plain["variableGroups"] is None and plain["url"] == full["url"]
+    assert plain["revision"] == 1
+    assert plain["variableGroups"] is None
+    assert plain["url"] == full["url"]
     expands = frozenset({"environments", "artifacts", "triggers", "variables", "tags"})
     (rich,), _ = service.list_definitions("contoso", "web", ListQuery(expands=expands), BASE)
     for key in ("artifacts", "triggers", "variables", "tags", "variableGroups"):
@@ -323,7 +337,8 @@ def test_a_portal_edit_bumps_the_revision_behind_a_clients_back(service: Release
     read = create(service, definition())
     assert service.portal_edit("contoso", "web", 1, {"environments.0.name": "Stage"}) == 2
     now = service.get("contoso", "web", 1, BASE, None)
-    assert now["environments"][0]["name"] == "Stage" and now["modifiedBy"]["displayName"] == "Portal user"
+    assert now["environments"][0]["name"] == "Stage"
+    assert now["modifiedBy"]["displayName"] == "Portal user"
     assert (
         refused(lambda: service.update("contoso", "web", read, CALLER, BASE)).code
         == "InvalidRequestException"
@@ -342,7 +357,8 @@ def test_the_real_exported_definition_loads_and_keeps_its_fields(service: Releas
     exported = sample["value"][0]
     new_id = service.load("contoso", "web", exported)
     got = service.get("contoso", "web", new_id, BASE, ("*",))
-    assert got["revision"] == exported["revision"] and got["name"] == exported["name"]
+    assert got["revision"] == exported["revision"]
+    assert got["name"] == exported["name"]
     assert got["properties"] == exported["properties"]
     for mine, theirs in zip(got["environments"], exported["environments"], strict=True):
         for key in (
