@@ -181,6 +181,29 @@ ROUTES: dict[Row, Contract] = {
     **{("site", method, "/{path:path}"): FUNCTIONS_HOST for method in _FUNCTIONS_HOST_METHODS},
 }
 
+# The release definitions service (routes/devops_release.py), held to release-7.1's operations. Not
+# yet among service_routes(): the lead merges these rows into ROUTES (and release-7.1 into
+# DEVOPS_DOCUMENTS' accounting) when the routes are wired on the devops host.
+RELEASE = "azure-devops/release-7.1.openapi.json"
+RELEASE_DEFINITIONS = "/{org}/{project}/_apis/release/definitions"
+RELEASE_ROUTES: dict[Row, Contract] = {
+    ("devops", "POST", RELEASE_DEFINITIONS): Contract("operation", RELEASE, "Definitions_Create"),
+    ("devops", "GET", RELEASE_DEFINITIONS): Contract("operation", RELEASE, "Definitions_List"),
+    ("devops", "PUT", RELEASE_DEFINITIONS): Contract("operation", RELEASE, "Definitions_Update"),
+    ("devops", "GET", RELEASE_DEFINITIONS + "/{definitionId:int}"): Contract(
+        "operation", RELEASE, "Definitions_Get"
+    ),
+    ("devops", "DELETE", RELEASE_DEFINITIONS + "/{definitionId:int}"): Contract(
+        "operation", RELEASE, "Definitions_Delete"
+    ),
+    ("devops", "GET", RELEASE_DEFINITIONS + "/{definitionId:int}/revisions"): Contract(
+        "operation", RELEASE, "Definitions_Get Release Definition History"
+    ),
+    ("devops", "GET", RELEASE_DEFINITIONS + "/{definitionId:int}/revisions/{revision:int}"): Contract(
+        "operation", RELEASE, "Definitions_Get Definition Revision"
+    ),
+}
+
 # What the documents on hand, or the Microsoft clients the emulator is held to, call and the emulator
 # does not answer. The App Service excerpt has none left (its four operations are served); of the
 # Azure DevOps documents none is served (test_table lists them).
