@@ -4,6 +4,7 @@ emulator to Azure's contract with clients we did not write."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from azure.mgmt.web import WebSiteManagementClient
 from slotwise_emulator import Emulator, FunctionApp, Speed
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "reference"
+# ../shared/reference beside the checkout (CI); SLOTWISE_REFERENCE names it elsewhere (a worktree)
+REFERENCE = Path(os.environ.get("SLOTWISE_REFERENCE") or ROOT.parent / "shared" / "reference")
 REFERENCE_MISSING = "../shared/reference is absent (CI has it beside the checkout; a user's clone does not)"
 ARM_SCOPE = "https://management.azure.com/.default"
 

@@ -171,7 +171,8 @@ class EmulatorApp:
                     method=scope["method"],
                     host=host,
                     kind=binding.kind if binding else "?",
-                    path=scope["path"],
+                    # the path the service sees, also for a request a fault answered before it
+                    path=self._prepare(scope, binding, backends)["path"] if binding else scope["path"],
                     query=scope.get("query_string", b"").decode("latin-1"),
                     status=status["code"],
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),

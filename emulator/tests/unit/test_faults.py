@@ -92,3 +92,11 @@ def test_a_rate_limiter_with_a_count_stops_after_firing_that_many_times() -> Non
 def test_a_bad_rate_limiter_is_refused_with_the_field_named(rule: dict[str, object], named: str) -> None:
     with pytest.raises(ValueError, match=named):
         rule_from_dict(rule)
+
+
+def test_a_rule_path_ignores_case_as_the_services_do() -> None:
+    faults = FaultBackend()
+    faults.add(rule_from_dict({"path": "/_apis/release/definitions", "kind": "devops", "status": 429}))
+    fired = faults.match("GET", "devops", "/contoso/Fabrikam/_apis/Release/definitions")
+    assert fired is not None
+    assert fired.status == 429

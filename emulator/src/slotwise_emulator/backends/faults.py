@@ -1,13 +1,15 @@
 """Fault injection: rules that make chosen requests fail, slow down or lose their connection.
 
-A rule matches on method, host kind (arm, login, devops, site, scm) and a regular expression searched
-in the path; it fires ``count`` times (None: until removed). A firing rule either answers with an
-error (status, body shape, code, message, optional Retry-After), drops the connection before the
-service sees the request (``drop``), serves the request and then drops the connection instead of
-answering (``drop_after``: the service acted, the client never hears of it), or only adds latency
-and lets the request through. Rules are checked in the order they were added. A rule may carry a
-follow-up (``then``): another rule, added when this one first fires, so a fault can start at a
-chosen moment ("once the swap was accepted, every read fails").
+A rule matches on method, host kind (arm, login, devops, site, scm) and a regular expression
+searched in the path as the client sent it, ignoring case (ARM's and Azure DevOps' paths ignore
+case: the Python client of Azure DevOps asks for ``_apis/Release/definitions``); it fires ``count``
+times (None: until removed). A firing rule either answers with an error (status, body shape, code,
+message, optional Retry-After), drops the connection before the service sees the request (``drop``),
+serves the request and then drops the connection instead of answering (``drop_after``: the service
+acted, the client never hears of it), or only adds latency and lets the request through. Rules are
+checked in the order they were added. A rule may carry a follow-up (``then``): another rule, added
+when this one first fires, so a fault can start at a chosen moment ("once the swap was accepted,
+every read fails").
 
 A rule with a ``rate`` is a rate limiter (a token bucket, as Azure DevOps and ARM throttle): it lets
 ``rate`` matching requests a second through (``burst`` at once) and fires only for the ones beyond,
@@ -146,7 +148,7 @@ class FaultBackend:
                 continue
             if rule.kind not in ("*", kind):
                 continue
-            if not re.search(rule.path, path):
+            if not re.search(rule.path, path, re.IGNORECASE):
                 continue
             if rule.rate is not None and rule.admits(now):
                 continue
