@@ -229,7 +229,7 @@ def build_services(
         credential=credential,
         web_apps=WebApps(client, poll_interval=settings.poll_interval),
         clock=clock,
-        secrets=secrets or SecretRegistry(),
+        secrets=secrets if secrets is not None else SecretRegistry(),
         connections=_Connections(settings, credential),
     )
 

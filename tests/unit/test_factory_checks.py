@@ -88,3 +88,20 @@ def test_real_bundles_and_certificate_folders_pass(tmp_path: Path) -> None:
 
 def test_ssl_cert_file_is_not_checked_since_requests_never_reads_it(tmp_path: Path) -> None:
     check_ca_bundles({"SSL_CERT_FILE": str(tmp_path / "stale.pem")})
+
+
+def test_the_services_keep_the_secret_registry_they_are_given_even_while_it_is_empty() -> None:
+    """The agent hands its output's registry over before it holds anything; a secret the services
+    learn later (a function key) must land in that registry, the one the output masks with."""
+    from slotwise.factory import build_services
+    from slotwise.secrets import SecretRegistry
+
+    env = {**BASE, "AZURE_SUBSCRIPTION_ID": GUID, "AZURE_TENANT_ID": GUID, "AZURE_CLIENT_ID": GUID,
+           "AZURE_CLIENT_SECRET": "s3cr3t-value"}  # fmt: skip
+    given = SecretRegistry()
+    assert len(given) == 0
+    services = build_services(settings_from_env(env), secrets=given)
+    try:
+        assert services.secrets is given
+    finally:
+        services.close()
