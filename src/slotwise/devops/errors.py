@@ -108,10 +108,8 @@ def _translate(error: Exception, call: Call, credential: str) -> SlotwiseError:
         return _without_answer(error, call)
     status = answer.status if answer is not None else 401
     code = remote(getattr(error, "type_key", None), 100) or None
-    words = (
-        remote(getattr(error, "message", None) or (answer.service_error if answer else None) or str(error))
-        or "no details"
-    )
+    said = error.message if isinstance(error, AzureDevOpsServiceError) else None
+    words = remote(said or (answer.service_error if answer else None) or str(error)) or "no details"
     if status in (401, 403):
         return _refused(status, words, call, credential)
     text = f"Azure DevOps refused {call.doing} ({status}{f' {code}' if code else ''}): {words}"

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
 
-from slotwise.devops.directory import Directory, Item, identity_names
+from slotwise.devops.directory import Item, identity_names
 from slotwise.devops.routes import BUILD_DEFINITIONS, QUEUES, SERVICE_ENDPOINTS, VARIABLE_GROUPS, Route
 from slotwise.release.catalogue import TaskDef
 from slotwise.release.model import Variable
@@ -35,6 +36,22 @@ IN_PROJECT: dict[Kind, tuple[Route, str]] = {
     Kind.BUILD_DEFINITION: (BUILD_DEFINITIONS, "build pipeline"),
     Kind.VARIABLE_GROUP: (VARIABLE_GROUPS, "variable group"),
 }
+
+
+class Listings(Protocol):
+    """What the resolver reads (``devops.directory.Directory``): raw items, each listing read once."""
+
+    def projects(self) -> list[Item]: ...
+
+    def project(self, name_or_id: str) -> Item | None: ...
+
+    def in_project(self, route: Route, project: str) -> list[Item]: ...
+
+    def tasks(self) -> list[Item]: ...
+
+    def identities(self, name: str) -> list[Item]: ...
+
+    def people(self) -> list[str]: ...
 
 
 class Unresolved(Exception):
@@ -59,7 +76,7 @@ class NetworkResolver:
 
     def __init__(
         self,
-        directory: Directory,
+        directory: Listings,
         references: Sequence[Reference],
         environment: Mapping[str, str],
         secrets: SecretRegistry,

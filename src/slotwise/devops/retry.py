@@ -10,7 +10,8 @@ slotwise's policy instead:
 - every other status is answered at once (no retry: the caller reports it);
 - a connection that could not be opened is retried for every method (the request never left); one
   that failed after the request was sent only for reads;
-- the wait is the answer's ``Retry-After`` (seconds or an HTTP date), else exponential backoff; at
+- the wait is the answer's ``Retry-After`` (seconds or an HTTP date), else exponential backoff (0.5 s,
+  1 s, 2 s, ... at most 30 s); at
   most ``attempts`` tries in all, and no retry whose wait would take the total past ``max_wait``
   seconds (the last answer is then given to the caller: a 429 says how long it asked to wait);
 - sleeping goes through the injected ``sleep`` (``Clock.sleep``), so tests do not wait.
@@ -104,7 +105,9 @@ class DevOpsRetry(Retry):
             after = None
         if after is not None:
             return max(float(after), 0.0)
-        return float(self.get_backoff_time())
+        tries: int = len(self.history)  # answers and errors so far
+        backoff = float(self.backoff_factor) * float(2 ** max(tries - 1, 0))
+        return min(float(self.backoff_max), backoff)
 
     def sleep(self, response: Any = None) -> None:
         wait = self.wait_for(response)
