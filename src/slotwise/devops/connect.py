@@ -215,9 +215,12 @@ class Connection:
         if self.settings.timeout is not None:
             connection.timeout = self.settings.timeout
         attempts, max_wait = self._retry
-        client.config.retry_policy.policy = DevOpsRetry.policy(
-            self._clock.sleep, attempts=attempts, max_wait=max_wait
-        )
+        retry = DevOpsRetry.policy(self._clock.sleep, attempts=attempts, max_wait=max_wait)
+        client.config.retry_policy.policy = retry  # for the sessions of other threads, made later
+        # msrest made this thread's session when the client was built, with its own retry policy
+        # (every 5xx, real sleeps): its adapters get slotwise's
+        for adapter in client.config.pipeline._sender.driver.session.adapters.values():
+            adapter.max_retries = retry
         return client
 
     # ---- what the server is ------------------------------------------------------------------------------

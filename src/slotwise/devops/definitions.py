@@ -113,7 +113,7 @@ class RawReleaseDefinitions:
         return StaleRevision(
             f"Release definition {document.get('name')!r} ({definition_id}) in project {project!r} was "
             f"changed since it was read: revision {sent} was sent, it is now at revision {current}. "
-            f"Azure DevOps said: {refused.message}",
+            f"(The server's answer: {refused.message})",
             definition_id=definition_id,
         )
 
