@@ -241,17 +241,28 @@ class Connection:
         hosted = (
             deployment.lower() == "hosted" if deployment.lower() in ("hosted", "onpremises") else bool(areas)
         )
-        release = self._make(client_class("7.1", DEFINITIONS.area), self.area_url(DEFINITIONS.area))
-        call = Call("reading which REST API versions the server speaks", "access to the organization")
-        with boundary(call, self.credential, self.secrets):
-            found = release._get_resource_location(release.normalized_url, DEFINITIONS.location_id)
+        # the release definitions' own maxVersion, else (a server without them: the calls will say so)
+        # the organization's connectionData's
+        found = self._release_location() or offered
         if found is None:
             raise RemoteError(
-                f"The server at {org} offers no release definitions (Release management).",
+                f"The server at {org} does not answer as Azure DevOps (its location service lists neither "
+                "release definitions nor connection data).",
                 hint="Check the organization URL: classic release pipelines need Azure DevOps Services or "
                 "Azure DevOps Server 2022 or later.",
             )
         return Server(url=org, api_version=api_version(float(found.max_version or 0)), hosted=hosted)
+
+    def _release_location(self) -> Any:
+        """The release definitions' location as their host describes it, or None if not offered."""
+        try:
+            url = self.area_url(DEFINITIONS.area)
+        except RemoteError:
+            return None
+        release = self._make(client_class("7.1", DEFINITIONS.area), url)
+        call = Call("reading which REST API versions the server speaks", "access to the organization")
+        with boundary(call, self.credential, self.secrets):
+            return release._get_resource_location(release.normalized_url, DEFINITIONS.location_id)
 
 
 def api_version(max_version: float) -> str:

@@ -53,4 +53,5 @@ def open_organization(
 ) -> DevOpsOrganization:
     """The organization ``settings`` name, connected and signed in (a few requests: the location
     handshake, connection data, resource areas); sleeping (retries) goes through ``clock``."""
-    return DevOpsOrganization(Connection(settings, clock or SystemClock(), secrets or SecretRegistry()))
+    registry = secrets if secrets is not None else SecretRegistry()  # an empty registry is falsy
+    return DevOpsOrganization(Connection(settings, clock or SystemClock(), registry))
