@@ -8,8 +8,14 @@ Hypothesis runs derandomized (the same examples every run: CI stays reproducible
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+# The azure-devops client caches each server's resource locations on disk, in the folder this names,
+# read when it is first imported: a test run gets its own, so a location cached from an earlier run's
+# emulator (another port, another mode) never answers for this one.
+os.environ["AZURE_DEVOPS_CACHE_DIR"] = tempfile.mkdtemp(prefix="slotwise-azure-devops-cache-")
 
 import pytest
 from azure.identity import ClientSecretCredential

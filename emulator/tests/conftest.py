@@ -5,6 +5,7 @@ emulator to Azure's contract with clients we did not write."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.web import WebSiteManagementClient
 
 from slotwise_emulator import Emulator, FunctionApp, Speed
+
+# The azure-devops client caches every organization's locations on disk, in a directory it reads once
+# when imported: one of this session's own, so no cache leaks between emulators (their ports) or runs.
+os.environ["AZURE_DEVOPS_CACHE_DIR"] = tempfile.mkdtemp(prefix="slotwise-emulator-azure-devops-cache-")
 
 ROOT = Path(__file__).resolve().parents[2]
 # ../shared/reference beside the checkout (CI); SLOTWISE_REFERENCE names it elsewhere (a worktree)

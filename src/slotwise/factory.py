@@ -25,6 +25,13 @@ Environment variables read:
   az login), or one credential: ``secret``, ``certificate``, ``workload-identity``,
   ``managed-identity``, ``azure-cli``, whose variables ``slotwise.azure.credentials`` reads from the
   mapping given; the pipeline face passes explicit ``CredentialSettings`` instead.
+- Azure DevOps (``open_organization``, ``slotwise.devops``): ``AZURE_DEVOPS_ORG_URL``, else
+  ``SYSTEM_COLLECTIONURI`` (or ``--org``): the organization; ``AZURE_DEVOPS_EXT_PAT`` or
+  ``AZDO_PERSONAL_ACCESS_TOKEN``: a personal access token; else ``SYSTEM_ACCESSTOKEN``: a pipeline
+  job's token; else an Entra ID token from the credential ``SLOTWISE_AUTH`` (or ``--auth``) chooses.
+  The CA bundle and ``SLOTWISE_HTTP_TIMEOUT`` as above; the whole mapping is kept for the release
+  variables a spec takes ``fromEnv``. (``AZURE_DEVOPS_CACHE_DIR``, where the ``azure-devops`` client
+  caches the servers' resource locations, is read by the client itself.)
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from azure.core.credentials import TokenCredential
 from azure.mgmt.web import WebSiteManagementClient
 
 from slotwise.azure.arm import WebApps
-from slotwise.azure.cloud import resolve_cloud
+from slotwise.azure.cloud import Cloud, resolve_cloud
 from slotwise.azure.credentials import (
     AuthChoice,
     CredentialSettings,
@@ -51,6 +58,8 @@ from slotwise.azure.credentials import (
     credential_from_env,
 )
 from slotwise.azure.http import SlotwiseTransport, build_client, retry_policy
+from slotwise.devops.settings import DevOpsSettings, EntraSignIn, token_from_env
+from slotwise.devops.settings import org_url as choose_org_url
 from slotwise.errors import ConfigError
 from slotwise.secrets import SecretRegistry
 from slotwise.services import Services, Settings
@@ -234,10 +243,57 @@ def build_services(
     )
 
 
-def open_organization(org_url: str | None) -> Organization:
-    """The Azure DevOps organization ``org_url`` (else ``AZURE_DEVOPS_ORG_URL``, else
-    ``SYSTEM_COLLECTIONURI``), connected and authenticated from the environment. (Being built:
-    slotwise.devops.)"""
-    raise ConfigError(
-        "slotwise cannot talk to Azure DevOps yet.", hint="Use `slotwise release render --offline`."
+def devops_settings(
+    env: Mapping[str, str], org_url: str | None = None, *, auth: AuthChoice | None = None
+) -> DevOpsSettings:
+    """Where the Azure DevOps organization is and how to sign in to it (``slotwise.devops.settings``):
+    ``org_url`` (``--org``), else ``AZURE_DEVOPS_ORG_URL``, else ``SYSTEM_COLLECTIONURI``; a PAT from
+    ``AZURE_DEVOPS_EXT_PAT`` or ``AZDO_PERSONAL_ACCESS_TOKEN``, else ``SYSTEM_ACCESSTOKEN``, else an
+    Entra ID token from the credential ``auth`` (``--auth``), else ``SLOTWISE_AUTH``, else the default
+    chooses (an explicit ``--auth`` wins over the token variables). All checked before any request."""
+    url, given_by = choose_org_url(org_url, env)
+    ca_bundle = check_ca_bundles(env)
+    token = None if auth is not None else token_from_env(env)
+    sign_in = token or EntraSignIn(_credential(env, auth), _cloud(env), _chosen_by(env, auth))
+    return DevOpsSettings(
+        org_url=url,
+        org_given_by=given_by,
+        sign_in=sign_in,
+        ca_bundle=ca_bundle,
+        timeout=_read_timeout(env.get("SLOTWISE_HTTP_TIMEOUT") or None),
+        environment=dict(env),
     )
+
+
+def _cloud(env: Mapping[str, str]) -> Cloud:
+    return resolve_cloud(
+        env.get("SLOTWISE_CLOUD") or None,
+        arm_endpoint=env.get("SLOTWISE_ARM_ENDPOINT") or None,
+        authority_host=env.get("AZURE_AUTHORITY_HOST") or None,
+        arm_audience=env.get("SLOTWISE_ARM_AUDIENCE") or None,
+    )
+
+
+def _chosen_by(env: Mapping[str, str], auth: AuthChoice | None) -> str:
+    """How the Entra ID credential was chosen, for messages."""
+    if auth is not None:
+        return "--auth"
+    return "SLOTWISE_AUTH" if (env.get("SLOTWISE_AUTH") or "").strip() else "slotwise's default"
+
+
+def open_organization(
+    org_url: str | None,
+    *,
+    auth: AuthChoice | None = None,
+    env: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    secrets: SecretRegistry | None = None,
+) -> Organization:
+    """The Azure DevOps organization ``org_url`` (else ``AZURE_DEVOPS_ORG_URL``, else
+    ``SYSTEM_COLLECTIONURI``), connected and authenticated from the environment (``env``, else the
+    process environment): see ``devops_settings``. Secrets (the PAT, tokens, secret variables' values)
+    go to ``secrets``; retries sleep on ``clock``."""
+    from slotwise.devops import open_organization as open_devops
+
+    settings = devops_settings(environment() if env is None else env, org_url, auth=auth)
+    return open_devops(settings, clock=clock, secrets=secrets)

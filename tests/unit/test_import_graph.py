@@ -37,6 +37,23 @@ RULES: list[tuple[str, tuple[str, ...]]] = [
     ("slotwise.cli", ("slotwise_emulator",)),
     ("slotwise.demo", ("slotwise.cli", "slotwise.agent")),
     ("slotwise.services", ("slotwise.factory", "slotwise.slots", "slotwise.cli", "slotwise.agent")),
+    # Azure DevOps is a boundary like slotwise.azure; release/ knows it only through release.gateway
+    (
+        "slotwise.devops",
+        (
+            "slotwise.slots",
+            "slotwise.cli",
+            "slotwise.agent",
+            "slotwise.factory",
+            "slotwise.demo",
+            "slotwise_emulator",
+            "slotwise.release.plan",
+            "slotwise.release.apply",
+            "slotwise.release.export",
+            "slotwise.release.diff",
+        ),
+    ),
+    ("slotwise.release", ("slotwise.devops", "slotwise.factory", "slotwise.cli", "slotwise_emulator")),
     ("slotwise.events", ("slotwise.factory", "slotwise.slots", "slotwise.azure", "slotwise.cli")),
     ("slotwise.builds", ("slotwise.factory", "slotwise.slots", "slotwise.azure", "slotwise.cli")),
 ]

@@ -20,6 +20,8 @@ from slotwise_emulator.core import Emulator
 from slotwise_emulator.errors import EmulatorError
 
 SPEEDS = ("realistic", "instant")
+SEEDS = ("devops", "none")
+DEVOPS_SERVERS = ("services", "2022")
 
 
 def speed_named(name: str) -> Speed:
@@ -33,6 +35,11 @@ def describe(emu: Emulator, *, env_file: Path | None, state_dir: Path | None) ->
         f"  ARM endpoint (SLOTWISE_ARM_ENDPOINT)   {emu.arm_url}",
         f"  login authority (AZURE_AUTHORITY_HOST)  {emu.authority}",
         f"  Azure DevOps (collection URI base)      {emu.devops_url}",
+        *(
+            [f"  Azure DevOps organization (AZURE_DEVOPS_ORG_URL) {devops['AZURE_DEVOPS_ORG_URL']}"]
+            if (devops := emu.devops_env())
+            else []
+        ),
         f"  CA bundle (REQUESTS_CA_BUNDLE)          {emu.ca_path}",
         f"  tenant {emu.tenant_id}  subscription {emu.subscription_id}",
         f"  client id {emu.client_id}",
@@ -55,13 +62,17 @@ def serve(
     say: Callable[[str], None],
     note: Callable[[str], None],
     name: str = "emulator",
+    seed: bool = True,
+    devops_server: str | None = None,
 ) -> None:
     """Start the emulator, say where it is, and serve until SIGINT or SIGTERM; then stop it.
 
     ``say`` prints to standard output, ``note`` to standard error. Raises ``EmulatorError`` when it
-    cannot start (a busy port, an unreadable state directory).
+    cannot start (a busy port, an unreadable state directory). ``seed``: seed the Azure DevOps
+    organization (``devops_seed``); ``devops_server``: ``services`` or ``2022`` (None: as the state says).
     """
-    emu = Emulator(port=port, state_dir=state_dir, speed=speed).start()
+    emu = Emulator(port=port, state_dir=state_dir, speed=speed, seed=seed, devops_server=devops_server)
+    emu.start()
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -98,6 +109,17 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--speed", choices=SPEEDS, default="realistic", help="how long swaps and deployments take"
     )
+    cli.add_argument(
+        "--seed",
+        choices=SEEDS,
+        default="devops",
+        help="seed an Azure DevOps organization 'contoso' (project Fabrikam, users, PAT, apps), or none",
+    )
+    cli.add_argument(
+        "--devops-server",
+        choices=DEVOPS_SERVERS,
+        help="answer as Azure DevOps Services (REST 7.1, the default) or Azure DevOps Server 2022 (7.0)",
+    )
     return cli
 
 
@@ -112,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             state_dir=args.state_dir,
             env_file=args.env_file,
             speed=speed_named(args.speed),
+            seed=args.seed == "devops",
+            devops_server=args.devops_server,
             say=print,
             note=lambda line: print(line, file=sys.stderr),
         )

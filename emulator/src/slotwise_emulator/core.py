@@ -25,15 +25,19 @@ from starlette.routing import BaseRoute
 from slotwise_emulator.app import EmulatorApp, service_app
 from slotwise_emulator.backends import Backends
 from slotwise_emulator.backends.devops import SERVICE_PRINCIPAL, WORKLOAD_IDENTITY, DevOpsBackend
+from slotwise_emulator.backends.devops_org import OrganizationBackend
 from slotwise_emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise_emulator.backends.model import Site
 from slotwise_emulator.clock import Clock, Speed, SystemClock
+from slotwise_emulator.devops_driver import DevOpsDriver
 from slotwise_emulator.errors import EmulatorError, Shape
 from slotwise_emulator.pipeline import PipelineJob, ServiceConnectionInfo, describe_connection, describe_job
 from slotwise_emulator.routes import (
     control,
     control_devops,
+    control_devops_org,
     devops,
+    devops_locations,
     functions,
     identity,
     kudu,
@@ -53,11 +57,15 @@ def service_routes() -> dict[str, list[BaseRoute]]:
     """The routes of each emulated service, by the kind of host that serves it (the control plane is
     on the ARM host): everything the emulator answers."""
     return {
-        "arm": control.routes() + control_devops.routes() + resources.routes() + web.routes(),
+        "arm": control.routes()
+        + control_devops.routes()
+        + control_devops_org.routes()
+        + resources.routes()
+        + web.routes(),
         "login": identity.routes(),
         "scm": kudu.routes(),
         "site": functions.routes(),
-        "devops": devops.routes(),
+        "devops": devops.routes() + devops_locations.routes(),
     }
 
 
@@ -79,8 +87,12 @@ class FunctionApp:
     name: str
 
 
-class Emulator:
-    """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps."""
+class Emulator(DevOpsDriver):
+    """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps.
+
+    ``seed=True`` seeds the Azure DevOps organization ``contoso`` (``devops_seed``) once started;
+    ``devops_server`` answers as Azure DevOps Services (``"services"``) or Server 2022 (``"2022"``);
+    None keeps what a restored state says (Services for a new one)."""
 
     def __init__(
         self,
@@ -89,7 +101,11 @@ class Emulator:
         state_dir: Path | None = None,
         speed: Speed | None = None,
         clock: Clock | None = None,
+        seed: bool = False,
+        devops_server: str | None = None,
     ) -> None:
+        self._seed = seed
+        self._devops_server = devops_server
         self._wanted_port = port
         self._state_dir = Path(state_dir) if state_dir else None
         self._speed = speed
@@ -136,6 +152,10 @@ class Emulator:
             self._cleanup()
             raise
         self._refresh_urls()
+        if self._devops_server is not None:
+            self.set_devops_server(self._devops_server)
+        if self._seed:
+            self.seed_devops()
         return self
 
     def stop(self) -> None:
@@ -193,6 +213,7 @@ class Emulator:
             "AZURE_CORE_INSTANCE_DISCOVERY": "false",
             "SLOTWISE_ARM_ENDPOINT": self.arm_url,
             "SLOTWISE_EMULATOR_URL": self.arm_url,
+            **self.devops_env(),
         }
 
     def write_env_file(self, path: Path) -> None:
@@ -316,7 +337,7 @@ class Emulator:
         fresh.resources.create_subscription(
             old.seed["subscription_id"], old.seed["tenant_id"], "slotwise emulator"
         )
-        fresh.seed = dict(old.seed)
+        fresh.seed = {k: v for k, v in old.seed.items() if not k.startswith("devops_")}
         self._backends = fresh
         self._save()
 
@@ -352,6 +373,7 @@ class Emulator:
                 self.devops_url = f"https://{host}/"
         self.backends.identity.authority = self.authority
         self.backends.devops.base_url = self.devops_url
+        self.backends.devops.directory.arm_url = self.arm_url
 
     def _apply_speed(self, speed: Speed) -> None:
         target = self.backends.speed
@@ -383,6 +405,8 @@ class Emulator:
         backends.clock = self._clock
         if "devops" not in vars(backends):  # a state saved before the DevOps backend existed
             backends.devops = DevOpsBackend(backends.clock, backends.identity)
+        if "directory" not in vars(backends.devops):  # saved before organizations had a directory
+            backends.devops.directory = OrganizationBackend(backends.devops)
         return backends
 
     def _save(self) -> None:

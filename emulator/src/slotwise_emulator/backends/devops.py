@@ -6,7 +6,8 @@ connection with workload identity federation. Creating such a connection registe
 federated credential (issuer ``https://vstoken.dev.azure.com/{orgId}``, subject
 ``sc://{org}/{project}/{connection}``) on its app in the identity backend, which trusts that issuer's
 signing key, so the OIDC token can be exchanged for an Entra token like in Azure. Release management
-(definitions, releases, approvals) is meant to grow beside this, under the same organizations.
+(definitions, releases, approvals) grows beside this, under the same organizations; the rest of an
+organization (identities, PATs, queues, builds, variable groups, tasks) is ``devops_org.py``'s.
 
 No HTTP here: routes pass the path values and the ``Authorization`` header in. Errors are VSS
 exceptions in Azure DevOps' body shape; an unauthenticated request is a 401 with an empty body and
@@ -96,7 +97,7 @@ class Job:
     access_token: str = field(repr=False)
 
 
-def _unauthorized(authority: str, base_url: str, org: Organization | None) -> ServiceError:
+def unauthorized(authority: str, base_url: str, org: Organization | None) -> ServiceError:
     """Azure DevOps' 401 to a request it cannot authenticate (with ``X-TFS-FedAuthRedirect: Suppress``)."""
     realm = base_url or "https://dev.azure.com/"
     tenant = org.tenant_id if org else ""
@@ -138,6 +139,22 @@ class DevOpsBackend:
         self.jobs: dict[tuple[str, str], Job] = {}  # by (plan id, job id)
         self._by_token: dict[str, tuple[str, str]] = {}
         self.base_url = ""  # https://host/ of the DevOps listener, set by the emulator once it listens
+        from slotwise_emulator.backends.devops_org import OrganizationBackend  # it builds on this module
+
+        self.directory = OrganizationBackend(self)  # the OrganizationDirectory other services consult
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def identity(self) -> IdentityBackend:
+        return self._identity
+
+    def job_for_token(self, token: str) -> Job | None:
+        """The job whose access token this is (expired or not), or None."""
+        key = self._by_token.get(token)
+        return self.jobs.get(key) if key else None
 
     # ---- directory ------------------------------------------------------------------------------
     def create_organization(
@@ -287,7 +304,7 @@ class DevOpsBackend:
             or job.organization.lower() != org.name.lower()
             or job.expires <= self._clock.now()
         ):
-            raise _unauthorized(self._identity.authority, self.base_url, org)
+            raise unauthorized(self._identity.authority, self.base_url, org)
         return job
 
     def issue_oidc_token(
@@ -374,6 +391,7 @@ class DevOpsBackend:
                             if (f.issuer, f.subject) != (connection.issuer, connection.subject)
                         ]
         self.organizations.clear()
+        self.directory.clear()
         self.jobs.clear()
         self._by_token.clear()
 

@@ -21,9 +21,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from slotwise_emulator.backends.devops_directory import ApiLocation
 from slotwise_emulator.errors import ServiceError, devops_error
 from slotwise_emulator.routes._common import backends, base_url
 
+OIDC_TOKEN = ApiLocation(
+    "69a319f4-28c1-4bfd-93e6-ea0ff5c6f1a2", "distributedtask", "oidctoken",
+    "{scopeIdentifier}/_apis/distributedtask/hubs/{hubName}/plans/{planId}/jobs/{jobId}/{resource}", 1,
+    min_version="7.1", released_version="0.0", area_id="a85b8835-c1a1-4aac-ae97-1c3d0ba72dbd",
+)  # fmt: skip
+LOCATIONS: tuple[ApiLocation, ...] = (OIDC_TOKEN,)
 OIDC_MIN_VERSION = (7, 1)  # the oidctoken resource exists from 7.1-preview.1
 SERVER_MAX_VERSION = (7, 2)
 _VERSION = re.compile(r"^(\d+)\.(\d+)(?:-preview(?:\.(\d+))?)?$")
@@ -78,7 +85,7 @@ def _api_version(request: Request) -> str:
     return version
 
 
-def _sign_in_redirect(request: Request) -> Response:
+def sign_in_redirect(request: Request) -> Response:
     """Where Azure DevOps sends an unauthenticated request that did not suppress the redirect."""
     realm = quote(request.headers.get("host", ""))
     target = f"{base_url(request)}/_signin?realm={realm}&reply_to={quote(str(request.url), safe='')}"
@@ -97,7 +104,7 @@ async def oidc_token(request: Request) -> Response:
         job = state.devops.authenticate(p["org"], request.headers.get("authorization"))
     except ServiceError as error:
         if error.status == 401 and request.headers.get("x-tfs-fedauthredirect", "").lower() != "suppress":
-            return _sign_in_redirect(request)
+            return sign_in_redirect(request)
         raise
     _api_version(request)
     token = state.devops.issue_oidc_token(
