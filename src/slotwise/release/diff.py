@@ -201,13 +201,14 @@ def _walk(old: Any, new: Any, path: str, key: str, out: list[Change], *, secret:
     if isinstance(old, dict) and isinstance(new, dict):
         for name in [*old, *(k for k in new if k not in old)]:
             here = f"{path}.{name}" if path else name
-            hidden = secret or (key == "variables" and _secret(old.get(name), new.get(name)))
+            inside = key == "variables" and _secret(old.get(name), new.get(name))  # a secret variable
+            hidden = inside or (secret and name == "value")
             if name not in new:
                 out.append(Change(here, _show(old[name], hidden), None))
             elif name not in old:
                 out.append(Change(here, None, _show(new[name], hidden)))
             else:
-                _walk(old[name], new[name], here, name, out, secret=hidden)
+                _walk(old[name], new[name], here, name, out, secret=inside or hidden)
         return
     members = isinstance(old, list) and isinstance(new, list) and _all_mappings(old) and _all_mappings(new)
     if members and (key in _IDENTITIES or len(old) == len(new)):
