@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from slotwise.errors import SpecInvalid
 from slotwise.release.catalogue import TaskDef
@@ -43,8 +43,6 @@ SECRETS_NOTE = (
     "written when its variable is new or becomes secret, and kept as it is otherwise (apply with "
     "--update-secrets to write every secret from the environment)."
 )
-
-_T = TypeVar("_T")
 
 
 class Action(Enum):
@@ -174,38 +172,39 @@ class _Collecting:
         self.resolver = resolver
         self.problems = Problems()
 
-    def _ask(self, ask: Callable[[], _T], missing: _T) -> _T:
+    def _ask(self, ask: Callable[[], Id]) -> Id:
+        """What ``ask`` answers; a name not found is noted and answers ``""``."""
         try:
             return ask()
         except SpecInvalid as error:
             if not error.problems:
                 raise
             self.problems.extend(p for p in error.problems if isinstance(p, Problem))
-            return missing
+            return ""
 
     def project(self, name: str, at: Location) -> str:
-        return self._ask(lambda: self.resolver.project(name, at), "")
+        return str(self._ask(lambda: self.resolver.project(name, at)))
 
     def queue(self, project: str, name: str, at: Location) -> Id:
-        return self._ask(lambda: self.resolver.queue(project, name, at), "")
+        return self._ask(lambda: self.resolver.queue(project, name, at))
 
     def service_endpoint(self, project: str, name: str, at: Location) -> str:
-        return self._ask(lambda: self.resolver.service_endpoint(project, name, at), "")
+        return str(self._ask(lambda: self.resolver.service_endpoint(project, name, at)))
 
     def build_definition(self, project: str, name: str, at: Location) -> Id:
-        return self._ask(lambda: self.resolver.build_definition(project, name, at), "")
+        return self._ask(lambda: self.resolver.build_definition(project, name, at))
 
     def identity(self, name: str, at: Location) -> str:
-        return self._ask(lambda: self.resolver.identity(name, at), "")
+        return str(self._ask(lambda: self.resolver.identity(name, at)))
 
     def variable_group(self, project: str, name: str, at: Location) -> Id:
-        return self._ask(lambda: self.resolver.variable_group(project, name, at), "")
+        return self._ask(lambda: self.resolver.variable_group(project, name, at))
 
     def task(self, task: TaskDef, at: Location) -> str:
-        return self._ask(lambda: self.resolver.task(task, at), "")
+        return str(self._ask(lambda: self.resolver.task(task, at)))
 
     def environment(self, variable: Variable) -> str:
-        return self._ask(lambda: self.resolver.environment(variable), "")
+        return str(self._ask(lambda: self.resolver.environment(variable)))
 
 
 def list_projects(org: Organization, projects: Iterable[str]) -> dict[str, list[Document]]:
