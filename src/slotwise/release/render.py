@@ -39,7 +39,7 @@ from slotwise.release.verbatim import apply_patch
 MANAGED_BY = "Slotwise.ManagedBy"  # a definition property; its value is MANAGED_BY_VALUE
 MANAGED_BY_VALUE = "slotwise"
 SUCCEEDED = "4"  # environmentState: the stage succeeded
-_VERSION_TYPES = {
+VERSION_TYPES = {
     DefaultVersion.LATEST: ("latestType", "Latest"),
     DefaultVersion.LATEST_WITH_BRANCH_AND_TAGS: (
         "latestWithBranchAndTagsType",
@@ -123,7 +123,7 @@ def _groups(project: str, groups: tuple[Named, ...], resolver: Resolver) -> list
 def _artifact(artifact: Artifact, resolver: Resolver) -> Document:
     project_id = resolver.project(artifact.project, artifact.at)
     build_id = resolver.build_definition(artifact.project, artifact.build, artifact.at)
-    version_id, version_name = _VERSION_TYPES[artifact.default_version]
+    version_id, version_name = VERSION_TYPES[artifact.default_version]
     tags = ",".join(artifact.default_tags)
     return {
         "alias": artifact.alias,
