@@ -148,5 +148,6 @@ def test_the_exported_sample_never_holds_a_secret_value(tmp_path: Path) -> None:
     edited["stages"][0]["verbatim"]["environmentOptions"]["emailNotificationType"] = "Always"
     plan = make_plan(load_specs([written(edited, tmp_path)]), org, adopt=True)
     assert [str(c) for c in plan.items[0].changes] == [
-        '~ environments[Dev Common Infra].environmentOptions.emailNotificationType: "OnlyOnFailure" → "Always"'
+        "~ environments[Dev Common Infra].environmentOptions.emailNotificationType: "
+        '"OnlyOnFailure" → "Always"'
     ]
