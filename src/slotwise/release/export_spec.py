@@ -289,9 +289,12 @@ class _StageContext:
                 return [], None
             apps.append(app)
             steps.append(self._step(item, task))
-        if any(app != apps[0] for app in apps):
-            return [], None
-        return steps, apps[0]
+        merged: Spec = {}
+        for app in apps:  # the steps' apps agree where they both say (a swap has no appType)
+            if any(merged.get(k, v) != v for k, v in app.items()):
+                return [], None
+            merged.update(app)
+        return steps, merged
 
     def _app(self, raw: Mapping[str, Any], task: TaskDef) -> Spec | None:
         assert self.tasks is not None  # only called with a catalogue
