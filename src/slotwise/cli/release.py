@@ -1,19 +1,26 @@
-"""``slotwise release``: release definitions as code (validate, render; plan and apply come next).
+"""``slotwise release``: release definitions as code: validate, render, plan, apply, export.
 
-Parse the arguments, load the specs (``release.load``), render them (``release.render``) and print:
-no logic. Problems in specs end the command with exit 2 and every problem, one a line, as
-``file:line: field: message`` (``SpecInvalid``). ``--print-schema`` prints the specs' JSON Schema.
+Parse the arguments, load the specs (``release.load``), and call the operation: ``render``
+(``release.render``), ``plan`` (``release.plan``), ``apply`` (``release.apply``), ``export``
+(``release.export``); print what they answer (``cli.release_output``): no logic. Specs are loaded and
+validated before Azure DevOps is contacted. Problems in specs end the command with exit 2 and every
+problem, one a line, as ``file:line: field: message`` (``SpecInvalid``). ``--print-schema`` prints the
+specs' JSON Schema. The organization comes from ``factory.open_organization`` unless whoever runs the
+command in-process hands one in (``obj={"organization": ...}``, as the tests do).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from slotwise.errors import UsageError
+
+if TYPE_CHECKING:
+    from slotwise.release.gateway import Organization
 
 SPEC_HELP = """\b
 A spec describes release definitions in YAML or JSON, everything named by name:
@@ -55,7 +62,14 @@ def release(ctx: click.Context) -> None:
 
     Write what a release pipeline should be (build artifact and continuous deployment, the app,
     stages with approvals and the slot steps) in a spec file; `validate` checks it without any
-    network, `render` shows the ReleaseDefinition documents it becomes.
+    network, `render` shows the ReleaseDefinition documents it becomes, `plan` shows what would
+    change in Azure DevOps, `apply` makes those changes, and `export` writes an existing definition
+    as a spec.
+
+    \b
+    Azure DevOps: --org URL or $AZURE_DEVOPS_ORG_URL (in a pipeline $SYSTEM_COLLECTIONURI); a PAT in
+    $AZURE_DEVOPS_EXT_PAT or $AZDO_PERSONAL_ACCESS_TOKEN, $SYSTEM_ACCESSTOKEN in a pipeline, or an
+    Entra ID sign-in (azure-identity).
     """
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
@@ -114,9 +128,10 @@ def render(specs: tuple[Path, ...], offline: bool, output: str) -> None:
     """
     if not offline:
         raise UsageError(
-            "Rendering with real ids needs Azure DevOps to resolve names; that comes with "
-            "`slotwise release plan` and `apply`, which are not there yet.",
-            hint="Run `slotwise release render --offline` to see the documents with placeholders for ids.",
+            "Rendering with real ids needs Azure DevOps to resolve names: `slotwise release plan` does "
+            "that, and shows what would change.",
+            hint="Run `slotwise release render --offline` to see the documents with placeholders for ids, "
+            "or `slotwise release plan SPEC...`.",
         )
     from slotwise.release.load import load_specs
     from slotwise.release.render import render_all
@@ -133,3 +148,194 @@ def _dump(documents: list[dict[str, Any]], output: str) -> str:
 
         return str(yaml.safe_dump(documents, sort_keys=True, allow_unicode=True, default_flow_style=False))
     return json.dumps(documents, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+ORG_OPTION = click.option(
+    "--org",
+    "org_url",
+    metavar="URL",
+    help="The Azure DevOps organization, such as https://dev.azure.com/contoso "
+    "(default: $AZURE_DEVOPS_ORG_URL, in a pipeline $SYSTEM_COLLECTIONURI).",
+)
+UPDATE_SECRETS = click.option(
+    "--update-secrets",
+    is_flag=True,
+    help="Write every secret variable from the environment. Without it a secret is written only when "
+    "its variable is new or becomes secret: Azure DevOps never shows a secret's value, so slotwise "
+    "cannot tell whether it changed.",
+)
+ADOPT = click.option(
+    "--adopt",
+    is_flag=True,
+    help="Take over definitions with a spec's name that slotwise did not make (from then on slotwise "
+    "manages them). Without it they are left alone and apply refuses.",
+)
+TEXT_OR_JSON = click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Print a readable plan, or JSON.",
+)
+
+
+def _organization(ctx: click.Context, org_url: str | None) -> Organization:
+    """The organization handed in on the root context's object, else the factory's."""
+    obj = ctx.find_root().ensure_object(dict)
+    if "organization" not in obj:
+        from slotwise.factory import open_organization
+
+        obj["organization"] = open_organization(org_url)
+    found: Organization = obj["organization"]
+    return found
+
+
+@release.command(epilog=SPEC_HELP)
+@_SPECS
+@ORG_OPTION
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also plan to delete the definitions slotwise made, in the projects and folders of the specs, "
+    "that no spec names any more.",
+)
+@ADOPT
+@UPDATE_SECRETS
+@TEXT_OR_JSON
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    specs: tuple[Path, ...],
+    org_url: str | None,
+    prune: bool,
+    adopt: bool,
+    update_secrets: bool,
+    output: str,
+) -> None:
+    """Show what `apply` would change in Azure DevOps, and change nothing.
+
+    The specs are validated first (nothing is read from Azure DevOps when one is invalid), every name
+    is looked up, and each definition is compared with the one of the same name in its project and
+    folder. One line per definition: `+ create`, `~ update` followed by what changes
+    (field: before → after), `= unchanged`, `- delete` (with --prune), and `! refused` for a definition
+    of the same name that slotwise did not make. Then a summary. Secret values are never shown.
+    """
+    from slotwise.cli.release_output import plan_lines
+    from slotwise.release.load import load_specs
+    from slotwise.release.plan import make_plan
+
+    loaded = load_specs(specs)
+    org = _organization(ctx, org_url)
+    made = make_plan(loaded, org, prune=prune, adopt=adopt, update_secrets=update_secrets)
+    _print(output, made.as_dict(), plan_lines(made))
+
+
+@release.command(epilog=SPEC_HELP)
+@_SPECS
+@ORG_OPTION
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete the definitions slotwise made, in the projects and folders of the specs, that no "
+    "spec names any more (never one slotwise did not make).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="When someone changed a definition after the plan read it, lay the spec over their version "
+    "anyway (what they set that the spec does not say is kept). Without it apply stops there and "
+    "shows their changes.",
+)
+@ADOPT
+@UPDATE_SECRETS
+@TEXT_OR_JSON
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    specs: tuple[Path, ...],
+    org_url: str | None,
+    prune: bool,
+    force: bool,
+    adopt: bool,
+    update_secrets: bool,
+    output: str,
+) -> None:
+    """Make Azure DevOps match the specs: create, update (and with --prune delete) release definitions.
+
+    Prints the plan (as `plan` does), then carries it out, telling each step on stderr. Nothing is
+    written when a spec is invalid or a name is not found. Updates keep what the spec does not set
+    (fields set in the portal survive) and carry the revision the plan read. Applying specs that are
+    already applied writes nothing.
+    """
+    from slotwise.cli.context import CliReporter
+    from slotwise.cli.release_output import outcome_lines, plan_lines, registry_for
+    from slotwise.release.apply import apply_plan
+    from slotwise.release.load import load_specs
+    from slotwise.release.plan import make_plan
+
+    loaded = load_specs(specs)
+    org = _organization(ctx, org_url)
+    made = make_plan(loaded, org, prune=prune, adopt=adopt, update_secrets=update_secrets)
+    if output == "text":
+        _print(output, {}, plan_lines(made))
+    outcome = apply_plan(made, org, CliReporter(registry_for(made)), force=force)
+    if output == "json":
+        _print(output, {"plan": made.as_dict(), "outcome": outcome.as_dict()}, [])
+    else:
+        _print(output, {}, outcome_lines(outcome))
+
+
+@release.command()
+@click.argument("definition", metavar="NAME|ID")
+@click.option("--project", required=True, metavar="PROJECT", help="The definition's Azure DevOps project.")
+@ORG_OPTION
+@click.option(
+    "-o",
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Write the spec as YAML or JSON.",
+)
+@click.option(
+    "--output",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the spec to FILE instead of printing it.",
+)
+@click.pass_context
+def export(
+    ctx: click.Context, definition: str, project: str, org_url: str | None, fmt: str, target: Path | None
+) -> None:
+    """Write an existing release definition as a spec (by its name, or its id).
+
+    Everything a spec can say is written as spec fields (names, not ids); what it cannot say (a
+    script task, gates, e-mail settings...) is kept under `verbatim:` (a JSON merge patch on what
+    slotwise renders), so nothing is dropped: `slotwise release plan` on the exported spec shows no
+    change. Secret variables are declared with the environment variable their value will be taken
+    from (`fromEnv`); their values are never exported.
+    """
+    from slotwise.cli.release_output import export_text
+    from slotwise.release.export import export as export_definition
+
+    org = _organization(ctx, org_url)
+    spec = export_definition(org, project, definition)
+    text = export_text(spec, fmt)
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"Cannot write {target}: {error.strerror or error}.") from None
+    click.echo(f"Wrote the spec of {spec['name']!r} to {target}.", err=True)
+
+
+def _print(output: str, data: dict[str, Any], lines: list[str]) -> None:
+    if output == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo("\n".join(lines))

@@ -4,7 +4,8 @@ Applies the defaults (folder ``\\``, release name ``Release-$(rev:r)``, ``tasks:
 ``staging``, alias ``_<build>``, continuous deployment on, the ``Azure Pipelines`` queue on
 ``ubuntu-latest``, retention 30 days / 3 releases / keep the build) and checks what needs more than
 one field: the artifact's default version and its branch and tags, then the stages
-(``stages.py``) and their steps (``steps.py``). Problems go to the ``Reading``; a definition is
+(``stages.py``) and their steps (``steps.py``), and what the escape hatch (``verbatim``) may
+not set. Problems go to the ``Reading``; a definition is
 made even when some part had problems (so one run reports them all), and is thrown away then.
 
 Must not: read files, resolve names or render.
@@ -21,6 +22,7 @@ from slotwise.release.model import App, Artifact, DefaultVersion, Definition, Tr
 from slotwise.release.source import Reading
 from slotwise.release.stages import HOSTED_IMAGE, HOSTED_QUEUE, StageDefaults, build_stages
 from slotwise.release.variables import build_groups, build_variables
+from slotwise.release.verbatim import checked_verbatim
 
 DEFAULT_DESCRIPTION = (
     "Managed by slotwise from a release spec: change the spec and apply it, not this definition."
@@ -36,7 +38,7 @@ def build_definition(reading: Reading, raw: Mapping[str, Any]) -> Definition:
     """The definition in ``raw`` (schema-valid), with every problem added to ``reading``."""
     tasks = TaskSet(raw.get("tasks", TaskSet.SLOTWISE.value))
     artifact = _artifact(reading, raw["artifact"], str(raw["project"]))
-    app = _app(reading, raw["app"])
+    app = _app(reading, raw.get("app"))
     queue = str(raw.get("queue", HOSTED_QUEUE))
     defaults = StageDefaults(
         tasks=tasks,
@@ -59,6 +61,7 @@ def build_definition(reading: Reading, raw: Mapping[str, Any]) -> Definition:
         artifact=artifact,
         stages=build_stages(reading, raw["stages"], defaults),
         at=reading.at(),
+        verbatim=checked_verbatim(reading, ("verbatim",), raw.get("verbatim", {}), stage=False),
     )
 
 
@@ -114,7 +117,9 @@ def _trigger(raw: bool | Mapping[str, Any]) -> Trigger | None:
     return Trigger(branches=tuple(raw.get("branches", ())), tags=tuple(raw.get("tags", ())))
 
 
-def _app(reading: Reading, raw: Mapping[str, Any]) -> App:
+def _app(reading: Reading, raw: Mapping[str, Any] | None) -> App:
+    if raw is None:  # no app: every stage's steps must be [] (stages.py says so otherwise)
+        return App("", "", "", "staging", "functionApp", "**/*.zip", "**/smoke-checks.yaml", reading.at())
     return App(
         service_connection=str(raw["serviceConnection"]),
         resource_group=str(raw["resourceGroup"]),

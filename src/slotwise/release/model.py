@@ -2,17 +2,21 @@
 ReleaseDefinition documents.
 
 Every value is final (defaults applied, presets expanded, task inputs checked against task.json);
-names stay names (project, build definition, queue, service connection, people and groups, variable
-groups): a ``Resolver`` turns them into ids when rendering. Each part keeps the ``Location`` it came
-from, so a name that cannot be resolved later is reported by file, line and field too.
+``verbatim`` holds what a spec cannot express, as a merge patch on the rendered document (the
+escape hatch, ``release.verbatim``); names stay names (project, build definition, queue, service
+connection, people and groups, variable groups): a ``Resolver`` turns them into ids when rendering.
+Each part keeps the ``Location`` it came from, so a name that cannot be resolved later is reported
+by file, line and field too.
 
 Must not: parse, validate, resolve or render.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from slotwise.release.catalogue import TaskDef, TaskSet
 from slotwise.release.problems import Location
@@ -156,6 +160,7 @@ class Stage:
     deploy_latest_only: bool
     job_timeout_minutes: int
     at: Location
+    verbatim: Mapping[str, Any] = field(default_factory=dict, hash=False)  # a merge patch (release.verbatim)
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,7 @@ class Definition:
     artifact: Artifact
     stages: tuple[Stage, ...]
     at: Location
+    verbatim: Mapping[str, Any] = field(default_factory=dict, hash=False)  # a merge patch (release.verbatim)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -7,8 +7,9 @@ one Build artifact (primary) with its continuous-deployment trigger, one stage (
 spec stage with its conditions, approvals, one agent job and its tasks. Deterministic: the same
 spec and ids give the same document (stages ranked in spec order, inputs and variables sorted, no
 server-owned ids, revisions or dates). Ownership is marked by the definition property
-``MANAGED_BY`` (what plan and apply look for); ``redact_secrets`` blanks secret values before a
-document is shown.
+``MANAGED_BY`` (what plan and apply look for). A spec's ``verbatim`` merge patches (the escape
+hatch, ``release.verbatim``) are laid on the definition and on each stage last;
+``redact_secrets`` blanks secret values before a document is shown.
 
 Must not: resolve names itself (the resolver does), read the environment, or print.
 """
@@ -33,11 +34,12 @@ from slotwise.release.model import (
     Variable,
 )
 from slotwise.release.resolve import Resolver
+from slotwise.release.verbatim import apply_patch
 
 MANAGED_BY = "Slotwise.ManagedBy"  # a definition property; its value is MANAGED_BY_VALUE
 MANAGED_BY_VALUE = "slotwise"
 SUCCEEDED = "4"  # environmentState: the stage succeeded
-_VERSION_TYPES = {
+VERSION_TYPES = {
     DefaultVersion.LATEST: ("latestType", "Latest"),
     DefaultVersion.LATEST_WITH_BRANCH_AND_TAGS: (
         "latestWithBranchAndTagsType",
@@ -73,22 +75,20 @@ def render_all(definitions: Iterable[Definition], resolver: Resolver) -> list[Re
 def render(definition: Definition, resolver: Resolver) -> Rendered:
     """The ReleaseDefinition document for ``definition``, names resolved by ``resolver``."""
     d = definition
-    return Rendered(
-        d.project,
-        {
-            "name": d.name,
-            "path": d.folder,
-            "description": d.description,
-            "releaseNameFormat": d.release_name_format,
-            "tags": list(d.tags),
-            "properties": {MANAGED_BY: {"$type": "System.String", "$value": MANAGED_BY_VALUE}},
-            "variables": _variables(d.variables, resolver),
-            "variableGroups": _groups(d.project, d.variable_groups, resolver),
-            "artifacts": [_artifact(d.artifact, resolver)],
-            "triggers": _triggers(d.artifact),
-            "environments": [_stage(d, stage, resolver) for stage in d.stages],
-        },
-    )
+    document: Document = {
+        "name": d.name,
+        "path": d.folder,
+        "description": d.description,
+        "releaseNameFormat": d.release_name_format,
+        "tags": list(d.tags),
+        "properties": {MANAGED_BY: {"$type": "System.String", "$value": MANAGED_BY_VALUE}},
+        "variables": _variables(d.variables, resolver),
+        "variableGroups": _groups(d.project, d.variable_groups, resolver),
+        "artifacts": [_artifact(d.artifact, resolver)],
+        "triggers": _triggers(d.artifact),
+        "environments": [_stage(d, stage, resolver) for stage in d.stages],
+    }
+    return Rendered(d.project, apply_patch(document, d.verbatim))
 
 
 def redact_secrets(document: Document) -> Document:
@@ -123,7 +123,7 @@ def _groups(project: str, groups: tuple[Named, ...], resolver: Resolver) -> list
 def _artifact(artifact: Artifact, resolver: Resolver) -> Document:
     project_id = resolver.project(artifact.project, artifact.at)
     build_id = resolver.build_definition(artifact.project, artifact.build, artifact.at)
-    version_id, version_name = _VERSION_TYPES[artifact.default_version]
+    version_id, version_name = VERSION_TYPES[artifact.default_version]
     tags = ",".join(artifact.default_tags)
     return {
         "alias": artifact.alias,
@@ -161,6 +161,11 @@ def _triggers(artifact: Artifact) -> list[Document]:
 
 
 def _stage(definition: Definition, stage: Stage, resolver: Resolver) -> Document:
+    document: Document = apply_patch(_stage_document(definition, stage, resolver), stage.verbatim)
+    return document
+
+
+def _stage_document(definition: Definition, stage: Stage, resolver: Resolver) -> Document:
     project = definition.project
     return {
         "name": stage.name,

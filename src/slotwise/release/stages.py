@@ -35,6 +35,7 @@ from slotwise.release.problems import Pointer, listed, suggest
 from slotwise.release.source import Reading
 from slotwise.release.steps import DEPLOY, SWAP, StepContext, build_steps
 from slotwise.release.variables import build_groups, build_variables
+from slotwise.release.verbatim import checked_verbatim
 
 KEYWORDS = ("release", "manual")
 MAX_APPROVAL_MINUTES = 365 * 24 * 60
@@ -189,6 +190,11 @@ def _stage(
             "the slot is 'production': the deploy and swap steps deploy to a slot that a swap then makes "
             "live; name a slot such as staging",
         )
+    if steps != [] and not (app.service_connection and app.resource_group and app.name):
+        reading.add(
+            (), "missing field 'app'; the stages' steps deploy to it (serviceConnection, resourceGroup, name)"
+        )
+        steps = []
     queue = str(raw.get("queue", defaults.queue))
     vm_image = raw.get("vmImage", defaults.vm_image if "queue" not in raw else None)
     queueing = raw.get("queueing", {})
@@ -210,6 +216,7 @@ def _stage(
         deploy_latest_only=queueing.get("subsequent", "deployAll") == "deployLatest",
         job_timeout_minutes=int(raw.get("jobTimeoutMinutes", 0)),
         at=reading.at(*at),
+        verbatim=checked_verbatim(reading, (*at, "verbatim"), raw.get("verbatim", {}), stage=True),
     )
 
 

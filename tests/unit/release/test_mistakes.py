@@ -353,6 +353,38 @@ MISTAKES = [
         suffix=".json",
     ),
     Mistake(
+        "verbatim-sets-a-server-owned-field",
+        BASE + "verbatim:\n  revision: 3\n",
+        ((16, "verbatim.revision", "'revision' is set by Azure DevOps, not by a spec"),),
+    ),
+    Mistake(
+        "verbatim-replaces-the-stages",
+        BASE + "verbatim:\n  environments: []\n",
+        ((16, "verbatim.environments", "stages are described under 'stages'"),),
+    ),
+    Mistake(
+        "stage-verbatim-renames-the-stage",
+        with_stages("stages:\n  - name: Staging\n    verbatim: {name: Test, rank: 2}\n"),
+        ((11, "stages[0].verbatim.name", "set the stage's 'name' in the spec instead"),),
+    ),
+    Mistake(
+        "verbatim-not-a-mapping",
+        BASE + "verbatim: [1]\n",
+        ((15, "verbatim", "got a list; expected a mapping (a JSON merge patch, RFC 7386)"),),
+    ),
+    Mistake(
+        "secret-value-in-verbatim",
+        BASE + "verbatim:\n  variables:\n    ApiKey: {isSecret: true, value: hunter2-not-a-real-key}\n",
+        ((17, "verbatim.variables.ApiKey.value", "a secret's value never goes in a spec file"),),
+    ),
+    Mistake(
+        "steps-without-an-app",
+        with_stages("stages:\n  - name: Staging\n    steps: []\n  - name: Production\n").replace(
+            "app:\n  serviceConnection: contoso-azure\n  resourceGroup: rg-orders\n  name: func-orders\n", ""
+        ),
+        ((1, "(top level)", "missing field 'app'; the stages' steps deploy to it"),),
+    ),
+    Mistake(
         "json-syntax",
         '{\n  "name": "orders-api",\n  "project": "Fabrikam",\n}\n',
         ((4, "(top level)", "not valid JSON"),),
