@@ -25,13 +25,15 @@ Environment variables read:
   az login), or one credential: ``secret``, ``certificate``, ``workload-identity``,
   ``managed-identity``, ``azure-cli``, whose variables ``slotwise.azure.credentials`` reads from the
   mapping given; the pipeline face passes explicit ``CredentialSettings`` instead.
-- Azure DevOps (``open_organization``, ``slotwise.devops``): ``AZURE_DEVOPS_ORG_URL``, else
-  ``SYSTEM_COLLECTIONURI`` (or ``--org``): the organization; ``AZURE_DEVOPS_EXT_PAT`` or
-  ``AZDO_PERSONAL_ACCESS_TOKEN``: a personal access token; else ``SYSTEM_ACCESSTOKEN``: a pipeline
-  job's token; else an Entra ID token from the credential ``SLOTWISE_AUTH`` (or ``--auth``) chooses.
-  The CA bundle and ``SLOTWISE_HTTP_TIMEOUT`` as above; the whole mapping is kept for the release
-  variables a spec takes ``fromEnv``. (``AZURE_DEVOPS_CACHE_DIR``, where the ``azure-devops`` client
-  caches the servers' resource locations, is read by the client itself.)
+- Azure DevOps (``devops_settings``, for ``slotwise.devops.organization.open_organization``; the
+  factory does not import the client, which the pipeline tasks' runtime does not have):
+  ``AZURE_DEVOPS_ORG_URL``, else ``SYSTEM_COLLECTIONURI`` (or ``--org``): the organization;
+  ``AZURE_DEVOPS_EXT_PAT`` or ``AZDO_PERSONAL_ACCESS_TOKEN``: a personal access token; else
+  ``SYSTEM_ACCESSTOKEN``: a pipeline job's token; else an Entra ID token from the credential
+  ``SLOTWISE_AUTH`` (or ``--auth``) chooses. The CA bundle and ``SLOTWISE_HTTP_TIMEOUT`` as above;
+  the whole mapping is kept for the release variables a spec takes ``fromEnv``.
+  (``AZURE_DEVOPS_CACHE_DIR``, where the ``azure-devops`` client caches the servers' resource
+  locations, is read by the client itself.)
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ from slotwise.text import remote
 from slotwise.timing import Clock, SystemClock
 
 if TYPE_CHECKING:
-    from slotwise.release.gateway import Organization
+    pass
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
@@ -279,21 +281,3 @@ def _chosen_by(env: Mapping[str, str], auth: AuthChoice | None) -> str:
     if auth is not None:
         return "--auth"
     return "SLOTWISE_AUTH" if (env.get("SLOTWISE_AUTH") or "").strip() else "slotwise's default"
-
-
-def open_organization(
-    org_url: str | None,
-    *,
-    auth: AuthChoice | None = None,
-    env: Mapping[str, str] | None = None,
-    clock: Clock | None = None,
-    secrets: SecretRegistry | None = None,
-) -> Organization:
-    """The Azure DevOps organization ``org_url`` (else ``AZURE_DEVOPS_ORG_URL``, else
-    ``SYSTEM_COLLECTIONURI``), connected and authenticated from the environment (``env``, else the
-    process environment): see ``devops_settings``. Secrets (the PAT, tokens, secret variables' values)
-    go to ``secrets``; retries sleep on ``clock``."""
-    from slotwise.devops import open_organization as open_devops
-
-    settings = devops_settings(environment() if env is None else env, org_url, auth=auth)
-    return open_devops(settings, clock=clock, secrets=secrets)

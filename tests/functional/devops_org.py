@@ -9,7 +9,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from slotwise.factory import open_organization
+from slotwise.devops.organization import open_organization
+from slotwise.factory import devops_settings
 from slotwise.release.gateway import Organization
 from slotwise.secrets import SecretRegistry
 from slotwise_emulator import Emulator
@@ -32,7 +33,7 @@ def devops_env(emulator: Emulator) -> dict[str, str]:
 def opened(
     env: dict[str, str], clock: FastClock | None = None, secrets: SecretRegistry | None = None
 ) -> Organization:
-    return open_organization(None, env=env, clock=clock or FastClock(), secrets=secrets)
+    return open_organization(devops_settings(env), clock=clock or FastClock(), secrets=secrets)
 
 
 def install_slotwise(emulator: Emulator, tmp_path: Path) -> None:

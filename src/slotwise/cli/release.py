@@ -2,12 +2,12 @@
 
 Parse the arguments, load the specs (``release.load``), and call the operation: ``render``
 (``release.render``), ``plan`` (``release.plan``), ``apply`` (``release.apply``), ``export``
-(``release.export``); print what they answer (``cli.release_output``): no logic. Specs are loaded and
-validated before Azure DevOps is contacted. Problems in specs end the command with exit 2 and every
-problem, one a line, as ``file:line: field: message`` (``SpecInvalid``). ``--print-schema`` prints the
-specs' JSON Schema. The organization comes from ``factory.open_organization`` unless whoever runs the
-command in-process hands one in (``obj={"organization": ...}``, as the tests do).
-"""
+(``release.export``); print what they answer (``cli.release_output``): no logic. Specs are loaded
+and validated before Azure DevOps is contacted. Problems in specs end the command with exit 2 and
+every problem, one a line, as ``file:line: field: message`` (``SpecInvalid``). ``--print-schema``
+prints the specs' JSON Schema. The organization comes from ``devops.organization.open_organization``
+(settings from the factory) unless whoever runs the command in-process hands one in
+(``obj={"organization": ...}``, as the tests do). """
 
 from __future__ import annotations
 
@@ -184,9 +184,10 @@ def _organization(ctx: click.Context, org_url: str | None) -> Organization:
     """The organization handed in on the root context's object, else the factory's."""
     obj = ctx.find_root().ensure_object(dict)
     if "organization" not in obj:
-        from slotwise.factory import open_organization
+        from slotwise.devops.organization import open_organization
+        from slotwise.factory import devops_settings, environment
 
-        obj["organization"] = open_organization(org_url)
+        obj["organization"] = open_organization(devops_settings(environment(), org_url))
     found: Organization = obj["organization"]
     return found
 

@@ -9,10 +9,7 @@
 - ``directory``, ``resolver``: names to ids (and back) from listings read in bulk;
 - ``organization``: ``open_organization``, slotwise's ``release.gateway.Organization``.
 
-Must not: read ``os.environ`` (the factory does), import the faces, slots or the emulator.
+Must not: read ``os.environ`` (the factory does), import the faces, slots or the emulator. This
+package's ``__init__`` imports nothing: ``settings`` is read by the factory that the pipeline tasks
+also use, and the tasks' lean runtime has no ``azure-devops`` client.
 """
-
-from slotwise.devops.organization import DevOpsOrganization, open_organization
-from slotwise.devops.settings import DevOpsSettings
-
-__all__ = ["DevOpsOrganization", "DevOpsSettings", "open_organization"]

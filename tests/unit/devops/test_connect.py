@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from slotwise.devops import DevOpsOrganization, open_organization
+from slotwise.devops.organization import DevOpsOrganization, open_organization
 from slotwise.devops.settings import DevOpsSettings, Token
 from slotwise.release.gateway import StaleRevision
 from tests.fakes import FastClock
