@@ -7,7 +7,7 @@ and validated before Azure DevOps is contacted. Problems in specs end the comman
 every problem, one a line, as ``file:line: field: message`` (``SpecInvalid``). ``--print-schema``
 prints the specs' JSON Schema. The organization comes from ``devops.organization.open_organization``
 (settings from the factory) unless whoever runs the command in-process hands one in
-(``obj={"organization": ...}``, as the tests do). """
+(``obj={"organization": ...}``, as the tests do)."""
 
 from __future__ import annotations
 
