@@ -28,6 +28,9 @@ from slotwise.devops.routes import DEFINITIONS
 from slotwise.errors import NotFoundError, RemoteError
 from slotwise.release.gateway import Document, StaleRevision
 from slotwise.release.render import MANAGED_BY
+from slotwise.release.stamp import APPLIED
+
+PROPERTIES = f"{MANAGED_BY},{APPLIED}"  # the properties read: who owns it, what it last wrote
 
 EXPAND = "environments,artifacts,triggers,variables,tags"
 READ = "the PAT scope Release (Read), or View release pipeline permission"
@@ -42,7 +45,7 @@ class RawReleaseDefinitions:
         self._connection = connection
 
     def list(self, project: str, *, path: str | None = None) -> builtins.list[Document]:
-        query: dict[str, Any] = {"$expand": EXPAND, "propertyFilters": MANAGED_BY}
+        query: dict[str, Any] = {"$expand": EXPAND, "propertyFilters": PROPERTIES}
         if path is not None:
             query["path"] = path
         where = f" in folder {path!r}" if path is not None else ""
@@ -56,7 +59,7 @@ class RawReleaseDefinitions:
             call,
             "GET",
             route_values={"project": (project, "str"), "definitionId": (definition_id, "int")},
-            query={"propertyFilters": MANAGED_BY},
+            query={"propertyFilters": PROPERTIES},
         )
         return _document(document, call)
 

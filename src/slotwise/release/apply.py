@@ -26,6 +26,7 @@ from slotwise.events import Reporter
 from slotwise.release.diff import changes, merge, owned
 from slotwise.release.gateway import Organization, StaleRevision
 from slotwise.release.plan import Action, Item, Plan
+from slotwise.release.stamp import stamped
 
 COMMENT = "slotwise release apply"
 
@@ -108,7 +109,8 @@ def update(
         )
         for change in theirs:
             reporter.detail(f"theirs: {change}")
-        document = merge(fresh, item.rendered, update_secrets=update_secrets)
+        merged = merge(fresh, item.rendered, update_secrets=update_secrets)
+        document = stamped(merged, item.rendered, revision=int(fresh.get("revision") or 0) + 1)
         if owned(fresh) and not changes(fresh, document):
             reporter.detail("the new revision is already as the spec says: nothing to write")
             return None

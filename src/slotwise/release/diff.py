@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slotwise.release.render import MANAGED_BY, MANAGED_BY_VALUE
+from slotwise.release.stamp import APPLIED
 from slotwise.release.verbatim import SERVER_OWNED, STAGE_SERVER_OWNED, clean
 
 Document = dict[str, Any]
@@ -164,13 +165,14 @@ class Change:
 
 def comparable(document: Mapping[str, Any]) -> Document:
     """``document`` as compared: without what Azure DevOps sets (ids, revision, dates, owners,
-    links, approvers' display names), the ownership marker, and keys holding ``null``."""
+    links, approvers' display names), the ownership marker and stamp, and keys holding ``null``."""
     found: Document = clean(copy.deepcopy(dict(document)))
     for key in SERVER_OWNED:
         found.pop(key, None)
     properties = found.get("properties")
     if isinstance(properties, dict):
         properties.pop(MANAGED_BY, None)
+        properties.pop(APPLIED, None)
     for stage in found.get("environments") or []:
         if not isinstance(stage, dict):
             continue

@@ -37,6 +37,7 @@ from slotwise.release.model import Definition, SpecSet, Variable
 from slotwise.release.problems import Location, Problem, Problems
 from slotwise.release.render import Rendered, render
 from slotwise.release.resolve import Id, Resolver, references
+from slotwise.release.stamp import stamped, unchanged_since_applied
 
 SECRETS_NOTE = (
     "Azure DevOps never shows a secret's value, so slotwise cannot tell whether one changed: a secret is "
@@ -235,15 +236,19 @@ def _decide(
     listed = next((doc for doc in listing if _key(doc) == (d.folder.lower(), d.name.lower())), None)
     if listed is None:
         written = _secrets(desired, desired)
-        return _with(base, Action.CREATE, rendered=desired, document=desired, secrets=(written, ()))
+        document = stamped(desired, desired, revision=1)  # a new definition's first revision
+        return _with(base, Action.CREATE, rendered=desired, document=document, secrets=(written, ()))
     ours = owned(listed)
     here = _with(base, Action.REFUSED, definition_id=int(listed["id"]), revision=listed.get("revision"))
     if not ours and not adopt:
         return here
+    if ours and not update_secrets and unchanged_since_applied(listed, desired):
+        return _with(here, Action.UNCHANGED, secrets=((), _secrets(desired, desired)))
     if ours and not changes(listed, merge(listed, desired, update_secrets=update_secrets)):
         return _with(here, Action.UNCHANGED, secrets=((), _secrets(desired, desired)))
     full = org.definitions.get(d.project, int(listed["id"]))
-    document = merge(full, desired, update_secrets=update_secrets)
+    merged = merge(full, desired, update_secrets=update_secrets)
+    document = stamped(merged, desired, revision=int(full.get("revision") or 0) + 1)
     found = tuple(changes(full, document))
     action = (Action.UPDATE if found else Action.UNCHANGED) if ours else Action.ADOPT
     written = _secrets(desired, document) if action.writes else ()

@@ -72,14 +72,45 @@ def test_re_applying_writes_nothing_and_reads_only_the_listings() -> None:
     assert reporter.texts("step") == ["Nothing to change: every release definition is as its spec says."]
 
 
-def test_a_listing_that_lacks_fields_is_checked_with_a_get_and_still_writes_nothing() -> None:
+def test_a_shallow_listing_of_what_slotwise_wrote_is_decided_by_its_stamp_without_a_get() -> None:
     org = fabrikam()
     applied(org, ARTICLE)
-    org.store.listing_lacks = ("environments.deployPhases", "variables")
+    org.store.listing_lacks = ("environments.deployPhases", "variables")  # as Azure DevOps lists them
     org.store.calls.clear()
     plan = plan_of(org, ARTICLE)
     assert [i.action for i in plan.items] == [Action.UNCHANGED]
+    assert (org.store.count("list"), org.store.count("get"), org.store.writes) == (1, 0, 0)
+
+
+def _note_in_the_portal(document: dict[str, Any]) -> None:
+    """An edit of something the spec does not say: a property of someone else's."""
+    document["properties"]["Portal.Note"] = {"$type": "System.String", "$value": "kept"}
+
+
+def test_a_shallow_listing_edited_since_slotwise_wrote_it_is_checked_with_a_get_and_writes_nothing() -> None:
+    org = fabrikam()
+    applied(org, ARTICLE)
+    found = stored(org, "orders-api")
+    org.store.portal_edit("Fabrikam", int(found["id"]), _note_in_the_portal)
+    org.store.listing_lacks = ("environments.deployPhases", "variables")
+    org.store.calls.clear()
+    plan = plan_of(org, ARTICLE)
+    assert [i.action for i in plan.items] == [Action.UNCHANGED]  # the spec says nothing of the edit
     assert (org.store.count("list"), org.store.count("get"), org.store.writes) == (1, 1, 0)
+    assert stored(org, "orders-api")["properties"]["Portal.Note"]["$value"] == "kept"
+
+
+def test_a_changed_spec_is_not_hidden_by_the_stamp(tmp_path: Path) -> None:
+    org = fabrikam()
+    applied(org, ARTICLE)
+    org.store.listing_lacks = ("environments.deployPhases", "variables")
+    spec = tmp_path / "article.yaml"
+    spec.write_text(
+        ARTICLE.read_text(encoding="utf-8").replace("slot: staging", "slot: canary"), encoding="utf-8"
+    )
+    plan = plan_of(org, spec)
+    assert [i.action for i in plan.items] == [Action.UPDATE]
+    assert any("canary" in str(c) for c in plan.items[0].changes)
 
 
 def test_a_changed_spec_updates_with_a_readable_diff(tmp_path: Path) -> None:
