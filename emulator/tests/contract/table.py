@@ -75,6 +75,11 @@ def none(reason: str) -> Contract:
     return Contract("none", "", reason)
 
 
+def devops(document: str, operation_id: str) -> Contract:
+    """An operation of one of the Azure DevOps documents (``azure-devops/<document>-7.1.openapi.json``)."""
+    return Contract("operation", f"azure-devops/{document}-7.1.openapi.json", operation_id)
+
+
 WEB_NOT_IN_EXCERPT = none("Microsoft.Web 2025-05-01: not among the slot paths of the excerpt on hand")
 RESOURCE_MANAGER = none("Azure Resource Manager (Microsoft.Resources, subscriptions): no document on hand")
 POLLING = none(
@@ -87,6 +92,18 @@ ENTRA = none("Entra ID (OpenID Connect discovery, OAuth 2.0 token endpoint): no 
 KUDU = none("Kudu, the SCM site: Microsoft publishes no OpenAPI document")
 FUNCTIONS_HOST = none("the Azure Functions host: no OpenAPI document")
 SIGN_IN = none("Azure DevOps' sign-in page: a web page, not an API")
+LOCATION_SERVICE = none(
+    "Azure DevOps' location service (OPTIONS {org}/_apis, ResourceAreas, ConnectionData): no document "
+    "on hand; held to the client's recorded handshake (python-client-http-sequence.json) by "
+    "test_devops_handshake"
+)
+TASKS = none("distributedtask/tasks: no document on hand has a tasks operation (FACTS.md)")
+IDENTITY_BY_ID = none("identities/{identityId}: the identities document has only the list operation")
+ORG = "/{org}/_apis"
+DT_ORG = ORG + "/distributedtask"
+DT_PROJECT = "/{org}/{project}/_apis/distributedtask"
+BUILD = "/{org}/{project}/_apis/build"
+ENDPOINTS = "/{org}/{project}/_apis/serviceendpoint/endpoints"
 _FUNCTIONS_HOST_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
 
 
@@ -108,6 +125,44 @@ ROUTES: dict[Row, Contract] = {
     # hand (SOURCES.md); its answer's definition TaskHubOidcToken is in taskAgent's document ----
     ("devops", "POST", OIDC_TOKEN): Contract("definition", DISTRIBUTED_TASK, "TaskHubOidcToken"),
     ("devops", "GET", "/_signin"): SIGN_IN,
+    # ---- the emulated organization (routes/devops_locations.py and the modules it registers) ----
+    ("devops", "OPTIONS", ORG): LOCATION_SERVICE,
+    ("devops", "GET", f"{ORG}/resourceareas"): LOCATION_SERVICE,
+    ("devops", "GET", f"{ORG}/connectiondata"): LOCATION_SERVICE,
+    ("devops", "GET", f"{ORG}/projects"): devops("core", "Projects_List"),
+    ("devops", "GET", ORG + "/projects/{project_id}"): devops("core", "Projects_Get"),
+    ("devops", "GET", f"{BUILD}/definitions"): devops("build", "Definitions_List"),
+    ("devops", "GET", BUILD + "/definitions/{definition_id}"): devops("build", "Definitions_Get"),
+    ("devops", "GET", f"{BUILD}/builds"): devops("build", "Builds_List"),
+    ("devops", "GET", BUILD + "/builds/{build_id}"): devops("build", "Builds_Get"),
+    ("devops", "GET", f"{DT_PROJECT}/queues"): devops("distributedTask", "Queues_Get Agent Queues For Pools"),
+    ("devops", "GET", DT_PROJECT + "/queues/{queue_id}"): devops("distributedTask", "Queues_Get"),
+    ("devops", "GET", f"{DT_ORG}/pools"): devops("distributedTask", "Pools_Get Agent Pools By Ids"),
+    ("devops", "GET", DT_ORG + "/pools/{pool_id}"): devops("distributedTask", "Pools_Get"),
+    ("devops", "GET", f"{DT_PROJECT}/variablegroups"): devops(
+        "distributedTask", "Variablegroups_Get Variable Groups By Id"
+    ),
+    ("devops", "GET", DT_PROJECT + "/variablegroups/{group_id}"): devops(
+        "distributedTask", "Variablegroups_Get"
+    ),
+    ("devops", "POST", f"{DT_ORG}/variablegroups"): devops("distributedTask", "Variablegroups_Add"),
+    ("devops", "PUT", DT_ORG + "/variablegroups/{group_id}"): devops(
+        "distributedTask", "Variablegroups_Update"
+    ),
+    ("devops", "DELETE", DT_ORG + "/variablegroups/{group_id}"): devops(
+        "distributedTask", "Variablegroups_Delete"
+    ),
+    ("devops", "GET", f"{DT_ORG}/tasks"): TASKS,
+    ("devops", "GET", DT_ORG + "/tasks/{task_id}"): TASKS,
+    ("devops", "GET", ENDPOINTS): devops("serviceEndpoint", "Endpoints_Get Service Endpoints By Names"),
+    ("devops", "GET", ENDPOINTS + "/{endpoint_id}"): devops("serviceEndpoint", "Endpoints_Get"),
+    ("devops", "GET", f"{ORG}/identities"): devops("identities", "Identities_Read Identities"),
+    ("devops", "GET", ORG + "/identities/{identity_id}"): IDENTITY_BY_ID,
+    ("devops", "GET", f"{ORG}/graph/users"): devops("graph", "Users_List"),
+    ("devops", "GET", f"{ORG}/graph/groups"): devops("graph", "Groups_List"),
+    ("devops", "GET", f"{ORG}/extensionmanagement/installedextensions"): devops(
+        "extensionManagement", "Installed Extensions_List"
+    ),
     # ---- Microsoft.Web routes no document on hand describes ----
     ("arm", "GET", "/subscriptions/{sub}/providers/Microsoft.Web/sites"): WEB_NOT_IN_EXCERPT,
     ("arm", "GET", GROUP + "/providers/Microsoft.Web/sites"): WEB_NOT_IN_EXCERPT,
@@ -206,7 +261,7 @@ RELEASE_ROUTES: dict[Row, Contract] = {
 
 # What the documents on hand, or the Microsoft clients the emulator is held to, call and the emulator
 # does not answer. The App Service excerpt has none left (its four operations are served); of the
-# Azure DevOps documents none is served (test_table lists them).
+# Azure DevOps documents, those ROUTES names are served and test_table counts the rest.
 NOT_IMPLEMENTED: dict[Row, str] = {}
 
 

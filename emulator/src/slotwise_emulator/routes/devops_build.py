@@ -21,9 +21,8 @@ from starlette.routing import BaseRoute, Route
 
 from slotwise_emulator.backends.devops_directory import ApiLocation
 from slotwise_emulator.backends.devops_org import name_matches
-from slotwise_emulator.backends.devops_records import Build, BuildDefinition
+from slotwise_emulator.backends.devops_records import AgentQueue, Build, BuildDefinition
 from slotwise_emulator.errors import devops_error
-from slotwise_emulator.routes.devops_agent import queue_body
 from slotwise_emulator.routes.devops_common import (
     Call,
     answer,
@@ -49,6 +48,19 @@ LOCATIONS: tuple[ApiLocation, ...] = (DEFINITIONS, BUILDS)
 _BUILD = "Microsoft.TeamFoundation.Build.WebApi"
 
 
+def queue_ref(call: Call, queue: AgentQueue) -> dict[str, Any]:
+    """An AgentPoolQueue: how the build area writes a definition's or a build's queue."""
+    pool = call.directory.records_of(call.org.name).pools[queue.pool_id]
+    url = f"{call.collection}_apis/build/Queues/{queue.id}"
+    return {
+        "_links": {"self": {"href": url}},
+        "id": queue.id,
+        "name": queue.name,
+        "url": url,
+        "pool": {"id": pool.id, "name": pool.name, "isHosted": pool.is_hosted},
+    }
+
+
 def definition_ref(call: Call, definition: BuildDefinition) -> dict[str, Any]:
     """A BuildDefinitionReference."""
     url = f"{call.collection}{definition.project_id}/_apis/build/Definitions/{definition.id}"
@@ -57,7 +69,7 @@ def definition_ref(call: Call, definition: BuildDefinition) -> dict[str, Any]:
         "_links": {"self": {"href": url}},
         "quality": "definition",
         "authoredBy": call.caller,
-        "queue": queue_body(call, queue) if queue else None,
+        "queue": queue_ref(call, queue) if queue else None,
         "id": definition.id,
         "name": definition.name,
         "url": f"{url}?revision={definition.revision}",
@@ -97,7 +109,7 @@ def build_body(call: Call, build: Build) -> dict[str, Any]:
         "uri": f"vstfs:///Build/Build/{build.id}",
         "sourceBranch": build.source_branch,
         "sourceVersion": build.source_version,
-        "queue": queue_body(call, queue) if queue else None,
+        "queue": queue_ref(call, queue) if queue else None,
         "priority": "normal",
         "reason": "manual",
         "requestedFor": requester,
@@ -105,7 +117,6 @@ def build_body(call: Call, build: Build) -> dict[str, Any]:
         "lastChangedDate": timestamp(build.finish_time),
         "lastChangedBy": requester,
         "repository": {"id": definition.project_id, "type": "TfsGit", "name": definition.name, "clean": None},
-        "keepForever": False,
         "retainedByRelease": False,
         "tags": list(build.tags),
     }
