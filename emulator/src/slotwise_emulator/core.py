@@ -26,6 +26,7 @@ from slotwise_emulator.app import EmulatorApp, service_app
 from slotwise_emulator.backends import Backends
 from slotwise_emulator.backends.devops import SERVICE_PRINCIPAL, WORKLOAD_IDENTITY, DevOpsBackend
 from slotwise_emulator.backends.devops_org import OrganizationBackend
+from slotwise_emulator.backends.devops_release import ReleaseDefinitionsBackend
 from slotwise_emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise_emulator.backends.model import Site
 from slotwise_emulator.clock import Clock, Speed, SystemClock
@@ -36,8 +37,10 @@ from slotwise_emulator.routes import (
     control,
     control_devops,
     control_devops_org,
+    control_devops_release,
     devops,
     devops_locations,
+    devops_release,
     functions,
     identity,
     kudu,
@@ -60,12 +63,13 @@ def service_routes() -> dict[str, list[BaseRoute]]:
         "arm": control.routes()
         + control_devops.routes()
         + control_devops_org.routes()
+        + control_devops_release.routes()
         + resources.routes()
         + web.routes(),
         "login": identity.routes(),
         "scm": kudu.routes(),
         "site": functions.routes(),
-        "devops": devops.routes() + devops_locations.routes(),
+        "devops": devops.routes() + devops_locations.routes() + devops_release.served(),
     }
 
 
@@ -407,6 +411,8 @@ class Emulator(DevOpsDriver):
             backends.devops = DevOpsBackend(backends.clock, backends.identity)
         if "directory" not in vars(backends.devops):  # saved before organizations had a directory
             backends.devops.directory = OrganizationBackend(backends.devops)
+        if "release" not in vars(backends):  # saved before release definitions existed
+            backends.release = ReleaseDefinitionsBackend(backends.clock, backends.devops.directory)
         return backends
 
     def _save(self) -> None:

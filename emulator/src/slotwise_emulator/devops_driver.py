@@ -156,3 +156,20 @@ class DevOpsDriver:
             return devops_tasks.install(b.devops.directory.records_of(found.name), extension)
 
         return self._do(install)
+
+    # ---- release definitions, as the portal makes and edits them ------------------------------------
+    def load_release_definition(self, org: str, project: str, document: Mapping[str, Any]) -> int:
+        """Store ``document`` as the portal would have (any JSON, e.g. exported from a real
+        organization: nothing is checked against this one); answers its new id."""
+        return self._do(lambda b: b.release.load(org, project, dict(document)))
+
+    def edit_release_definition(
+        self, org: str, project: str, definition_id: int, changes: Mapping[str, Any]
+    ) -> int:
+        """Change fields of a definition as someone in the portal would (dotted paths, list indices as
+        numbers: ``{"environments.0.name": "QA"}``): a new revision, which it answers."""
+        return self._do(lambda b: b.release.portal_edit(org, project, definition_id, dict(changes)))
+
+    def release_definition(self, org: str, project: str, definition_id: int) -> dict[str, Any]:
+        """The definition as stored now (every field, secrets' values left out as the API does)."""
+        return self.call(lambda b: b.release.get(org, project, definition_id, "", None))

@@ -236,9 +236,7 @@ ROUTES: dict[Row, Contract] = {
     **{("site", method, "/{path:path}"): FUNCTIONS_HOST for method in _FUNCTIONS_HOST_METHODS},
 }
 
-# The release definitions service (routes/devops_release.py), held to release-7.1's operations. Not
-# yet among service_routes(): the lead merges these rows into ROUTES (and release-7.1 into
-# DEVOPS_DOCUMENTS' accounting) when the routes are wired on the devops host.
+# The release definitions service (routes/devops_release.py), held to release-7.1's operations.
 RELEASE = "azure-devops/release-7.1.openapi.json"
 RELEASE_DEFINITIONS = "/{org}/{project}/_apis/release/definitions"
 RELEASE_ROUTES: dict[Row, Contract] = {
@@ -258,6 +256,8 @@ RELEASE_ROUTES: dict[Row, Contract] = {
         "operation", RELEASE, "Definitions_Get Definition Revision"
     ),
 }
+
+ROUTES.update(RELEASE_ROUTES)
 
 # What the documents on hand, or the Microsoft clients the emulator is held to, call and the emulator
 # does not answer. The App Service excerpt has none left (its four operations are served); of the

@@ -4,6 +4,8 @@ a documented operation without being held to it. The first two tests need no ref
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import REFERENCE, REFERENCE_MISSING
@@ -76,7 +78,8 @@ def test_an_answered_documented_operation_is_held_to_that_operation() -> None:
                 not_implemented.append(op)
                 continue
             contract = ROUTES[row]
-            if (contract.kind, contract.document, contract.name) != ("operation", document, op.operation_id):
+            held = (contract.kind, same_api(contract.document), contract.name)
+            if held != ("operation", same_api(document), op.operation_id):
                 unheld.append(f"{row}: answers {op.operation_id} of {document} but its row says {contract}")
     assert unheld == []
     # the table's account of what is not implemented: none of the excerpt's four operations; of the
@@ -84,6 +87,13 @@ def test_an_answered_documented_operation_is_held_to_that_operation() -> None:
     # among them, see table.ROUTES)
     assert [op.operation_id for op in not_implemented if op.document == APP_SERVICE_EXCERPT] == []
     devops = [op for op in not_implemented if op.document in DEVOPS_DOCUMENTS]
-    served = {(c.document, c.name) for c in ROUTES.values() if c.kind == "operation"}
+    served = {(same_api(c.document), c.name) for c in ROUTES.values() if c.kind == "operation"}
     documented = [op for d in DEVOPS_DOCUMENTS for op in operations(d, load(REFERENCE / d))]
-    assert len(devops) == len([op for op in documented if (op.document, op.operation_id) not in served])
+    unserved = [op for op in documented if (same_api(op.document), op.operation_id) not in served]
+    assert len(devops) == len(unserved)
+
+
+def same_api(document: str) -> str:
+    """The API a document describes, whichever version: release-7.0 and release-7.1 describe the same
+    operations at the same routes (FACTS.md), which the emulator serves at both versions."""
+    return re.sub(r"-7\.\d+\.openapi\.json$", "", document)

@@ -11,6 +11,7 @@ from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 from slotwise_emulator.backends.devops import DevOpsBackend
+from slotwise_emulator.backends.devops_release import ReleaseDefinitionsBackend
 from slotwise_emulator.backends.faults import FaultBackend
 from slotwise_emulator.backends.hosts import HostRegistry
 from slotwise_emulator.backends.identity import IdentityBackend
@@ -34,6 +35,7 @@ class Backends:
     web: WebBackend = field(init=False)
     kudu: KuduBackend = field(init=False)
     devops: DevOpsBackend = field(init=False)
+    release: ReleaseDefinitionsBackend = field(init=False)
     faults: FaultBackend = field(init=False)
     log: RequestLog = field(init=False)
     seed: dict[str, str] = field(default_factory=dict)  # the default tenant, subscription and principal
@@ -46,6 +48,7 @@ class Backends:
         self.web = WebBackend(self.clock, self.speed, self.hosts, self.resources)
         self.kudu = KuduBackend(self.clock, self.speed, self.web, self.content_dir)
         self.devops = DevOpsBackend(self.clock, self.identity)
+        self.release = ReleaseDefinitionsBackend(self.clock, self.devops.directory)
         self.faults = FaultBackend()
         self.log = RequestLog()
 

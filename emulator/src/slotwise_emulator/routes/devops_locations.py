@@ -31,6 +31,7 @@ from slotwise_emulator.routes import (
     devops_endpoints,
     devops_extensions,
     devops_identity,
+    devops_release,
 )
 from slotwise_emulator.routes.devops_common import Call, answer, api, collection
 
@@ -53,6 +54,7 @@ LOCATION_SOURCES: tuple[tuple[ApiLocation, ...], ...] = (
     devops_endpoints.LOCATIONS,
     devops_identity.LOCATIONS,
     devops_extensions.LOCATIONS,
+    devops_release.LOCATIONS,
 )
 
 

@@ -195,3 +195,10 @@ def routes(resolve: Resolve) -> list[BaseRoute]:
 
 
 __all__ = ["CONTINUATION_HEADER", "LOCATIONS", "routes"]
+
+
+def served() -> list[BaseRoute]:
+    """The routes as the emulator serves them: the backend is the request's emulator's ``release``."""
+    from slotwise_emulator.routes._common import backends
+
+    return routes(lambda request: backends(request).release)
