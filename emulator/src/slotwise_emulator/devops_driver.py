@@ -70,12 +70,13 @@ class DevOpsDriver:
         """Answer as ``"services"`` (Azure DevOps Services, REST 7.1) or ``"2022"`` (Server 2022, 7.0)."""
         return self._do(lambda b: b.devops.directory.set_server(version))
 
-    def create_project(self, org: str, name: str) -> str:
-        """The project (made with its organization if missing); answers its id."""
+    def create_project(self, org: str, name: str, *, project_id: str | None = None) -> str:
+        """The project (made with its organization if missing; ``project_id``: the id it had where a
+        definition naming it was copied from); answers its id."""
 
         def make(b: Backends) -> str:
             b.devops.create_organization(org, tenant_id=b.seed["tenant_id"])
-            return b.devops.create_project(org, name).id
+            return b.devops.create_project(org, name, project_id=project_id).id
 
         return self._do(make)
 
@@ -94,10 +95,21 @@ class DevOpsDriver:
         return self._do(lambda b: b.devops.directory.create_queue(org, project, name, pool))
 
     def create_build_definition(
-        self, org: str, project: str, name: str, *, queue: str = "Azure Pipelines", path: str = "\\"
+        self,
+        org: str,
+        project: str,
+        name: str,
+        *,
+        queue: str = "Azure Pipelines",
+        path: str = "\\",
+        definition_id: int | None = None,
     ) -> BuildDefinition:
+        """The build definition (made if missing); ``definition_id``: the id it had in the
+        organization a release definition naming it was copied from."""
         return self._do(
-            lambda b: b.devops.directory.create_build_definition(org, project, name, queue=queue, path=path)
+            lambda b: b.devops.directory.create_build_definition(
+                org, project, name, queue=queue, path=path, definition_id=definition_id
+            )
         )
 
     def complete_build(

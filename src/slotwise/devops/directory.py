@@ -28,7 +28,7 @@ from slotwise.devops.routes import (
     VARIABLE_GROUPS,
     Route,
 )
-from slotwise.errors import RemoteError
+from slotwise.errors import NotFoundError, RemoteError
 
 Item = dict[str, Any]
 PROJECT_READ = "the PAT scope Project and Team (Read)"
@@ -170,7 +170,13 @@ class DirectoryNames:
         return by_id(self._directory.in_project(SERVICE_ENDPOINTS, project), endpoint_id)
 
     def build_definition(self, project: str, definition_id: int) -> str | None:
-        return by_id(self._directory.in_project(BUILD_DEFINITIONS, project), definition_id)
+        """None also when ``project`` is not in this organization (a definition copied from another
+        organization names the build project it had there)."""
+        try:
+            listed = self._directory.in_project(BUILD_DEFINITIONS, project)
+        except NotFoundError:
+            return None
+        return by_id(listed, definition_id)
 
     def identity(self, identity_id: str) -> str | None:
         found = self._directory.identity(identity_id)

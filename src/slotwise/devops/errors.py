@@ -40,6 +40,12 @@ from slotwise.errors import AuthError, ConflictError, NotFoundError, RemoteError
 from slotwise.secrets import SecretRegistry
 from slotwise.text import remote
 
+NOT_FOUND_HINT = (
+    "Check the organization URL and the project's name, and that the credential may see the project "
+    "(its PAT's organization and scopes)."
+)
+CONFLICT_HINT = "Someone else changed it at the same time: read it again (slotwise release plan), then retry."
+
 _ANSWER = "slotwise_answer"  # the attribute of a client error holding its Answer
 
 
@@ -114,9 +120,9 @@ def _translate(error: Exception, call: Call, credential: str) -> SlotwiseError:
         return _refused(status, words, call, credential)
     text = f"Azure DevOps refused {call.doing} ({status}{f' {code}' if code else ''}): {words}"
     if status == 404:
-        return NotFoundError(text, status=status, code=code)
+        return NotFoundError(text, status=status, code=code, hint=NOT_FOUND_HINT)
     if status == 409:
-        return ConflictError(text, status=status, code=code)
+        return ConflictError(text, status=status, code=code, hint=CONFLICT_HINT)
     if status == 429:
         wait = (
             f" it asked to wait {remote(answer.retry_after, 40)} s more"

@@ -146,24 +146,40 @@ def make_plan(
     update_secrets: bool = False,
 ) -> Plan:
     """The plan for ``specs`` (loaded and valid) against ``org``; reads only."""
-    rendered = render_specs(specs.definitions, org)
+    collecting = _Collecting(org.resolver([ref for d in specs.definitions for ref in references(d)]))
+    rendered = render_specs(specs.definitions, collecting)
     listings = list_projects(org, (d.project for d in specs.definitions))
     items = [
         _decide(d, r, listings[d.project.lower()], org, adopt=adopt, update_secrets=update_secrets)
         for d, r in zip(specs.definitions, rendered, strict=True)
     ]
+    _refuse_unset_secrets(items, collecting, [d.at.file for d in specs.definitions])
     if prune:
         items += _prunable(specs.definitions, listings)
     return Plan(tuple(items), update_secrets=update_secrets)
 
 
-def render_specs(definitions: tuple[Definition, ...], org: Organization) -> list[Rendered]:
-    """Every definition rendered with the organization's ids: every name of every spec read in bulk
-    first; ``SpecInvalid`` with every name that is not found."""
-    collecting = _Collecting(org.resolver([ref for d in definitions for ref in references(d)]))
-    rendered = [render(definition, collecting) for definition in definitions]
+def render_specs(definitions: tuple[Definition, ...], collecting: _Collecting) -> list[Rendered]:
+    """Every definition rendered with the organization's ids (read in bulk by the resolver);
+    ``SpecInvalid`` with every name that is not found. A secret whose environment variable is not
+    set is left as a placeholder: it matters only if the plan writes it (``_refuse_unset_secrets``)."""
+    rendered = []
+    for index, definition in enumerate(definitions):
+        collecting.definition = index
+        rendered.append(render(definition, collecting))
     collecting.problems.raise_if_any([d.at.file for d in definitions])
     return rendered
+
+
+def _refuse_unset_secrets(items: list[Item], collecting: _Collecting, files: list[str]) -> None:
+    """``SpecInvalid`` for each secret the plan would write whose environment variable is not set:
+    a secret that stays as it is in Azure DevOps needs no value."""
+    problems = Problems()
+    for index, item in enumerate(items):
+        for name, found in collecting.unset_secrets.get(index, []):
+            if any(written.endswith(f"variables.{name}") for written in item.secrets_written):
+                problems.extend(found)
+    problems.raise_if_any(files)
 
 
 class _Collecting:
@@ -172,6 +188,8 @@ class _Collecting:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.problems = Problems()
+        self.definition = 0  # the index of the definition being rendered
+        self.unset_secrets: dict[int, list[tuple[str, list[Problem]]]] = {}  # by definition index
 
     def _ask(self, ask: Callable[[], Id]) -> Id:
         """What ``ask`` answers; a name not found is noted and answers ``""``."""
@@ -205,7 +223,16 @@ class _Collecting:
         return str(self._ask(lambda: self.resolver.task(task, at)))
 
     def environment(self, variable: Variable) -> str:
-        return str(self._ask(lambda: self.resolver.environment(variable)))
+        if not variable.secret:
+            return str(self._ask(lambda: self.resolver.environment(variable)))
+        try:
+            return self.resolver.environment(variable)
+        except SpecInvalid as error:
+            if not error.problems:
+                raise
+            found = [p for p in error.problems if isinstance(p, Problem)]
+            self.unset_secrets.setdefault(self.definition, []).append((variable.name, found))
+            return f"<unset:{variable.from_env}>"
 
 
 def list_projects(org: Organization, projects: Iterable[str]) -> dict[str, list[Document]]:

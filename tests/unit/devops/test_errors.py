@@ -72,6 +72,8 @@ def test_a_service_error_keeps_its_status_and_becomes_not_found() -> None:
     assert translated.code == "ReleaseDefinitionNotFoundException"
     assert "VS402856: Release definition 7 not found." in translated.message
     assert "reading release definition 7" in translated.message
+    assert "project" in translated.hint  # Azure DevOps' advice, not ARM's (resource group, subscription)
+    assert "resource group" not in translated.hint
 
 
 def test_a_conflict_is_a_conflict_error_and_other_refusals_remote_errors_with_status_and_code() -> None:

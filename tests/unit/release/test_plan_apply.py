@@ -325,6 +325,26 @@ def test_secrets_are_written_when_new_kept_otherwise_and_never_shown(tmp_path: P
     assert stored(org, "orders-api")["variables"]["Orders.ApiKey"]["value"] == "an0ther-secret-value"
 
 
+def test_a_secret_needs_its_environment_variable_only_when_the_plan_writes_it(tmp_path: Path) -> None:
+    org = fabrikam({})
+    spec = tmp_path / "article.yaml"
+    spec.write_text(
+        ARTICLE.read_text(encoding="utf-8").replace("  # Orders.ApiKey:", "  Orders.ApiKey:"),
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecInvalid) as refused:  # a new secret: its value must be there
+        plan_of(org, spec)
+    assert "ORDERS_API_KEY is not set" in str(refused.value)
+    assert org.store.writes == 0
+    org.directory.env["ORDERS_API_KEY"] = SECRET_VALUE
+    apply_plan(plan_of(org, spec), org, RecordingReporter())
+    del org.directory.env["ORDERS_API_KEY"]  # someone else, later, without the secret
+    again = plan_of(org, spec)
+    assert [i.action for i in again.items] == [Action.UNCHANGED]
+    with pytest.raises(SpecInvalid, match="ORDERS_API_KEY"):  # asked to write it: the value is needed
+        plan_of(org, spec, update_secrets=True)
+
+
 def test_a_variable_that_becomes_secret_is_written(tmp_path: Path) -> None:
     org = fabrikam({"ORDERS_API_KEY": SECRET_VALUE})
     spec = tmp_path / "article.yaml"

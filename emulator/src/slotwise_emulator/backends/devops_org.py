@@ -227,9 +227,17 @@ class OrganizationBackend:
         )
 
     def create_build_definition(
-        self, org: str, project: str, name: str, *, queue: str = "Azure Pipelines", path: str = "\\"
+        self,
+        org: str,
+        project: str,
+        name: str,
+        *,
+        queue: str = "Azure Pipelines",
+        path: str = "\\",
+        definition_id: int | None = None,
     ) -> BuildDefinition:
-        """The build definition ``name`` of the project (made if missing, building on ``queue``)."""
+        """The build definition ``name`` of the project (made if missing, building on ``queue``;
+        ``definition_id``: the id it had where a definition naming it was copied from)."""
         target = self._project(org, project)
         if not name:
             raise ValueError("A build definition needs a name.")
@@ -237,10 +245,12 @@ class OrganizationBackend:
         existing = self.definition_named(org, target.id, name)
         if existing is not None:
             return existing
+        if definition_id is not None and definition_id in records.definitions:
+            raise ValueError(f"Build definition id {definition_id} is taken.")
         used = self.create_queue(org, target.name, queue)
-        definition = BuildDefinition(
-            records.next_id("definition"), name, target.id, used.id, path, created=self.devops.clock.now()
-        )
+        chosen = definition_id if definition_id is not None else records.next_id("definition")
+        records.last_ids["definition"] = max(records.last_ids.get("definition", 0), chosen)  # never reused
+        definition = BuildDefinition(chosen, name, target.id, used.id, path, created=self.devops.clock.now())
         records.definitions[definition.id] = definition
         return definition
 
