@@ -334,3 +334,21 @@ def test_apply_under_azure_devops_rate_limiting_waits_and_completes(emu: Emulato
     statuses = [r["status"] for r in devops_since(emu, before)]
     assert 429 in statuses  # the limiter did throttle it
     assert result.output.count("Creating release definition") == len(load_specs(specs).definitions)
+
+
+@pytest.mark.skipif(not SAMPLE.is_file(), reason=REFERENCE_MISSING)
+def test_a_definition_copied_from_another_organization_exports_with_the_names_it_recorded(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    (sample,) = json.loads(SAMPLE.read_text(encoding="utf-8-sig"))["value"]
+    definition_id = emu.load_release_definition(ORG, PROJECT, sample)  # its build project is not here
+    exported = slotwise(emu, "release", "export", "--project", PROJECT, str(definition_id))
+    assert exported.exit_code == 0, exported.output
+    spec = tmp_path / "exported.yaml"
+    spec.write_text(exported.output, encoding="utf-8")
+    (definition,) = load_specs([spec]).definitions
+    reference = sample["artifacts"][0]["definitionReference"]
+    assert (definition.artifact.project, definition.artifact.build) == (
+        reference["project"]["name"],
+        reference["definition"]["name"],
+    )
