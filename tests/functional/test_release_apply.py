@@ -352,3 +352,27 @@ def test_a_definition_copied_from_another_organization_exports_with_the_names_it
         reference["project"]["name"],
         reference["definition"]["name"],
     )
+
+
+def test_render_shows_the_documents_apply_sends_with_the_organizations_ids(emu: Emulator) -> None:
+    before = mark(emu)
+    rendered = slotwise(emu, "release", "render", str(ARTICLE))
+    assert rendered.exit_code == 0, rendered.output
+    assert writes_since(emu, before) == []
+    (shown,) = json.loads(rendered.output)
+    assert slotwise(emu, "release", "apply", str(ARTICLE)).exit_code == 0
+    stored = raw(emu, "orders-api")
+    for name in ("Staging", "Production"):
+        sent, held = stage(shown["definition"], name), stage(stored, name)
+        assert (
+            sent["deployPhases"][0]["deploymentInput"]["queueId"]
+            == held["deployPhases"][0]["deploymentInput"]["queueId"]
+        )
+        assert [t["inputs"] for t in sent["deployPhases"][0]["workflowTasks"]] == [
+            t["inputs"] for t in held["deployPhases"][0]["workflowTasks"]
+        ]
+    approvers = [a["approver"]["id"] for a in stage(stored, "Production")["preDeployApprovals"]["approvals"]]
+    assert approvers == [
+        a["approver"]["id"]
+        for a in stage(shown["definition"], "Production")["preDeployApprovals"]["approvals"]
+    ]

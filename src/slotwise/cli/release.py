@@ -109,8 +109,15 @@ def _folder(folder: str) -> str:
 @click.option(
     "--offline",
     is_flag=True,
-    help="Resolve nothing: ids of names (project, queue, service connection, build definition, "
-    "people, variable groups) become placeholders such as <queue:Azure Pipelines>.",
+    help="Resolve nothing, and contact nobody: ids of names (project, queue, service connection, build "
+    "definition, people, variable groups) become placeholders such as <queue:Azure Pipelines>.",
+)
+@click.option(
+    "--org",
+    "org_url",
+    metavar="URL",
+    help="The Azure DevOps organization whose ids to use (default: $AZURE_DEVOPS_ORG_URL, in a "
+    "pipeline $SYSTEM_COLLECTIONURI); not with --offline.",
 )
 @click.option(
     "-o",
@@ -120,26 +127,31 @@ def _folder(folder: str) -> str:
     show_default=True,
     help="Print the documents as JSON or YAML.",
 )
-def render(specs: tuple[Path, ...], offline: bool, output: str) -> None:
+@click.pass_context
+def render(
+    ctx: click.Context, specs: tuple[Path, ...], offline: bool, org_url: str | None, output: str
+) -> None:
     """Print the ReleaseDefinition documents the specs become, as they would be sent.
 
     One document per release definition, with the project it belongs in; the same specs always
-    give the same output. The specs are validated first (as `validate` does).
+    give the same output. The specs are validated first (as `validate` does). Names are looked up
+    in Azure DevOps (read only) unless --offline; secret values are never printed.
     """
-    if not offline:
-        raise UsageError(
-            "Rendering with real ids needs Azure DevOps to resolve names: `slotwise release plan` does "
-            "that, and shows what would change.",
-            hint="Run `slotwise release render --offline` to see the documents with placeholders for ids, "
-            "or `slotwise release plan SPEC...`.",
-        )
     from slotwise.release.load import load_specs
-    from slotwise.release.render import render_all
-    from slotwise.release.resolve import OfflineResolver
 
+    if offline and org_url:
+        raise UsageError("--org and --offline exclude each other: --offline contacts no organization.")
     loaded = load_specs(specs)
-    documents = [rendered.as_dict() for rendered in render_all(loaded.definitions, OfflineResolver())]
-    click.echo(_dump(documents, output), nl=False)
+    if offline:
+        from slotwise.release.render import render_all
+        from slotwise.release.resolve import OfflineResolver
+
+        rendered = render_all(loaded.definitions, OfflineResolver())
+    else:
+        from slotwise.release.plan import resolve_and_render
+
+        rendered = resolve_and_render(loaded, _organization(ctx, org_url))
+    click.echo(_dump([r.as_dict() for r in rendered], output), nl=False)
 
 
 def _dump(documents: list[dict[str, Any]], output: str) -> str:

@@ -68,6 +68,13 @@ def client_class(api_version: str, area: Area) -> type:
     return _CLASSES[key]
 
 
+SIGN_IN_ADVICE = (
+    "No personal access token was set (AZURE_DEVOPS_EXT_PAT or AZDO_PERSONAL_ACCESS_TOKEN), nor a "
+    "pipeline's SYSTEM_ACCESSTOKEN, so slotwise asked azure-identity for an Entra ID token: set one of "
+    "those, or sign in (az login, or --auth with a service principal's variables)."
+)
+
+
 def credentials(sign_in: Token | EntraSignIn, ca_bundle: str | None, secrets: SecretRegistry) -> Any:
     """The client's authentication for ``sign_in``; every secret is registered before any use."""
     if isinstance(sign_in, Token):
@@ -79,7 +86,13 @@ def credentials(sign_in: Token | EntraSignIn, ca_bundle: str | None, secrets: Se
     try:
         token = credential.get_token(DEVOPS_SCOPE).token
     except Exception as error:
-        raise translate_azure(error, "getting an Entra ID token for Azure DevOps") from error
+        failed = translate_azure(error, "getting an Entra ID token for Azure DevOps")
+        failed.hint = " ".join(
+            part
+            for part in (SIGN_IN_ADVICE if sign_in.chosen_by.startswith("slotwise") else "", failed.hint)
+            if part
+        )
+        raise failed from error
     secrets.add(token)
     return BasicTokenAuthentication({"access_token": token})
 

@@ -35,7 +35,7 @@ from slotwise.release.diff import Change, changes, merge, owned
 from slotwise.release.gateway import Document, Organization
 from slotwise.release.model import Definition, SpecSet, Variable
 from slotwise.release.problems import Location, Problem, Problems
-from slotwise.release.render import Rendered, render
+from slotwise.release.render import Rendered, redact_secrets, render
 from slotwise.release.resolve import Id, Resolver, references
 from slotwise.release.stamp import stamped, unchanged_since_applied
 
@@ -157,6 +157,14 @@ def make_plan(
     if prune:
         items += _prunable(specs.definitions, listings)
     return Plan(tuple(items), update_secrets=update_secrets)
+
+
+def resolve_and_render(specs: SpecSet, org: Organization) -> list[Rendered]:
+    """The documents ``specs`` become with the organization's ids, every name read in bulk (reads
+    only), secret values left out: what ``release render`` shows."""
+    collecting = _Collecting(org.resolver([ref for d in specs.definitions for ref in references(d)]))
+    rendered = render_specs(specs.definitions, collecting)
+    return [Rendered(r.project, redact_secrets(r.document)) for r in rendered]
 
 
 def render_specs(definitions: tuple[Definition, ...], collecting: _Collecting) -> list[Rendered]:

@@ -1,5 +1,5 @@
-"""``slotwise release``: validate, render --offline (JSON, YAML), --print-schema, and what render
-without --offline says today; the command is in the lazy command table."""
+"""``slotwise release``: validate, render --offline (JSON, YAML) and with an organization's ids,
+--print-schema; the command is in the lazy command table."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from slotwise.cli.main import cli
 from slotwise.release.schema import schema_text
+from tests.unit.release.orgs import fabrikam
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates" / "release"
@@ -68,11 +69,26 @@ def test_render_offline_prints_the_documents_as_json_or_yaml() -> None:
     assert yaml.safe_load(out_yaml) == json.loads(out)
 
 
-def test_render_without_offline_says_plan_resolves_names() -> None:
-    code, out, err = run("release", "render", str(TEMPLATES / "article.yaml"))
+def test_render_without_offline_prints_the_documents_with_the_organizations_ids(tmp_path: Path) -> None:
+    org = fabrikam({"ORDERS_API_KEY": "n0t-to-be-printed"})
+    spec = tmp_path / "article.yaml"
+    text = (TEMPLATES / "article.yaml").read_text(encoding="utf-8")
+    spec.write_text(text.replace("  # Orders.ApiKey:", "  Orders.ApiKey:"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["release", "render", str(spec)], obj={"organization": org})
+    assert (result.exit_code, result.stderr) == (0, "")
+    (document,) = json.loads(result.stdout)
+    queue = document["definition"]["environments"][0]["deployPhases"][0]["deploymentInput"]["queueId"]
+    assert queue == org.directory.queues[("fabrikam", "Azure Pipelines")]
+    assert "<queue:" not in result.stdout
+    assert document["definition"]["variables"]["Orders.ApiKey"] == {"isSecret": True, "value": None}
+    assert "n0t-to-be-printed" not in result.stdout
+    assert org.store.calls == []  # names only: no definition read, nothing written
+
+
+def test_render_offline_with_an_organization_is_a_usage_error() -> None:
+    code, out, err = run("release", "render", "--offline", "--org", "https://dev.azure.com/x", str(TEMPLATES))
     assert (code, out) == (2, "")
-    assert "`slotwise release plan` does that" in err
-    assert "hint: Run `slotwise release render --offline`" in err
+    assert "--org and --offline exclude each other" in err
 
 
 def test_render_refuses_invalid_specs_and_prints_nothing(tmp_path: Path) -> None:
