@@ -376,3 +376,40 @@ def test_render_shows_the_documents_apply_sends_with_the_organizations_ids(emu: 
         a["approver"]["id"]
         for a in stage(shown["definition"], "Production")["preDeployApprovals"]["approvals"]
     ]
+
+
+def _plan_with(emu: Emulator, env: dict[str, str]) -> Result:
+    return CliRunner().invoke(cli, ["release", "plan", str(ARTICLE)], env=env, catch_exceptions=False)
+
+
+def test_in_a_pipeline_the_collection_uri_and_the_jobs_access_token_are_enough(emu: Emulator) -> None:
+    job = emu.pipeline_job(ORG, PROJECT, "contoso-azure", hub="release")
+    env = {
+        "REQUESTS_CA_BUNDLE": str(emu.ca_path),
+        "AZURE_DEVOPS_ORG_URL": "",
+        "AZURE_DEVOPS_EXT_PAT": "",
+        "SYSTEM_COLLECTIONURI": devops_env(emu)["AZURE_DEVOPS_ORG_URL"],
+        "SYSTEM_ACCESSTOKEN": job.access_token,
+    }
+    result = _plan_with(emu, env)
+    assert result.exit_code == 0, result.output
+    assert "+ create    Fabrikam\\Functions\\orders-api" in result.output
+    assert job.access_token not in result.output
+
+
+def test_an_entra_id_token_signs_in_where_no_token_variable_is_set(emu: Emulator) -> None:
+    everything = emu.env()
+    env = {
+        **{k: everything[k] for k in ("REQUESTS_CA_BUNDLE", "AZURE_AUTHORITY_HOST", "AZURE_TENANT_ID")},
+        **{
+            k: everything[k]
+            for k in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CORE_INSTANCE_DISCOVERY")
+        },
+        "AZURE_DEVOPS_ORG_URL": everything["AZURE_DEVOPS_ORG_URL"],
+        "AZURE_DEVOPS_EXT_PAT": "",
+        "SLOTWISE_AUTH": "secret",
+    }
+    result = _plan_with(emu, env)
+    assert result.exit_code == 0, result.output
+    assert "+ create    Fabrikam\\Functions\\orders-api" in result.output
+    assert everything["AZURE_CLIENT_SECRET"] not in result.output
