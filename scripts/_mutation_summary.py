@@ -69,6 +69,12 @@ CRITICAL: dict[str, set[str] | None] = {
     "slotwise.slots.swap_phases": None,  # which phase runs, and the orders refused
     "slotwise.slots.promote": None,
     "slotwise.slots.deploy_race": None,  # a deploy racing a swap: the destroyed rollback build named
+    # issue 9: release definitions are written only as planned, only slotwise's are pruned, an edit
+    # made by someone else is never overwritten silently, a no-op writes nothing
+    "slotwise.release.apply": {"apply_plan", "refuse_unowned", "create", "update", "delete"},
+    "slotwise.release.plan": {"make_plan", "_decide", "_prunable", "_refuse_unset_secrets"},
+    "slotwise.release.stamp": {"fingerprint", "stamped", "unchanged_since_applied"},
+    "slotwise.release.diff": {"owned"},
 }
 NOT_CRITICAL = {
     "slotwise.slots.swap": {"SwapResult.as_dict", "SwapResult.seconds"},
