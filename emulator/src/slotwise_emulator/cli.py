@@ -68,9 +68,13 @@ def install_extensions(emu: Emulator, extensions: Sequence[Path]) -> list[str]:
         try:
             installed = emu.install_extension(ORG, path)
         except OSError as err:
-            raise EmulatorError(f"Cannot read the extension {path}: {err.strerror}.", hint=VSIX_HINT) from None
+            raise EmulatorError(
+                f"Cannot read the extension {path}: {err.strerror}.", hint=VSIX_HINT
+            ) from None
         except EmulatorError as err:
-            raise EmulatorError(f"Cannot install the extension {path}: {err.message}", hint=VSIX_HINT) from None
+            raise EmulatorError(
+                f"Cannot install the extension {path}: {err.message}", hint=VSIX_HINT
+            ) from None
         tasks = ", ".join(f"{task.name}@{task.version[0]}" for task in installed.tasks)
         lines.append(
             f"  extension {installed.publisher}.{installed.extension_id} {installed.version} "

@@ -75,7 +75,8 @@ def test_a_missing_or_broken_vsix_stops_the_command_with_a_reason(
     code = main(["--speed", "instant", "--env-file", str(env_file), "--extension", str(path)])
     err = capsys.readouterr().err
     assert code == 9
-    assert words in err and str(path) in err
+    assert words in err
+    assert str(path) in err
     assert "hint: Give --extension the path of an Azure DevOps extension package" in err
     assert "Traceback" not in err
     assert not env_file.exists()  # nothing said it was ready
