@@ -8,26 +8,16 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
+from tests.functional.env_file import sourced, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "templates" / "release").glob("*.yaml"))
-
-
-def wait_for(path: Path, timeout: float = 20.0, last: str = "AZURE_DEVOPS_EXT_PAT") -> dict[str, str]:
-    """The env file's variables, once it is written through its ``last`` line."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = path.read_text() if path.exists() else ""
-        if f"\n{last}=" in text and text.endswith("\n"):
-            return dict(line.split("=", 1) for line in text.splitlines())
-        time.sleep(0.05)
-    raise AssertionError(f"{path} was not written")
 
 
 def test_emulator_command_serves_until_sigterm_and_never_prints_the_secret(tmp_path: Path) -> None:
@@ -83,17 +73,9 @@ def test_emulator_command_reports_a_busy_port_without_a_traceback(tmp_path: Path
     assert "Traceback" not in result.stderr
 
 
-def sourced(env_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``set -a; . ENV_FILE; set +a; slotwise ARGS`` in a shell whose environment points at no Azure
-    and no Azure DevOps: everything comes from the env file."""
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AZDO_", "SLOTWISE_", "SYSTEM_"))
-    }
-    script = 'set -a; . "$1"; set +a; shift; exec "$@"'
-    return subprocess.run(
-        ["bash", "-c", script, "sh", str(env_file), sys.executable, "-m", "slotwise.cli.main", *args],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+def slotwise(env_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``slotwise ARGS`` from the checkout's root, in a shell that sourced only the env file."""
+    return sourced(env_file, [sys.executable, "-m", "slotwise.cli.main", *args], cwd=ROOT, environ=os.environ)
 
 
 def definitions_in(template: Path) -> int:
@@ -114,8 +96,8 @@ def test_every_release_template_applies_to_the_emulator_with_only_its_env_file(t
         runs = {}
         for template in TEMPLATES:
             spec = str(template.relative_to(ROOT))
-            runs[spec] = (definitions_in(template), sourced(env_file, "release", "apply", spec))
-        planned = sourced(env_file, "release", "plan", *runs)  # the same files, in one run
+            runs[spec] = (definitions_in(template), slotwise(env_file, "release", "apply", spec))
+        planned = slotwise(env_file, "release", "plan", *runs)  # the same files, in one run
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
