@@ -1,16 +1,14 @@
 """Helpers for functional tests of slotwise.devops against the emulated Azure DevOps: a seeded
 emulator's environment, the organization opened through the factory, and the slotwise extension
-installed from a .vsix built of the repository's own manifest and task.json files."""
+installed from the .vsix ``slotwise emulator`` installs (``slotwise.release.extension``)."""
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from pathlib import Path
 
 from slotwise.devops.organization import open_organization
 from slotwise.factory import devops_settings
+from slotwise.release.extension import minimal_vsix
 from slotwise.release.gateway import Organization
 from slotwise.secrets import SecretRegistry
 from slotwise_emulator import Emulator
@@ -38,17 +36,6 @@ def opened(
 
 def install_slotwise(emulator: Emulator, tmp_path: Path) -> None:
     """Install the slotwise extension (its four tasks) in the seeded organization."""
-    manifest = json.loads((ROOT / "vss-extension.json").read_text(encoding="utf-8"))
-    identity = '<Identity Id="{id}" Version="{version}" Publisher="{publisher}"/>'.format(**manifest)
-    data = io.BytesIO()
-    with zipfile.ZipFile(data, "w") as vsix:
-        vsix.writestr(
-            "extension.vsixmanifest", f"<PackageManifest><Metadata>{identity}</Metadata></PackageManifest>"
-        )
-        vsix.writestr("extension.vsomanifest", json.dumps({"contributions": manifest["contributions"]}))
-        for contribution in manifest["contributions"]:
-            folder = contribution["properties"]["name"]
-            vsix.write(ROOT / folder / "task.json", f"{folder}/task.json")
     path = tmp_path / "slotwise.vsix"
-    path.write_bytes(data.getvalue())
+    path.write_bytes(minimal_vsix())
     emulator.install_extension(ORG, path)

@@ -1,7 +1,8 @@
 """``pip install 'slotwise[emulator]'`` runs the demo: slotwise's wheel and the emulator's wheel (each
 built from a clean copy of its source, as a release would publish them), installed side by side and
 nothing of this checkout on the path, run ``slotwise demo``; slotwise's wheel asks for the emulator
-only through its ``emulator`` extra, and the emulator's wheel runs on its own (``slotwise-emulator``)."""
+only through its ``emulator`` extra, and the emulator's wheel runs on its own (``slotwise-emulator``);
+and their ``slotwise emulator`` has the extension's tasks (from slotwise's wheel) in its organization."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+
+from tests.functional.env_file import sourced, wait_for, without_azure
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
@@ -52,7 +56,10 @@ def clean_copy(dest: Path, files: tuple[str, ...], trees: tuple[str, ...], root:
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("wheels")
     slotwise_source = clean_copy(
-        work / "slotwise", ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"), ("src",), ROOT
+        work / "slotwise",
+        ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "vss-extension.json"),
+        ("src",),
+        ROOT,
     )
     for task_json in (ROOT / "tasks").glob("*/task.json"):
         (slotwise_source / "tasks" / task_json.parent.name).mkdir(parents=True)
@@ -84,22 +91,66 @@ def test_slotwise_asks_for_its_emulator_only_through_the_extra(wheels: dict[str,
     assert not [r.name for r in requires(wheels["emulator"]) if r.name.startswith("slotwise")]
 
 
-@pytest.mark.timeout(600)
-def test_the_installed_wheels_run_the_demo(wheels: dict[str, Path], tmp_path: Path) -> None:
-    target = tmp_path / "site"
+@pytest.fixture(scope="module")
+def site(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both wheels installed side by side (as ``pip install 'slotwise[emulator]'`` would)."""
+    target = tmp_path_factory.mktemp("site")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
          "--target", str(target), str(wheels["slotwise"]), str(wheels["emulator"])],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AZURE_", "SLOTWISE_"))}
-    env["PYTHONPATH"] = str(target)
+    return target
+
+
+@pytest.mark.timeout(600)
+def test_the_installed_wheels_run_the_demo(site: Path, tmp_path: Path) -> None:
+    env = without_azure(os.environ)
+    env["PYTHONPATH"] = str(site)
     result = subprocess.run(
         [sys.executable, "-c", PROBE, "demo", "--speed", "instant"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=540, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     found = json.loads(result.stdout.splitlines()[0])
-    assert Path(found["slotwise"]).is_relative_to(target)
-    assert Path(found["emulator"]).is_relative_to(target)
+    assert Path(found["slotwise"]).is_relative_to(site)
+    assert Path(found["emulator"]).is_relative_to(site)
     assert "demo finished: every step went as told" in result.stdout
+
+
+@pytest.mark.timeout(300)
+def test_the_installed_wheels_emulator_has_the_extension_a_release_spec_needs(
+    site: Path, tmp_path: Path
+) -> None:
+    """``slotwise emulator --env-file`` from the wheels installs the extension's tasks from slotwise's
+    wheel (no checkout on the path), so a spec on slotwise's own tasks applies with only the env file."""
+    environ = {**without_azure(os.environ), "PYTHONPATH": str(site)}
+    env_file = tmp_path / "emu.env"
+    process = subprocess.Popen(
+        [sys.executable, "-c", PROBE, "emulator", "--env-file", str(env_file)],
+        cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(env_file, timeout=60)
+        spec = ROOT / "templates" / "release" / "article.yaml"
+        applied = sourced(
+            env_file,
+            [sys.executable, "-c", PROBE, "release", "apply", str(spec)],
+            cwd=tmp_path,
+            environ=environ,
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    served_by = json.loads(out.splitlines()[0])
+    assert Path(served_by["slotwise"]).is_relative_to(site)
+    manifest = json.loads((ROOT / "vss-extension.json").read_text(encoding="utf-8"))
+    assert (
+        f"extension {manifest['publisher']}.{manifest['id']} {manifest['version']} installed in contoso"
+        in out
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    applied_by = json.loads(applied.stdout.splitlines()[0])
+    assert Path(applied_by["slotwise"]).is_relative_to(site)
+    assert "Applied: 1 created." in applied.stdout

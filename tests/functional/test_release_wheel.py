@@ -1,7 +1,8 @@
 """An installed slotwise (from its wheel, not this checkout) validates and renders release specs:
 the wheel carries the tasks' task.json (copied from tasks/ when it is built, by setup.py),
 slotwise's facts about Microsoft's built-in tasks and the published schema, and reads them from the
-package."""
+package; and it builds the .vsix ``slotwise emulator`` installs from the extension's manifest, which
+it carries beside them."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-ROOT_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
+ROOT_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "vss-extension.json")
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
-import json, sys
+import io, json, sys, zipfile
 from importlib import resources
 import slotwise
-from slotwise.release import catalogue
+from slotwise.release import catalogue, extension
 from slotwise.cli.main import main
 packaged = resources.files("slotwise").joinpath(catalogue.PACKAGED_TASKS)
 print(json.dumps({
@@ -30,6 +31,8 @@ print(json.dumps({
     "checkout": catalogue.CHECKOUT_TASKS.is_dir(),
     "slotwise": {k: t.id for k, t in catalogue.catalogue(catalogue.TaskSet.SLOTWISE).items()},
     "builtin": {k: t.reference for k, t in catalogue.catalogue(catalogue.TaskSet.BUILTIN).items()},
+    "extension_root": str(extension.extension_root()),
+    "vsix": sorted(zipfile.ZipFile(io.BytesIO(extension.minimal_vsix())).namelist()),
 }))
 sys.stdout.flush()
 sys.argv = ["slotwise", *sys.argv[1:]]
@@ -88,3 +91,9 @@ def test_an_installed_wheel_knows_the_tasks_and_validates_the_templates(tmp_path
     for folder in committed:
         carried = target / "slotwise" / "release" / "tasks" / folder / "task.json"
         assert carried.read_bytes() == (ROOT / "tasks" / folder / "task.json").read_bytes()
+    manifest = target / "slotwise" / "release" / "vss-extension.json"
+    assert manifest.read_bytes() == (ROOT / "vss-extension.json").read_bytes()
+    assert Path(found["extension_root"]) == target / "slotwise" / "release"
+    assert found["vsix"] == sorted(
+        ["extension.vsixmanifest", "extension.vsomanifest", *(f"tasks/{f}/task.json" for f in committed)]
+    )

@@ -2,7 +2,8 @@
 
 ``slotwise-emulator`` and ``python -m slotwise_emulator`` parse their arguments here (argparse: the
 emulator needs no command-line library); ``serve`` is what both they and a host program's own
-command (slotwise's ``slotwise emulator``) call, with a function that prints a line.
+command (slotwise's ``slotwise emulator``) call, with a function that prints a line, the
+extensions (.vsix) to install in the seeded organization and the next steps to tell the user.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from types import FrameType
 
 from slotwise_emulator.clock import Speed
 from slotwise_emulator.core import Emulator
+from slotwise_emulator.devops_seed import ORG
 from slotwise_emulator.errors import EmulatorError
 
 SPEEDS = ("realistic", "instant")
 SEEDS = ("devops", "none")
 DEVOPS_SERVERS = ("services", "2022")
+VSIX_HINT = "Give --extension the path of an Azure DevOps extension package (.vsix), as tfx builds it."
 
 
 def speed_named(name: str) -> Speed:
@@ -53,6 +56,33 @@ def describe(emu: Emulator, *, env_file: Path | None, state_dir: Path | None) ->
     return lines
 
 
+def install_extensions(emu: Emulator, extensions: Sequence[Path]) -> list[str]:
+    """Install each .vsix in the seeded organization; the lines that say what was installed."""
+    if extensions and not emu.devops_env():
+        raise EmulatorError(
+            "Extensions are installed in the seeded Azure DevOps organization, and there is none.",
+            hint="Start the emulator with its seed (--seed devops, the default) to install --extension.",
+        )
+    lines = []
+    for path in extensions:
+        try:
+            installed = emu.install_extension(ORG, path)
+        except OSError as err:
+            raise EmulatorError(
+                f"Cannot read the extension {path}: {err.strerror}.", hint=VSIX_HINT
+            ) from None
+        except EmulatorError as err:
+            raise EmulatorError(
+                f"Cannot install the extension {path}: {err.message}", hint=VSIX_HINT
+            ) from None
+        tasks = ", ".join(f"{task.name}@{task.version[0]}" for task in installed.tasks)
+        lines.append(
+            f"  extension {installed.publisher}.{installed.extension_id} {installed.version} "
+            f"installed in {ORG}: {tasks or 'no tasks'}"
+        )
+    return lines
+
+
 def serve(
     *,
     port: int,
@@ -64,12 +94,16 @@ def serve(
     name: str = "emulator",
     seed: bool = True,
     devops_server: str | None = None,
+    extensions: Sequence[Path] = (),
+    next_steps: Sequence[str] = (),
 ) -> None:
     """Start the emulator, say where it is, and serve until SIGINT or SIGTERM; then stop it.
 
     ``say`` prints to standard output, ``note`` to standard error. Raises ``EmulatorError`` when it
-    cannot start (a busy port, an unreadable state directory). ``seed``: seed the Azure DevOps
-    organization (``devops_seed``); ``devops_server``: ``services`` or ``2022`` (None: as the state says).
+    cannot start (a busy port, an unreadable state directory, an unreadable .vsix). ``seed``: seed the
+    Azure DevOps organization (``devops_seed``); ``devops_server``: ``services`` or ``2022`` (None: as
+    the state says); ``extensions``: .vsix files installed in the seeded organization before the env
+    file is written (once it exists, everything is ready); ``next_steps``: lines said last.
     """
     emu = Emulator(port=port, state_dir=state_dir, speed=speed, seed=seed, devops_server=devops_server)
     emu.start()
@@ -80,10 +114,11 @@ def serve(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        installed = install_extensions(emu, extensions)
         if env_file is not None:
             emu.write_env_file(env_file)
         say(f"{name} is running")
-        for line in describe(emu, env_file=env_file, state_dir=state_dir):
+        for line in [*describe(emu, env_file=env_file, state_dir=state_dir), *installed, *next_steps]:
             say(line)
         note("Press Ctrl-C to stop.")
         while not stop.wait(0.5):
@@ -116,6 +151,14 @@ def parser() -> argparse.ArgumentParser:
         help="seed an Azure DevOps organization 'contoso' (project Fabrikam, users, PAT, apps), or none",
     )
     cli.add_argument(
+        "--extension",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="VSIX",
+        help="install this Azure DevOps extension (.vsix) in the seeded organization; repeatable",
+    )
+    cli.add_argument(
         "--devops-server",
         choices=DEVOPS_SERVERS,
         help="answer as Azure DevOps Services (REST 7.1, the default) or Azure DevOps Server 2022 (7.0)",
@@ -136,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             speed=speed_named(args.speed),
             seed=args.seed == "devops",
             devops_server=args.devops_server,
+            extensions=args.extension,
             say=print,
             note=lambda line: print(line, file=sys.stderr),
         )

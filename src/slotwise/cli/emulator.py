@@ -1,16 +1,24 @@
 """``slotwise emulator``: run the local Azure emulator (the ``slotwise-emulator`` distribution,
 installed with ``pip install 'slotwise[emulator]'``) in the foreground until Ctrl-C or SIGTERM.
 
-The emulator's errors are translated here, once, into slotwise's ``EmulatorError`` (exit 9).
+Its seeded Azure DevOps organization gets the slotwise extension's tasks installed (a .vsix built
+from this installation's manifest and task.json files), so ``slotwise release apply`` works there
+with nothing else to set up; the banner ends with the commands to try. The emulator's errors are
+translated here, once, into slotwise's ``EmulatorError`` (exit 9).
 """
 
 from __future__ import annotations
 
+import shlex
+import tempfile
 from pathlib import Path
 
 import click
 
 from slotwise.emulated import emulator_module, translated
+from slotwise.release.extension import minimal_vsix
+
+FIRST_SPEC = "templates/release/article.yaml"  # in a checkout of slotwise; any spec of yours will do
 
 
 @click.command()
@@ -39,15 +47,20 @@ from slotwise.emulated import emulator_module, translated
     help="How long swaps and deployments take: instant, or seconds like the real service.",
 )
 def emulator(port: int, state_dir: Path | None, env_file: Path | None, speed: str) -> None:
-    """Run a local HTTPS emulator of Entra ID, ARM (Microsoft.Web), Kudu and the Functions host.
+    """Run a local HTTPS emulator of Entra ID, ARM (Microsoft.Web), Kudu, the Functions host and
+    Azure DevOps.
 
     The unmodified Azure SDKs, az CLI and slotwise itself work against it. Source the env file
-    (`set -a; . FILE; set +a`) to point them at it. The control plane (create apps and slots,
-    inject faults, set speeds) is under /_emulator/ on the ARM endpoint: see emulator/README.md.
-    Needs the emulator extra: pip install 'slotwise[emulator]'.
+    (`set -a; . FILE; set +a`) to point them at it: it also holds AZURE_DEVOPS_ORG_URL and a PAT
+    (AZURE_DEVOPS_EXT_PAT) of the seeded organization 'contoso' (project Fabrikam), where the
+    slotwise extension's tasks are installed, so `slotwise release apply` works there as it is.
+    The control plane (create apps and slots, inject faults, set speeds) is under /_emulator/ on
+    the ARM endpoint: see emulator/README.md. Needs the emulator extra: pip install 'slotwise[emulator]'.
     """
     cli = emulator_module("cli")
-    with translated():
+    with translated(), tempfile.TemporaryDirectory(prefix="slotwise-extension-") as folder:
+        vsix = Path(folder) / "slotwise.vsix"
+        vsix.write_bytes(minimal_vsix())
         cli.serve(
             port=port,
             state_dir=state_dir,
@@ -56,4 +69,22 @@ def emulator(port: int, state_dir: Path | None, env_file: Path | None, speed: st
             say=click.echo,
             note=lambda line: click.echo(line, err=True),
             name="slotwise emulator",
+            extensions=[vsix],
+            next_steps=next_steps(env_file),
         )
+
+
+def next_steps(env_file: Path | None) -> list[str]:
+    """What a first-time user runs next, in another shell: point slotwise at the emulator, then
+    plan and apply a release definition in the seeded organization."""
+    source = (
+        f"set -a; . {shlex.quote(str(env_file))}; set +a"
+        if env_file is not None
+        else "(restart with --env-file FILE, then: set -a; . FILE; set +a)"
+    )
+    return [
+        "Next, in another shell (from a checkout of slotwise, or with a release spec of your own):",
+        f"  {source}",
+        f"  slotwise release plan {FIRST_SPEC}",
+        f"  slotwise release apply {FIRST_SPEC}",
+    ]
