@@ -1,0 +1,392 @@
+"""``slotwise release apply`` of 200 specs across 4 projects, cold then no-op, against a one-at-a-time
+baseline in the same run, with the emulated Azure DevOps throttling (issue 9's benchmark).
+
+What it measures, per phase (cold: every definition is created; no-op: the same specs applied again),
+from the emulator's request log: requests to Azure DevOps (reads, writes, 429s), requests per
+definition, and wall time, for slotwise and for the baseline; then slotwise's wall time over the
+baseline's. The goals (issue 9): a no-op plan reads in bulk, **at most 1 request per definition and 0
+writes** (asserted: these are counts, not timings); wall time **≤ 0.25 of the baseline's** (printed,
+not asserted: timings on a shared machine are not a test).
+
+Setup: one emulator over TLS (its default speed), seeded (organization ``contoso``, project
+Fabrikam), the slotwise extension's tasks installed, and per project of two sets of four (slotwise's
+Fabrikam, Tailspin, Northwind, Adatum; the baseline's the same names with ``Base``, so its cold run
+creates too) the agent queue ``Azure Pipelines``, five build pipelines, the AzureRM service
+connection ``contoso-azure`` and the group ``[P]\\Release Approvers``; eight approver users. 50 specs
+per project are written from ``templates/release/article.yaml``'s shape (Staging: guard, deploy,
+smoke; Production after Staging with a pre-deployment approval and the swap), varying the name, the
+folder (five), the build pipeline, the app and the approvers.
+
+The rate limiter (a fault rule on the DevOps host, for every run): ``RATE`` requests a second,
+``BURST`` at once, 429 with ``Retry-After`` beyond it. Azure DevOps throttles on a load budget per
+user (TSTUs over a sliding five minutes), not a fixed rate, so the number is a choice: 20/s with a
+burst of 40 is about what one client on this shared machine can send to the emulator when nothing
+holds it back (so a client is only throttled when it sends many requests in a row); a client that
+reads in bulk sends fewer requests than the burst in a no-op and never meets it, while a client
+that sends a dozen requests per definition spends most of a large run being throttled, as chatty
+scripts do against the real service.
+
+slotwise runs in-process through its functions, as ``release apply`` does: ``open_organization``
+(the real ``azure-devops`` client, real clock: retries sleep for real), ``load_specs``, ``make_plan``,
+``apply_plan``.
+
+The baseline is what a script using the same client does without bulk reads (a loop over
+``az``-style calls, or VSTeam): for each spec, every name it holds is resolved with a request of
+its own (the project, the agent queue by name, the service connection by name, the build pipeline
+by name, each approver's identity, each task by id); then the definition is looked up by name
+(``get_release_definitions(search_text=name, is_exact_name_match=True)``), read in full (GET) when
+found, and created (POST) or updated (PUT). It renders with slotwise's ``render`` (through a resolver
+that asks per name) and compares with slotwise's ``merge``/``changes``, so both sides send the same
+documents and decide alike: its no-op writes nothing too. That is the careful variant of such a
+script; VSTeam's ``Update-VSTeamReleaseDefinition`` in a loop would PUT every definition again (one
+more request per definition, and a new revision each time), so the baseline is the cheaper of the
+two and the ratio is not flattered. It uses the same client, retry policy (Retry-After honoured) and
+connection as slotwise (``devops.connect.Connection``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from slotwise.devops.connect import Connection
+from slotwise.devops.definitions import RawReleaseDefinitions
+from slotwise.devops.organization import open_organization
+from slotwise.devops.routes import BUILD, CORE, IDENTITY, RELEASE, SERVICE_ENDPOINT, TASK_AGENT, TASKS
+from slotwise.events import NullReporter
+from slotwise.factory import devops_settings
+from slotwise.release.apply import apply_plan
+from slotwise.release.catalogue import TaskDef
+from slotwise.release.diff import changes, merge
+from slotwise.release.load import load_specs
+from slotwise.release.model import Variable
+from slotwise.release.plan import Action, make_plan
+from slotwise.release.problems import Location
+from slotwise.release.render import render
+from slotwise.release.resolve import Id
+from slotwise.secrets import SecretRegistry
+from slotwise.timing import SystemClock
+from slotwise_emulator import Emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+ORG = "contoso"
+PROJECTS = ("Fabrikam", "Tailspin", "Northwind", "Adatum")
+BASELINE = "Base"  # the baseline's projects: FabrikamBase, ...
+PER_PROJECT = 50
+SPECS = PER_PROJECT * len(PROJECTS)
+BUILDS = ("orders", "inventory", "billing", "notifications", "payments")
+FOLDERS = ("\\Functions", "\\Functions\\Orders", "\\Functions\\Billing", "\\Apps", "\\Apps\\Internal")
+APPROVERS = tuple(f"approver{n}@contoso.com" for n in range(8))
+CONNECTION = "contoso-azure"
+QUEUE = "Azure Pipelines"
+RATE, BURST = 20.0, 40  # see the module docstring
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+# ---- the organization ---------------------------------------------------------------------------------
+def stand_up(emu: Emulator, project: str) -> None:
+    """A project with what the specs name (each call is idempotent)."""
+    emu.create_project(ORG, project)
+    emu.create_queue(ORG, project, QUEUE)
+    for build in BUILDS:
+        emu.create_build_definition(ORG, project, f"{build}-api-CI")
+        emu.complete_build(ORG, project, f"{build}-api-CI")
+    emu.service_connection(ORG, project, CONNECTION)
+    emu.create_group(ORG, project, "Release Approvers", APPROVERS[:2])
+
+
+def install_slotwise(emu: Emulator, tmp: Path) -> None:
+    """The slotwise extension's four tasks, from a .vsix of the repository's manifest and task.json."""
+    manifest = json.loads((ROOT / "vss-extension.json").read_text(encoding="utf-8"))
+    identity = '<Identity Id="{id}" Version="{version}" Publisher="{publisher}"/>'.format(**manifest)
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as vsix:
+        vsix.writestr(
+            "extension.vsixmanifest", f"<PackageManifest><Metadata>{identity}</Metadata></PackageManifest>"
+        )
+        vsix.writestr("extension.vsomanifest", json.dumps({"contributions": manifest["contributions"]}))
+        for contribution in manifest["contributions"]:
+            folder = contribution["properties"]["name"]
+            vsix.write(ROOT / folder / "task.json", f"{folder}/task.json")
+    path = tmp / "slotwise.vsix"
+    path.write_bytes(data.getvalue())
+    emu.install_extension(ORG, path)
+
+
+SPEC = """\
+name: {name}
+project: {project}
+folder: '{folder}'
+tasks: slotwise
+artifact:
+  build: {build}-api-CI
+  alias: drop
+  trigger:
+    branches: [refs/heads/main]
+app:
+  serviceConnection: {connection}
+  resourceGroup: rg-{app}
+  name: func-{app}
+  slot: staging
+  package: "**/*.zip"
+  checks: "**/smoke-checks.yaml"
+variables:
+  App.Name: {app}
+stages:
+  - name: Staging
+    after: release
+    steps: deploy
+  - name: Production
+    after: Staging
+    approvals:
+      before:
+        approvers: [{approver}, "[{project}]\\\\Release Approvers"]
+        required: 1
+        timeout: 3d
+        creatorCanApprove: false
+    steps: swap
+"""
+
+
+def write_specs(folder: Path, projects: tuple[str, ...]) -> Path:
+    """``PER_PROJECT`` spec files per project in ``folder``."""
+    folder.mkdir(parents=True)
+    for p, project in enumerate(projects):
+        for n in range(PER_PROJECT):
+            app = f"{BUILDS[n % len(BUILDS)]}-{p}-{n:02d}"
+            text = SPEC.format(
+                name=f"{app}-release",
+                project=project,
+                folder=FOLDERS[n % len(FOLDERS)],
+                build=BUILDS[n % len(BUILDS)],
+                connection=CONNECTION,
+                app=app,
+                approver=APPROVERS[(n + p) % len(APPROVERS)],
+            )
+            (folder / f"{project}-{n:02d}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+# ---- measuring ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Phase:
+    """One run, as the emulator's request log saw it."""
+
+    name: str
+    requests: int
+    writes: int
+    throttled: int
+    seconds: float
+
+    @property
+    def reads(self) -> int:
+        return self.requests - self.writes
+
+    @property
+    def per_definition(self) -> float:
+        return self.requests / SPECS
+
+
+class Control:
+    """The emulator's control plane: the rate limiter and the request log."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.url = f"{emu.arm_url}/_emulator"
+        self.verify = str(emu.ca_path)
+
+    def throttle(self) -> None:
+        rule = {"kind": "devops", "status": 429, "shape": "devops", "code": "TooManyRequests",
+                "message": "Request was blocked due to exceeding usage of resource.",
+                "count": None, "rate": RATE, "burst": BURST}  # fmt: skip
+        answer = requests.post(f"{self.url}/faults", json=rule, verify=self.verify, timeout=30)
+        assert answer.status_code == 201, answer.text
+
+    def clear(self) -> None:
+        requests.delete(f"{self.url}/requests", verify=self.verify, timeout=30).raise_for_status()
+
+    def devops_requests(self) -> list[dict[str, Any]]:
+        answer = requests.get(f"{self.url}/requests", verify=self.verify, timeout=30)
+        answer.raise_for_status()
+        return [r for r in answer.json()["value"] if r["kind"] == "devops"]
+
+
+def measure(control: Control, name: str, run: Callable[[], None]) -> Phase:
+    """``run`` timed, and its requests to Azure DevOps counted."""
+    time.sleep(BURST / RATE)  # the limiter's bucket full again: every phase starts alike
+    control.clear()
+    started = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - started
+    log = control.devops_requests()
+    writes = sum(1 for r in log if r["method"] in WRITES and r["status"] != 429)
+    throttled = sum(1 for r in log if r["status"] == 429)
+    return Phase(name, len(log), writes, throttled, seconds)
+
+
+# ---- slotwise -------------------------------------------------------------------------------------------
+def slotwise_apply(env: dict[str, str], specs: Path, actions: list[dict[Action, int]]) -> None:
+    """``slotwise release apply SPECS``, in-process: what the command calls."""
+    org = open_organization(devops_settings(env), clock=SystemClock())
+    plan = make_plan(load_specs([specs]), org)
+    actions.append({action: plan.count(action) for action in Action})
+    apply_plan(plan, org, NullReporter())
+
+
+# ---- the baseline ---------------------------------------------------------------------------------------
+class OneAtATime:
+    """A resolver that asks Azure DevOps for each name it is given, one request each (once per spec)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.asked: dict[tuple[str, ...], Id] = {}
+
+    def _once(self, key: tuple[str, ...], ask: Callable[[], Id]) -> Id:
+        if key not in self.asked:
+            self.asked[key] = ask()
+        return self.asked[key]
+
+    def _client(self, area: Any) -> Any:
+        return self.connection.client(area)
+
+    def project(self, name: str, at: Location) -> str:
+        return str(self._once(("project", name), lambda: self._client(CORE).get_project(name).id))
+
+    def queue(self, project: str, name: str, at: Location) -> Id:
+        def ask() -> Id:
+            return int(self._client(TASK_AGENT).get_agent_queues(project, queue_name=name)[0].id)
+
+        return self._once(("queue", project, name), ask)
+
+    def service_endpoint(self, project: str, name: str, at: Location) -> str:
+        def ask() -> Id:
+            return str(self._client(SERVICE_ENDPOINT).get_service_endpoints_by_names(project, [name])[0].id)
+
+        return str(self._once(("endpoint", project, name), ask))
+
+    def build_definition(self, project: str, name: str, at: Location) -> Id:
+        def ask() -> Id:
+            return int(self._client(BUILD).get_definitions(project, name=name)[0].id)
+
+        return self._once(("build", project, name), ask)
+
+    def identity(self, name: str, at: Location) -> str:
+        def ask() -> Id:
+            found = self._client(IDENTITY).read_identities(search_filter="General", filter_value=name)
+            return str(found[0].id)
+
+        return str(self._once(("identity", name), ask))
+
+    def variable_group(self, project: str, name: str, at: Location) -> Id:
+        def ask() -> Id:
+            return int(self._client(TASK_AGENT).get_variable_groups(project, group_name=name)[0].id)
+
+        return self._once(("group", project, name), ask)
+
+    def task(self, task: TaskDef, at: Location) -> str:
+        def ask() -> Id:
+            client = self._client(TASKS.area)
+            answer = client._send(
+                http_method="GET",
+                location_id=TASKS.location_id,
+                version=TASKS.version(self.connection.server.api_version),
+                route_values={"taskId": task.id},
+            )
+            return str(answer.json()["value"][0]["id"])
+
+        return str(self._once(("task", task.id), ask))
+
+    def environment(self, variable: Variable) -> str:
+        raise AssertionError("the bench's specs take nothing from the environment")
+
+
+def baseline_apply(env: dict[str, str], specs: Path, actions: list[dict[Action, int]]) -> None:
+    """The one-at-a-time script over the same specs (see the module docstring)."""
+    connection = Connection(devops_settings(env), SystemClock(), SecretRegistry())
+    release = connection.client(RELEASE)
+    raw = RawReleaseDefinitions(connection)
+    done = {Action.CREATE: 0, Action.UPDATE: 0, Action.UNCHANGED: 0}
+    for definition in load_specs([specs]).definitions:
+        desired = render(definition, OneAtATime(connection)).document
+        found = release.get_release_definitions(
+            definition.project, search_text=definition.name, is_exact_name_match=True, path=definition.folder
+        )
+        if not found:
+            raw.create(definition.project, desired, comment="baseline")
+            done[Action.CREATE] += 1
+            continue
+        current = raw.get(definition.project, int(found[0].id))
+        merged = merge(current, desired, update_secrets=False)
+        if changes(current, merged):
+            raw.update(definition.project, merged, comment="baseline")
+            done[Action.UPDATE] += 1
+        else:
+            done[Action.UNCHANGED] += 1
+    actions.append(done)
+
+
+# ---- the benchmark --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def organization(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Path]]:
+    tmp = tmp_path_factory.mktemp("release-apply-bench")
+    with Emulator(seed=True) as emu:
+        install_slotwise(emu, tmp)
+        for approver in APPROVERS:
+            emu.create_user(ORG, approver)
+        for project in PROJECTS:
+            stand_up(emu, project)
+            stand_up(emu, project + BASELINE)
+        yield emu, tmp
+
+
+def test_release_apply_of_200_specs_cold_then_no_op_against_one_at_a_time(
+    organization: tuple[Emulator, Path],
+) -> None:
+    emu, tmp = organization
+    env = {**emu.env(), **emu.devops_env()}
+    ours = write_specs(tmp / "slotwise", PROJECTS)
+    theirs = write_specs(tmp / "baseline", tuple(p + BASELINE for p in PROJECTS))
+    control = Control(emu)
+    control.throttle()
+    planned: list[dict[Action, int]] = []
+    done: list[dict[Action, int]] = []
+    phases = [
+        measure(control, "slotwise cold", lambda: slotwise_apply(env, ours, planned)),
+        measure(control, "slotwise no-op", lambda: slotwise_apply(env, ours, planned)),
+        measure(control, "baseline cold", lambda: baseline_apply(env, theirs, done)),
+        measure(control, "baseline no-op", lambda: baseline_apply(env, theirs, done)),
+    ]
+    print_table(phases)
+
+    cold, noop, base_cold, base_noop = phases
+    assert planned[0][Action.CREATE] == SPECS and cold.writes == SPECS
+    assert planned[1][Action.UNCHANGED] == SPECS
+    assert done[0][Action.CREATE] == SPECS and base_cold.writes == SPECS
+    assert done[1][Action.UNCHANGED] == SPECS and base_noop.writes == 0  # the baseline compares too
+    # issue 9's goals for slotwise's no-op: read in bulk, at most 1 request per definition, 0 writes
+    assert noop.writes == 0
+    assert noop.per_definition <= 1.0, f"{noop.requests} requests for {SPECS} definitions"
+
+
+def print_table(phases: list[Phase]) -> None:
+    by_name = {phase.name: phase for phase in phases}
+    print(f"\nrelease apply: {SPECS} specs in {len(PROJECTS)} projects; rate limiter {RATE:g}/s, burst {BURST}")
+    header = f"{'phase':<16}{'requests':>9}{'reads':>7}{'per def':>9}{'writes':>8}{'429s':>6}{'seconds':>9}"
+    print(header + f"{'ratio':>8}")
+    for phase in phases:
+        mine = phase.name.startswith("slotwise")
+        other = by_name.get(phase.name.replace("slotwise", "baseline")) if mine else None
+        ratio = f"{phase.seconds / other.seconds:>8.3f}" if other and other.seconds else f"{'':>8}"
+        print(
+            f"{phase.name:<16}{phase.requests:>9}{phase.reads:>7}{phase.per_definition:>9.2f}"
+            f"{phase.writes:>8}{phase.throttled:>6}{phase.seconds:>9.2f}{ratio}"
+        )
+    print("ratio: slotwise's wall time over the baseline's in the same phase (goal ≤ 0.25)")
