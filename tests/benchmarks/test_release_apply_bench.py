@@ -26,7 +26,9 @@ binds any client that sends long runs of requests, and a burst of 100 leaves alo
 bulk (slotwise's no-op needs about 30 requests, whatever the number of definitions: the handshake,
 the projects, three listings and the definitions' listing per project, the tasks, one identity per
 distinct approver). Creating 200 definitions is 200 writes for anyone: both cold runs meet the
-limiter; what differs is how many requests each sends besides.
+limiter; what differs is how many requests each sends besides. Without a limiter the emulator
+answers in a few milliseconds, far sooner than the real service, and the ratio would mostly compare
+the local work both sides share (loading, rendering and comparing 200 specs).
 
 The emulator runs in this process (its server thread shares the interpreter with the clients), as
 the functional tests run it; both sides pay that alike.
@@ -37,10 +39,12 @@ slotwise runs in-process through its functions, as ``release apply`` does: ``ope
 
 The baseline is what a script using the same client does without bulk reads (a loop over
 ``az``-style calls, or VSTeam): for each spec, every name it holds is resolved with a request of
-its own (the project, the agent queue by name, the service connection by name, the build pipeline
-by name, each approver's identity, each task by id); then the definition is looked up by name
+its own, once per spec (the project, the agent queue by name, the service connection by name, the
+build pipeline by name, each approver's identity, each task by id); then the definition is looked up by name
 (``get_release_definitions(search_text=name, is_exact_name_match=True)``), read in full (GET) when
-found, and created (POST) or updated (PUT). It renders with slotwise's ``render`` (through a resolver
+found, and created (POST) or updated (PUT); the definitions are read and written as raw JSON
+through the client's ``_send`` (``devops.definitions``: the client's models would drop fields), as
+VSTeam does with ``Invoke-RestMethod``. It renders with slotwise's ``render`` (through a resolver
 that asks per name) and compares with slotwise's ``merge``/``changes``, so both sides send the same
 documents and decide alike: its no-op writes nothing too. That is the careful variant of such a
 script; VSTeam's ``Update-VSTeamReleaseDefinition`` in a loop would PUT every definition again (one
