@@ -55,11 +55,8 @@ connection as slotwise (``devops.connect.Connection``).
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import time
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -87,8 +84,8 @@ from slotwise.release.resolve import Id
 from slotwise.secrets import SecretRegistry
 from slotwise.timing import SystemClock
 from slotwise_emulator import Emulator
+from tests.functional.devops_org import install_slotwise
 
-ROOT = Path(__file__).resolve().parents[2]
 ORG = "contoso"
 PROJECTS = ("Fabrikam", "Tailspin", "Northwind", "Adatum")
 BASELINE = "Base"  # the baseline's projects: FabrikamBase, ...
@@ -115,24 +112,6 @@ def stand_up(emu: Emulator, project: str) -> None:
         emu.complete_build(ORG, project, f"{build}-api-CI")
     emu.service_connection(ORG, project, CONNECTION)
     emu.create_group(ORG, project, "Release Approvers", APPROVERS[:2])
-
-
-def install_slotwise(emu: Emulator, tmp: Path) -> None:
-    """The slotwise extension's four tasks, from a .vsix of the repository's manifest and task.json."""
-    manifest = json.loads((ROOT / "vss-extension.json").read_text(encoding="utf-8"))
-    identity = '<Identity Id="{id}" Version="{version}" Publisher="{publisher}"/>'.format(**manifest)
-    data = io.BytesIO()
-    with zipfile.ZipFile(data, "w") as vsix:
-        vsix.writestr(
-            "extension.vsixmanifest", f"<PackageManifest><Metadata>{identity}</Metadata></PackageManifest>"
-        )
-        vsix.writestr("extension.vsomanifest", json.dumps({"contributions": manifest["contributions"]}))
-        for contribution in manifest["contributions"]:
-            folder = contribution["properties"]["name"]
-            vsix.write(ROOT / folder / "task.json", f"{folder}/task.json")
-    path = tmp / "slotwise.vsix"
-    path.write_bytes(data.getvalue())
-    emu.install_extension(ORG, path)
 
 
 SPEC = """\
