@@ -221,6 +221,7 @@ class FakeDefinitions:
 
     stored: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (operation, project)
+    comments: list[str] = field(default_factory=list)  # each write's comment (the revision history's)
     before_update: Callable[[FakeDefinitions, str, dict[str, Any]], None] | None = None
     listing_lacks: tuple[str, ...] = ()
     _next_id: int = 1
@@ -285,6 +286,7 @@ class FakeDefinitions:
 
     def create(self, project: str, document: dict[str, Any], *, comment: str) -> dict[str, Any]:
         self.calls.append(("create", project))
+        self.comments.append(comment)
         for stored in self._project(project).values():
             same = (str(stored.get("path", "\\")).lower(), str(stored["name"]).lower())
             if same == (str(document.get("path", "\\")).lower(), str(document["name"]).lower()):
@@ -298,6 +300,7 @@ class FakeDefinitions:
 
     def update(self, project: str, document: dict[str, Any], *, comment: str) -> dict[str, Any]:
         self.calls.append(("update", project))
+        self.comments.append(comment)
         if self.before_update is not None:
             hook, self.before_update = self.before_update, None
             hook(self, project, document)
@@ -325,6 +328,7 @@ class FakeDefinitions:
 
     def delete(self, project: str, definition_id: int, *, comment: str) -> None:
         self.calls.append(("delete", project))
+        self.comments.append(comment)
         if self._project(project).pop(definition_id, None) is None:
             raise NotFoundError(f"Release definition {definition_id} does not exist in {project}.")
 

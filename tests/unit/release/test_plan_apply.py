@@ -361,3 +361,126 @@ def test_a_variable_that_becomes_secret_is_written(tmp_path: Path) -> None:
         "+ variables.Orders.ApiKey.isSecret: true",
     ]
     assert item.secrets_written == ("variables.Orders.ApiKey",)
+
+
+# ---- what the mutation run found untested --------------------------------------------------------
+def _timeout(tmp_path: Path, value: str) -> Path:
+    spec = tmp_path / f"article-{value}.yaml"
+    spec.write_text(ARTICLE.read_text(encoding="utf-8").replace("timeout: 3d", f"timeout: {value}"), "utf-8")
+    return spec
+
+
+def _replanned_from_the_listing_alone(org: FakeOrganization, spec: Path) -> None:
+    org.store.listing_lacks = ("environments.deployPhases", "variables")  # as Azure DevOps lists
+    org.store.calls.clear()
+    assert [i.action for i in plan_of(org, spec).items] == [Action.UNCHANGED]
+    assert (org.store.count("get"), org.store.writes) == (0, 0)  # the stamp names the new revision
+    org.store.listing_lacks = ()
+
+
+def test_an_update_stamps_the_revision_it_makes_so_the_next_plan_needs_no_get(tmp_path: Path) -> None:
+    org = fabrikam()
+    applied(org, ARTICLE)
+    spec = _timeout(tmp_path, "1d")
+    applied(org, spec)
+    assert stored(org, "orders-api")["revision"] == 2
+    _replanned_from_the_listing_alone(org, spec)
+
+
+def test_a_forced_update_stamps_the_revision_it_makes_too(tmp_path: Path) -> None:
+    org = fabrikam()
+    applied(org, ARTICLE)
+    spec = _timeout(tmp_path, "1d")
+    plan = plan_of(org, spec)
+    org.store.before_update = _portal_retention
+    apply_plan(plan, org, RecordingReporter(), force=True)
+    assert stored(org, "orders-api")["revision"] == 3  # the portal's edit, then the forced update
+    _replanned_from_the_listing_alone(org, spec)
+
+
+def test_an_owned_definition_without_a_stamp_is_compared_not_trusted(tmp_path: Path) -> None:
+    org = fabrikam()
+    applied(org, ARTICLE)
+    found = stored(org, "orders-api")
+    org.store.portal_edit("Fabrikam", int(found["id"]), lambda d: d["properties"].pop("Slotwise.Applied"))
+    org.store.listing_lacks = ("environments.deployPhases", "variables")
+    changed = plan_of(org, _timeout(tmp_path, "1d"))
+    assert [i.action for i in changed.items] == [Action.UPDATE]  # no stamp: read and compared
+    org.store.listing_lacks = ()
+    org.store.calls.clear()
+    same = plan_of(org, ARTICLE)  # a whole listing that shows equality needs no get either
+    assert [i.action for i in same.items] == [Action.UNCHANGED]
+    assert org.store.count("get") == 0
+
+
+def test_a_forced_update_writes_the_secrets_when_asked_to(tmp_path: Path) -> None:
+    org = fabrikam({"ORDERS_API_KEY": SECRET_VALUE})
+    text = ARTICLE.read_text(encoding="utf-8").replace("  # Orders.ApiKey:", "  Orders.ApiKey:")
+    spec = tmp_path / "article.yaml"
+    spec.write_text(text, encoding="utf-8")
+    applied(org, spec)
+    org.directory.env["ORDERS_API_KEY"] = "r0tated-value"
+    spec.write_text(text.replace("timeout: 3d", "timeout: 1d"), encoding="utf-8")
+    plan = plan_of(org, spec, update_secrets=True)
+    org.store.before_update = _portal_retention
+    apply_plan(plan, org, RecordingReporter(), force=True)
+    assert stored(org, "orders-api")["variables"]["Orders.ApiKey"]["value"] == "r0tated-value"
+
+
+def test_a_definition_read_and_found_unchanged_writes_no_secret_and_says_it_keeps_them(
+    tmp_path: Path,
+) -> None:
+    org = fabrikam({"ORDERS_API_KEY": SECRET_VALUE})
+    spec = tmp_path / "article.yaml"
+    spec.write_text(
+        ARTICLE.read_text(encoding="utf-8").replace("  # Orders.ApiKey:", "  Orders.ApiKey:"),
+        encoding="utf-8",
+    )
+    applied(org, spec)
+    found = stored(org, "orders-api")
+    org.store.portal_edit("Fabrikam", int(found["id"]), _note_in_the_portal)  # the stamp no longer says it
+    (item,) = plan_of(org, spec).items
+    assert item.action is Action.UNCHANGED
+    assert (item.secrets_written, item.secrets_kept) == ((), ("variables.Orders.ApiKey",))
+
+
+def test_prune_keeps_planning_the_definitions_the_specs_name(tmp_path: Path) -> None:
+    org = fabrikam()
+    applied(org, ARTICLE, TEMPLATES / "chained.yaml")
+    plan = plan_of(org, _timeout(tmp_path, "1d"), prune=True)
+    assert [(i.action, i.name) for i in plan.items] == [
+        (Action.UPDATE, "orders-api"),
+        (Action.DELETE, "orders-api-chained"),
+    ]
+
+
+def test_every_write_says_in_its_revision_comment_that_slotwise_made_it(tmp_path: Path) -> None:
+    org = fabrikam()
+    outcome = apply_plan(plan_of(org, ARTICLE, TEMPLATES / "chained.yaml"), org, RecordingReporter())
+    assert [i for _, _, i in outcome.done] == [
+        int(stored(org, n)["id"]) for n in ("orders-api", "orders-api-chained")
+    ]
+    updated = apply_plan(plan_of(org, _timeout(tmp_path, "1d"), prune=True), org, RecordingReporter())
+    assert [(a, i) for a, _, i in updated.done] == [
+        (Action.UPDATE, int(stored(org, "orders-api")["id"])),
+        (Action.DELETE, outcome.done[1][2]),
+    ]
+    assert len(org.store.comments) == 4
+    assert all(comment.startswith("slotwise") for comment in org.store.comments), org.store.comments
+    assert "--prune" in org.store.comments[-1]
+
+
+def test_adopting_says_so_and_a_refusal_says_how_to_adopt() -> None:
+    org = fabrikam()
+    org.store.put("fabrikam", {"name": "orders-api", "path": "\\Functions", "properties": {}, "revision": 7})
+    refused = plan_of(org, ARTICLE)
+    (item,) = refused.items
+    assert (item.action, item.revision) == (Action.REFUSED, 7)
+    with pytest.raises(ConflictError) as caught:
+        apply_plan(refused, org, RecordingReporter())
+    assert "--adopt" in caught.value.hint
+    reporter = RecordingReporter()
+    apply_plan(plan_of(org, ARTICLE, adopt=True), org, reporter)
+    assert reporter.texts("step") == [
+        "Adopting release definition Fabrikam\\Functions\\orders-api (revision 7)"
+    ]
