@@ -251,6 +251,8 @@ def test_every_template_exports_to_a_spec_that_plans_as_unchanged(emu: Emulator,
         path = tmp_path / f"{name}.yaml"
         path.write_text(result.output, encoding="utf-8")
         exported.append(str(path))
+        assert "\nverbatim:" not in result.output  # what the server fills by default is not repeated
+        assert "  verbatim:" not in result.output
     before = mark(emu)
     planned = slotwise(emu, "release", "plan", "-o", "json", *exported)
     assert planned.exit_code == 0, planned.output

@@ -75,7 +75,7 @@ def with_verbatim(spec: Spec, rendered: Mapping[str, Any], document: Mapping[str
     desired, actual = _comparable(rendered), _comparable(document)
     desired_stages = {str(s["name"]).lower(): s for s in desired.pop("environments", [])}
     actual_stages = {str(s["name"]).lower(): s for s in actual.pop("environments", [])}
-    top = make_patch(desired, actual)
+    top = without_empty_defaults(make_patch(desired, actual), desired)
     for key in ("name", "path"):  # what the definition is found by: the spec's own fields say it
         top.pop(key, None)
     if top.get("properties", {}) is None:
@@ -87,6 +87,7 @@ def with_verbatim(spec: Spec, rendered: Mapping[str, Any], document: Mapping[str
     for stage in spec["stages"]:
         key = str(stage["name"]).lower()
         patch = make_patch(desired_stages[key], actual_stages.get(key, {}))
+        patch = without_empty_defaults(patch, desired_stages[key])
         patch.pop("name", None)
         stage = dict(stage)
         if "deployPhases" in patch:
@@ -156,3 +157,20 @@ class _KnownResolver:
 
     def environment(self, variable: Variable) -> str:
         return f"<env:{variable.from_env}>"
+
+
+def without_empty_defaults(patch: dict[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """``patch`` without the empty lists and objects it would only add where ``desired`` (what
+    slotwise renders) says nothing: what Azure DevOps fills in by default, e.g.
+    ``preDeploymentGates: {gates: []}``; a spec need not say them, and plan keeps what a spec does not
+    set. An empty value that replaces one the rendering has stays, and so does ``null`` (in a merge
+    patch it removes a key)."""
+    kept: dict[str, Any] = {}
+    for key, value in patch.items():
+        said = desired.get(key)
+        if isinstance(value, dict):
+            value = without_empty_defaults(value, said if isinstance(said, Mapping) else {})
+        if (value == [] or value == {}) and not said:
+            continue
+        kept[key] = value
+    return kept

@@ -151,3 +151,20 @@ def test_the_exported_sample_never_holds_a_secret_value(tmp_path: Path) -> None:
         "~ environments[Dev Common Infra].environmentOptions.emailNotificationType: "
         '"OnlyOnFailure" → "Always"'
     ]
+
+
+def test_an_export_leaves_out_empty_defaults_it_would_only_add_but_keeps_empties_that_replace() -> None:
+    from slotwise.release.export import without_empty_defaults
+
+    desired = {"tags": ["a"], "variables": {"X": {"value": "1"}}}
+    patch = {
+        "preDeploymentGates": {"gates": [], "gatesOptions": {}},  # the server's defaults: not said
+        "tags": [],  # replaces what the spec renders: said
+        "description": None,  # removes a key: said
+        "triggers": [{"triggerType": "schedule"}],
+    }
+    assert without_empty_defaults(patch, desired) == {
+        "tags": [],
+        "description": None,
+        "triggers": [{"triggerType": "schedule"}],
+    }
