@@ -127,7 +127,15 @@ def test_a_changed_spec_updates_with_a_readable_diff(tmp_path: Path) -> None:
     ]
     before = stored(org, "orders-api")["revision"]
     assert item.revision == before
-    applied(org, spec)
+    reporter = applied(org, spec)
+    assert reporter.events == [
+        ("step", f"Updating release definition Fabrikam\\Functions\\orders-api (revision {before})"),
+        (
+            "detail",
+            "~ environments[Production].preDeployApprovals.approvalOptions.timeoutInMinutes: 4320 → 1440",
+        ),
+        ("detail", f"updated: revision {before + 1}"),
+    ]
     assert stored(org, "orders-api")["revision"] == before + 1
     assert (
         stage(stored(org, "orders-api"), "Production")["preDeployApprovals"]["approvalOptions"][
@@ -205,6 +213,7 @@ def test_a_concurrent_edit_is_refused_with_their_changes(tmp_path: Path) -> None
     error = caught.value
     assert error.exit_code == 5
     assert "Fabrikam\\Functions\\orders-api" in error.message
+    assert "since the plan read revision 1 (it is at revision 2 now)" in error.message
     assert "environments[Staging].retentionPolicy.daysToKeep: 30 → 90" in error.message
     assert "slotwise release plan" in error.hint
     assert "--force" in error.hint
@@ -228,7 +237,9 @@ def test_force_lays_the_spec_over_their_version(tmp_path: Path) -> None:
     assert stage(after, "Staging")["retentionPolicy"]["daysToKeep"] == 30  # the spec sets it
     assert stage(after, "Staging")["environmentOptions"]["emailNotificationType"] == "Never"  # theirs, kept
     assert any("theirs: ~ environments[Staging].retentionPolicy.daysToKeep" in t for t in reporter.texts())
+    assert "(revision 1 → 2)" in reporter.texts("warning")[0]
     assert org.store.count("update") == 2
+    assert all(comment.startswith("slotwise") for comment in org.store.comments)
 
 
 def test_prune_deletes_only_owned_definitions_no_spec_names(tmp_path: Path) -> None:
