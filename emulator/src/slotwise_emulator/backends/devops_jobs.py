@@ -85,6 +85,7 @@ class TaskOutcome:
     name: str
     result: Result
     log: list[str] = field(default_factory=list)  # lines as the agent logs them, secrets masked
+    progress: int | None = None  # the last ##vso[task.setprogress value=N] (0..100), if any
 
 
 @dataclass

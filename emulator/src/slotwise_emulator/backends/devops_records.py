@@ -147,6 +147,7 @@ class TaskDefinition:
     category: str
     description: str = ""
     contribution: str = ""  # publisher.extension/contribution, for tasks from extensions
+    folder: str = ""  # the task's folder in its extension's files ("" for built-ins: no code here)
 
 
 @dataclass
@@ -159,6 +160,7 @@ class Extension:
     version: str
     tasks: list[TaskDefinition]
     installed: float
+    files: dict[str, bytes] = field(default_factory=dict)  # every file of the .vsix, by its path
 
 
 @dataclass

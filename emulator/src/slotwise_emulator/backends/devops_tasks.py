@@ -3,7 +3,8 @@
 Owns: the built-in tasks slotwise may target (ids and versions as Microsoft publishes them), reading a
 ``.vsix`` (a zip: ``extension.vsixmanifest`` names the extension, ``extension.vsomanifest`` its
 contributions, each ``ms.vss-distributed-task.task`` contribution's folder holds a ``task.json``),
-installing it into an organization, and whether a task id in a major version (``"2.*"``) is known.
+installing it into an organization (keeping every file, so the emulated agent can run the task folders),
+whether a task id in a major version (``"2.*"``) is known, and the folder of the version a spec picks.
 
 Must not: know HTTP or body shapes; run tasks (the emulated agent does).
 """
@@ -14,6 +15,7 @@ import io
 import json
 import re
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 from slotwise_emulator.backends.devops_records import Extension, OrgRecords, TaskDefinition
@@ -49,6 +51,16 @@ BUILT_IN: tuple[TaskDefinition, ...] = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class TaskFolder:
+    """An installed task's folder, as the agent downloads it: its task.json (parsed) and every file of
+    the folder, by path relative to it."""
+
+    definition: TaskDefinition
+    manifest: dict[str, Any]
+    files: dict[str, bytes]
+
+
 def tasks(records: OrgRecords) -> list[TaskDefinition]:
     """Every task the organization has: built-ins, then those of installed extensions."""
     return [*BUILT_IN, *(task for ext in records.extensions.values() for task in ext.tasks)]
@@ -56,16 +68,41 @@ def tasks(records: OrgRecords) -> list[TaskDefinition]:
 
 def task_installed(records: OrgRecords, task_id: str, version_spec: str) -> bool:
     """Whether a task of this id exists in a version the spec (``2.*``, ``2``, ``2.1.*``) allows."""
+    return bool(_matching(tasks(records), task_id, version_spec))
+
+
+def task_folder(records: OrgRecords, task_id: str, version_spec: str) -> TaskFolder:
+    """The folder of the highest installed version of the task the spec allows; ``LookupError`` saying
+    why there is none (unknown task or version, or a built-in Microsoft task: no code in the emulator)."""
+    installed = [(ext, t) for ext in records.extensions.values() for t in ext.tasks]
+    found = _matching([t for _, t in installed], task_id, version_spec)
+    if not found:
+        builtin = _matching(list(BUILT_IN), task_id, version_spec)
+        if builtin:
+            raise LookupError(
+                f"Task {builtin[0].name}@{version_spec} ({task_id}) is a built-in Microsoft task: the "
+                "emulated agent has no code for it and cannot run it."
+            )
+        raise LookupError(f"No task {task_id} in a version matching {version_spec} is installed.")
+    best = max(found, key=lambda task: task.version)
+    extension = next(ext for ext, t in installed if t is best)
+    prefix = f"{best.folder}/"
+    files = {path[len(prefix) :]: data for path, data in extension.files.items() if path.startswith(prefix)}
+    manifest = json.loads(files["task.json"].decode("utf-8-sig"))
+    return TaskFolder(best, manifest, files)
+
+
+def _matching(candidates: list[TaskDefinition], task_id: str, version_spec: str) -> list[TaskDefinition]:
     match = _SPEC.match(version_spec.strip())
     if match is None:
-        return False
+        return []
     wanted = [int(part) if part and part != "*" else None for part in match.groups()]
-    for task in tasks(records):
-        if task.id != task_id.lower():
-            continue
-        if all(want is None or want == have for want, have in zip(wanted, task.version, strict=True)):
-            return True
-    return False
+    return [
+        task
+        for task in candidates
+        if task.id == task_id.lower()
+        and all(want is None or want == have for want, have in zip(wanted, task.version, strict=True))
+    ]
 
 
 def read_vsix(data: bytes, now: float) -> Extension:
@@ -97,9 +134,10 @@ def read_vsix(data: bytes, now: float) -> Extension:
             if task_file not in names:
                 raise ValueError(f"Contribution '{contribution.get('id')}' names {folder}: no task.json.")
             owner = f"{publisher}.{extension_id}"
-            found.append(_task(_json(archive, task_file), task_file, owner, contribution))
+            found.append(_task(_json(archive, task_file), folder, owner, contribution))
+        files = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
     name = display.group(1) if display else extension_id
-    return Extension(publisher, extension_id, name, attributes["Version"], found, now)
+    return Extension(publisher, extension_id, name, attributes["Version"], found, now, files)
 
 
 def install(records: OrgRecords, extension: Extension) -> Extension:
@@ -118,7 +156,8 @@ def _json(archive: zipfile.ZipFile, name: str) -> dict[str, Any]:
     return data
 
 
-def _task(data: dict[str, Any], where: str, extension: str, contribution: dict[str, Any]) -> TaskDefinition:
+def _task(data: dict[str, Any], folder: str, extension: str, contribution: dict[str, Any]) -> TaskDefinition:
+    where = f"{folder}/task.json"
     version = data.get("version") or {}
     try:
         numbers = tuple(int(version[key]) for key in ("Major", "Minor", "Patch"))
@@ -134,4 +173,5 @@ def _task(data: dict[str, Any], where: str, extension: str, contribution: dict[s
         str(data.get("category", "")),
         str(data.get("description", "")),
         f"{extension}.{contribution.get('id', '')}",
+        folder,
     )
