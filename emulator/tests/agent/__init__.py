@@ -1,0 +1,1 @@
+"""Tests of the emulated Azure Pipelines agent (slotwise_emulator.agent)."""
