@@ -4,6 +4,7 @@
 //   env NAME          print "NAME=<its value>" (or "NAME unset")
 //   sleep SECONDS     wait (SIGINT is reported as "got SIGINT", then the handler exits 130)
 //   exit CODE         exit with CODE
+//   touch PATH        create the file PATH (tests wait for it to know the task runs)
 //   stubborn          from now on SIGINT is ignored ("ignoring SIGINT"): only SIGTERM stops it
 "use strict";
 
@@ -25,6 +26,7 @@ function next(i) {
   else if (word === "sleep") return setTimeout(() => next(i + 1), Number(arg) * 1000);
   else if (word === "exit") process.exit(Number(arg));
   else if (word === "stubborn") stubborn = true;
+  else if (word === "touch") require("fs").writeFileSync(arg, "");
   next(i + 1);
 }
 next(0);
