@@ -3,6 +3,7 @@ per agent, outcomes delivered through ``post`` on the loop's thread, cancellatio
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import threading
@@ -178,3 +179,32 @@ def test_a_job_naming_a_built_in_task_fails_it_with_a_clear_line(records: OrgRec
     assert any(
         "built-in Microsoft task" in line and line.startswith("##[error]") for line in outcome.tasks[0].log
     )
+
+
+@needs_node
+def test_with_an_asyncio_loop_done_runs_on_the_loops_thread(records: OrgRecords, tmp_path: Path) -> None:
+    """The wiring the emulator uses: ``post`` is the running loop's ``call_soon_threadsafe``."""
+
+    async def main() -> tuple[JobOutcome, int, int]:
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[tuple[JobOutcome, int]] = loop.create_future()
+        pool = NodeAgentPool(
+            lambda _org, task_id, spec: devops_tasks.task_folder(records, task_id, spec),
+            loop.call_soon_threadsafe,
+            settings=AgentSettings(seconds_per_minute=0.5, grace_seconds=0.5),
+            work_root=tmp_path,
+        )
+        try:
+            pool.start(
+                job(sleeper("async", 0)),
+                lambda outcome: finished.set_result((outcome, threading.get_ident())),
+            )
+            outcome, thread = await asyncio.wait_for(finished, 30)
+        finally:
+            pool.close()
+        return outcome, thread, threading.get_ident()
+
+    outcome, delivered_on, loop_thread = asyncio.run(main())
+    assert delivered_on == loop_thread
+    assert outcome.result == "succeeded"
+    assert "async" in outcome.tasks[0].log

@@ -25,7 +25,7 @@ from slotwise_emulator.backends.devops_tasks import TaskFolder
 Resolve = Callable[[str, str, str], TaskFolder]
 """(organization, task id, version spec) → the installed task's folder; ``LookupError`` saying why not
 (``devops_tasks.task_folder`` over the organization's records)."""
-Post = Callable[[Callable[[], None]], None]
+Post = Callable[[Callable[[], None]], object]
 """Runs a callable on the emulator's loop (e.g. ``loop.call_soon_threadsafe``)."""
 
 
