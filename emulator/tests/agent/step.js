@@ -5,6 +5,7 @@
 //   sleep SECONDS     wait (SIGINT is reported as "got SIGINT", then the handler exits 130)
 //   exit CODE         exit with CODE
 //   touch PATH        create the file PATH (tests wait for it to know the task runs)
+//   spam              print a line every millisecond, forever
 //   stubborn          from now on SIGINT is ignored ("ignoring SIGINT"): only SIGTERM stops it
 "use strict";
 
@@ -26,6 +27,7 @@ function next(i) {
   else if (word === "sleep") return setTimeout(() => next(i + 1), Number(arg) * 1000);
   else if (word === "exit") process.exit(Number(arg));
   else if (word === "stubborn") stubborn = true;
+  else if (word === "spam") return setInterval(() => console.log("spam"), 1);
   else if (word === "touch") require("fs").writeFileSync(arg, "");
   next(i + 1);
 }

@@ -10,7 +10,8 @@ from pathlib import Path
 from slotwise_emulator.agent.commands import MASK
 from slotwise_emulator.agent.job import run_job
 from slotwise_emulator.backends.devops_jobs import Artifact, Variable
-from tests.agent.support import FAST, job, needs_node, run_steps, step
+from slotwise_emulator.backends.devops_tasks import TaskFolder
+from tests.agent.support import FAST, STEP_MANIFEST, folder, job, needs_node, run_steps, step
 
 pytestmark = needs_node
 
@@ -187,3 +188,27 @@ def test_a_task_without_code_fails_with_the_reason(tmp_path: Path) -> None:
     assert outcome.tasks[0].result == "failed"
     assert f"##[error]{reason}" in outcome.tasks[0].log
     assert outcome.tasks[1].result == "skipped"
+
+
+def test_a_task_printing_without_pause_still_times_out(tmp_path: Path) -> None:
+    began = time.monotonic()
+    outcome = run_steps(tmp_path, job((step("chatty", "spam", timeout_minutes=1),)))
+    assert time.monotonic() - began < 10
+    assert outcome.tasks[0].result == "failed"
+    assert any("timed out" in line for line in outcome.tasks[0].log)
+
+
+def test_a_task_without_a_node_handler_or_that_cannot_start_fails_saying_why(tmp_path: Path) -> None:
+    powershell = dict(STEP_MANIFEST, execution={"PowerShell3": {"target": "run.ps1"}})
+    elsewhere = dict(
+        STEP_MANIFEST, execution={"Node20_1": {"target": "index.js", "workingDirectory": "/nonexistent/x"}}
+    )
+    deployment = job((step("ps", "say x", continue_on_error=True), step("cwd", "say x")))
+    folders: list[TaskFolder | LookupError] = [folder(powershell, "step.js"), folder(elsewhere, "step.js")]
+    outcome = run_job(deployment, folders, tmp_path, FAST, threading.Event())
+    assert [t.result for t in outcome.tasks] == ["succeededWithIssues", "failed"]
+    assert (
+        "##[error]The task declares no Node execution handler (it declares: PowerShell3)."
+        in outcome.tasks[0].log
+    )
+    assert any(line.startswith("##[error]Cannot start node") for line in outcome.tasks[1].log)

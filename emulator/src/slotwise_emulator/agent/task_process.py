@@ -114,15 +114,21 @@ def run(
     inputs = environment.task_inputs(folder.manifest, step.inputs, job.variables, str(job.working_directory))
     endpoints = environment.referenced_endpoints(folder.manifest, inputs, job.endpoints)
     env = environment.process_environment(job.base_env, inputs, job.variables, endpoints)
-    process = subprocess.Popen(
-        ["node", str(script)],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    try:
+        process = subprocess.Popen(
+            ["node", str(script)],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        log.line(f"##[error]Cannot start node {script} in {cwd}: {exc.strerror or exc}.")
+        outcome.result = "failed"
+        log.line(f"##[section]Finishing: {step.name}")
+        return outcome, Ending.EXITED
     log.line(f"[{name}] node {script}", masked=False)
     actions = _Actions(step, job, outcome, log, cwd)
     ending = Ending.EXITED
@@ -174,13 +180,13 @@ def _lines(process: subprocess.Popen[bytes], job: JobContext, deadline: float) -
     threading.Thread(target=read, daemon=True).start()
     stopping: Ending | None = None
     while True:
+        if stopping is None and (job.cancel.is_set() or time.monotonic() >= deadline):
+            stopping = Ending.CANCELED if job.cancel.is_set() else Ending.TIMED_OUT
+            yield stopping
+            threading.Thread(target=_stop, args=(process, job.grace_seconds), daemon=True).start()
         try:
             raw = lines.get(timeout=0.05)
         except queue.Empty:
-            if stopping is None and (job.cancel.is_set() or time.monotonic() >= deadline):
-                stopping = Ending.CANCELED if job.cancel.is_set() else Ending.TIMED_OUT
-                yield stopping
-                threading.Thread(target=_stop, args=(process, job.grace_seconds), daemon=True).start()
             continue
         if raw is None:
             return
