@@ -37,9 +37,12 @@ class World:
     def ref(self, email: str) -> dict[str, Any]:
         return self.users[email]
 
-    def build(self, *, branch: str = "refs/heads/main", tags: tuple[str, ...] = (), result: str = "succeeded") -> int:
-        made = self.devops.directory.complete_build(ORG, PROJECT, str(self.build_definition), source_branch=branch,
-                                                    tags=tags, result=result)  # fmt: skip
+    def build(
+        self, *, branch: str = "refs/heads/main", tags: tuple[str, ...] = (), result: str = "succeeded"
+    ) -> int:
+        made = self.devops.directory.complete_build(
+            ORG, PROJECT, str(self.build_definition), source_branch=branch, tags=tags, result=result
+        )
         return made.id
 
 
@@ -64,9 +67,16 @@ def world() -> World:
     return World(clock, devops, definitions, releases, project.id, users, group.id, build_definition)
 
 
-def stage(name: str, *, after: str | None = None, manual: bool = False, pre: list[str] | None = None,
-          options: dict[str, Any] | None = None, post: list[str] | None = None,
-          policy: tuple[int, int] = (1, 0)) -> dict[str, Any]:  # fmt: skip
+def stage(
+    name: str,
+    *,
+    after: str | None = None,
+    manual: bool = False,
+    pre: list[str] | None = None,
+    options: dict[str, Any] | None = None,
+    post: list[str] | None = None,
+    policy: tuple[int, int] = (1, 0),
+) -> dict[str, Any]:
     """A stage: after release (default), after ``after`` succeeded, or manual; approvers by identity id
     (one rank each when ``options`` says ``sequential``)."""
     conditions: list[dict[str, Any]] = [{"conditionType": "event", "name": "ReleaseStarted", "value": ""}]
@@ -80,8 +90,10 @@ def stage(name: str, *, after: str | None = None, manual: bool = False, pre: lis
     def step(ids: list[str] | None) -> dict[str, Any]:
         if not ids:
             return {"approvals": [{"rank": 1, "isAutomated": True}]}
-        approvals = [{"rank": i + 1 if sequential else 1, "isAutomated": False, "approver": {"id": a}}
-                     for i, a in enumerate(ids)]  # fmt: skip
+        approvals = [
+            {"rank": i + 1 if sequential else 1, "isAutomated": False, "approver": {"id": a}}
+            for i, a in enumerate(ids)
+        ]
         return {"approvals": approvals, "approvalOptions": copy.deepcopy(opts)}
 
     return {
@@ -91,30 +103,53 @@ def stage(name: str, *, after: str | None = None, manual: bool = False, pre: lis
         "postDeployApprovals": step(post),
         "executionPolicy": {"concurrencyCount": policy[0], "queueDepthCount": policy[1]},
         "variables": {"slot": {"value": name.lower()}},
-        "deployPhases": [{"name": "Deploy", "phaseType": "agentBasedDeployment", "rank": 1,
-                          "deploymentInput": {"queueId": 1},
-                          "workflowTasks": [{"taskId": TASK, "version": "1.*", "name": "deploy",
-                                             "inputs": {"slot": "$(slot)"}}]}],
-    }  # fmt: skip
+        "deployPhases": [
+            {
+                "name": "Deploy",
+                "phaseType": "agentBasedDeployment",
+                "rank": 1,
+                "deploymentInput": {"queueId": 1},
+                "workflowTasks": [
+                    {"taskId": TASK, "version": "1.*", "name": "deploy", "inputs": {"slot": "$(slot)"}}
+                ],
+            }
+        ],
+    }
 
 
-def release_definition(w: World, *stages: dict[str, Any], triggers: list[dict[str, Any]] | None = None) -> int:
+def release_definition(
+    w: World, *stages: dict[str, Any], triggers: list[dict[str, Any]] | None = None
+) -> int:
     doc = {
         "name": f"app-release-{len(w.definitions.definitions(ORG, w.project_id)) + 1}",
         "path": "\\",
-        "artifacts": [{"alias": "app", "type": "Build", "isPrimary": True, "definitionReference": {
-            "definition": {"id": str(w.build_definition), "name": "app-CI"},
-            "project": {"id": w.project_id, "name": PROJECT}}}],
+        "artifacts": [
+            {
+                "alias": "app",
+                "type": "Build",
+                "isPrimary": True,
+                "definitionReference": {
+                    "definition": {"id": str(w.build_definition), "name": "app-CI"},
+                    "project": {"id": w.project_id, "name": PROJECT},
+                },
+            }
+        ],
         "triggers": triggers or [],
         "environments": [dict(s, rank=i + 1) for i, s in enumerate(stages)],
         "variables": {"region": {"value": "westeurope"}, "token": {"value": "s3cret", "isSecret": True}},
-    }  # fmt: skip
+    }
     return w.definitions.load(ORG, PROJECT, doc)
 
 
-def start(w: World, definition_id: int, creator: str = "ana@contoso.com", build: int | None = None,
-          **extra: Any) -> dict[str, Any]:  # fmt: skip
+def start(
+    w: World, definition_id: int, creator: str = "ana@contoso.com", build: int | None = None, **extra: Any
+) -> dict[str, Any]:
     build_id = build if build is not None else w.build()
-    body = {"definitionId": definition_id, "artifacts": [{"alias": "app", "instanceReference": {"id": str(build_id)}}],
-            "isDraft": False, "reason": "manual", **extra}  # fmt: skip
+    body = {
+        "definitionId": definition_id,
+        "artifacts": [{"alias": "app", "instanceReference": {"id": str(build_id)}}],
+        "isDraft": False,
+        "reason": "manual",
+        **extra,
+    }
     return w.releases.create(ORG, PROJECT, body, w.ref(creator), "https://host/contoso")

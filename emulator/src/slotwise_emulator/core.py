@@ -31,6 +31,7 @@ from slotwise_emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise_emulator.backends.model import Site
 from slotwise_emulator.clock import Clock, Speed, SystemClock
 from slotwise_emulator.devops_driver import DevOpsDriver
+from slotwise_emulator.devops_release_driver import ReleaseDriver
 from slotwise_emulator.errors import EmulatorError, Shape
 from slotwise_emulator.pipeline import PipelineJob, ServiceConnectionInfo, describe_connection, describe_job
 from slotwise_emulator.routes import (
@@ -38,9 +39,11 @@ from slotwise_emulator.routes import (
     control_devops,
     control_devops_org,
     control_devops_release,
+    control_devops_releases,
     devops,
     devops_locations,
     devops_release,
+    devops_releases,
     functions,
     identity,
     kudu,
@@ -64,12 +67,16 @@ def service_routes() -> dict[str, list[BaseRoute]]:
         + control_devops.routes()
         + control_devops_org.routes()
         + control_devops_release.routes()
+        + control_devops_releases.routes()
         + resources.routes()
         + web.routes(),
         "login": identity.routes(),
         "scm": kudu.routes(),
         "site": functions.routes(),
-        "devops": devops.routes() + devops_locations.routes() + devops_release.served(),
+        "devops": devops.routes()
+        + devops_locations.routes()
+        + devops_release.served()
+        + devops_releases.served(),
     }
 
 
@@ -91,7 +98,7 @@ class FunctionApp:
     name: str
 
 
-class Emulator(DevOpsDriver):
+class Emulator(DevOpsDriver, ReleaseDriver):
     """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps.
 
     ``seed=True`` seeds the Azure DevOps organization ``contoso`` (``devops_seed``) once started;

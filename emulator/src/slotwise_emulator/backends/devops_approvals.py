@@ -32,7 +32,10 @@ def _options(stage: Stage, kind: str) -> dict[str, Any]:
 def _manual(stage: Stage, kind: str) -> list[dict[str, Any]]:
     key = "preDeployApprovals" if kind == "preDeploy" else "postDeployApprovals"
     approvals = (stage.snapshot.get(key) or {}).get("approvals") or []
-    return sorted((a for a in approvals if not a.get("isAutomated") and a.get("approver")), key=lambda a: a.get("rank", 1))
+    return sorted(
+        (a for a in approvals if not a.get("isAutomated") and a.get("approver")),
+        key=lambda a: a.get("rank", 1),
+    )
 
 
 def required(stage: Stage, kind: str) -> bool:
@@ -41,9 +44,14 @@ def required(stage: Stage, kind: str) -> bool:
 
 
 def open_next_rank(
-    release: Release, stage: Stage, kind: str, attempt: int, now: float, next_id: Callable[[], int],
+    release: Release,
+    stage: Stage,
+    kind: str,
+    attempt: int,
+    now: float,
+    next_id: Callable[[], int],
     identity: Callable[[str], dict[str, Any] | None],
-) -> bool:  # fmt: skip
+) -> bool:
     """Make the pending approvals of the lowest rank not yet made; False when none is left."""
     made = {a.rank for a in stage.approvals_of(kind, attempt)}
     left = [a for a in _manual(stage, kind) if int(a.get("rank", 1)) not in made]
@@ -96,20 +104,31 @@ def expire(stage: Stage, kind: str, attempt: int, now: float) -> bool:
 def may_decide(approval: Approval, caller: dict[str, Any], members: Members) -> bool:
     approver_id = str(approval.approver.get("id", "")).lower()
     caller_id = str(caller.get("id", "")).lower()
-    return caller_id == approver_id or (bool(approval.approver.get("isContainer")) and caller_id in members(approver_id))
+    return caller_id == approver_id or (
+        bool(approval.approver.get("isContainer")) and caller_id in members(approver_id)
+    )
 
 
 def decide(
-    release: Release, stage: Stage, approval: Approval, body: dict[str, Any], caller: dict[str, Any],
-    members: Members, identity: Callable[[str], dict[str, Any] | None], now: float, next_id: Callable[[], int],
-) -> None:  # fmt: skip
+    release: Release,
+    stage: Stage,
+    approval: Approval,
+    body: dict[str, Any],
+    caller: dict[str, Any],
+    members: Members,
+    identity: Callable[[str], dict[str, Any] | None],
+    now: float,
+    next_id: Callable[[], int],
+) -> None:
     """``PATCH .../approvals/{id}``: approve, reject, or reassign (``status: reassigned`` with the new
     ``approver``) a pending approval, or the service's refusal."""
     status = str(body.get("status") or "").strip()
     if status not in ("approved", "rejected", "reassigned"):
         raise _invalid(f"The approval status '{status}' cannot be set: use approved, rejected or reassigned.")
     if approval.status != "pending":
-        raise _invalid(f"VS402801: The approval {approval.id} has already been {approval.status}.")  # emulator wording
+        raise _invalid(
+            f"VS402801: The approval {approval.id} has already been {approval.status}."
+        )  # emulator wording
     if not may_decide(approval, caller, members):
         raise devops_error(
             403,
@@ -125,8 +144,16 @@ def decide(
             "creator to approve it. Ask another approver."  # emulator wording
         )
     comments = str(body.get("comments") or "")
-    approval.history.append({"approver": approval.approver, "changedBy": caller, "comments": comments,
-                             "createdOn": now, "modifiedOn": now, "revision": approval.revision})  # fmt: skip
+    approval.history.append(
+        {
+            "approver": approval.approver,
+            "changedBy": caller,
+            "comments": comments,
+            "createdOn": now,
+            "modifiedOn": now,
+            "revision": approval.revision,
+        }
+    )
     approval.revision += 1
     approval.modified_on = now
     approval.comments = comments
@@ -134,12 +161,24 @@ def decide(
         target = body.get("approver") if isinstance(body.get("approver"), dict) else None
         new = identity(str(target.get("id", ""))) if target else None
         if new is None:
-            raise _invalid("To reassign an approval, name the new approver's identity id in 'approver'.")  # emulator wording
+            raise _invalid(
+                "To reassign an approval, name the new approver's identity id in 'approver'."
+            )  # emulator wording
         approval.status = "reassigned"
         stage.approvals.append(
-            Approval(next_id(), release.id, stage.id, approval.kind, approval.rank, new, now, now,
-                     attempt=approval.attempt, comments=comments)
-        )  # fmt: skip
+            Approval(
+                next_id(),
+                release.id,
+                stage.id,
+                approval.kind,
+                approval.rank,
+                new,
+                now,
+                now,
+                attempt=approval.attempt,
+                comments=comments,
+            )
+        )
         return
     approval.status = status
     approval.approved_by = caller
@@ -150,9 +189,14 @@ def _invalid(message: str) -> ServiceError:
 
 
 def listed(
-    approval: Approval, *, status: str | None, types: set[str] | None, release_ids: set[int] | None,
-    assigned_to: str | None, caller_groups: set[str],
-) -> bool:  # fmt: skip
+    approval: Approval,
+    *,
+    status: str | None,
+    types: set[str] | None,
+    release_ids: set[int] | None,
+    assigned_to: str | None,
+    caller_groups: set[str],
+) -> bool:
     """Whether ``GET .../approvals`` with these filters lists ``approval`` (``assigned_to``: an identity
     id, or a unique or display name, lower case; ``caller_groups``: that identity's groups when
     ``includeMyGroupApprovals``)."""

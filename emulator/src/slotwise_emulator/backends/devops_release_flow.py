@@ -66,7 +66,11 @@ def _conditions(stage: Stage) -> list[dict[str, Any]]:
 
 def _condition_type(condition: dict[str, Any]) -> str:
     kind = condition.get("conditionType")
-    return {1: "event", 2: "environmentState", 4: "artifact"}.get(kind, str(kind)) if isinstance(kind, int) else str(kind)
+    return (
+        {1: "event", 2: "environmentState", 4: "artifact"}.get(kind, str(kind))
+        if isinstance(kind, int)
+        else str(kind)
+    )
 
 
 def on_release_start(stage: Stage) -> bool:
@@ -78,7 +82,9 @@ def _after_stages_met(release: Release, stage: Stage) -> bool:
     if not states or stage.manual:
         return False
     for condition in states:
-        other = next((s for s in release.stages if s.name.lower() == str(condition.get("name", "")).lower()), None)
+        other = next(
+            (s for s in release.stages if s.name.lower() == str(condition.get("name", "")).lower()), None
+        )
         mask = int(str(condition.get("value") or "4")) if str(condition.get("value") or "4").isdigit() else 4
         if other is None or other.status not in FINISHED or not ENVIRONMENT_STATUS_BITS[other.status] & mask:
             return False
@@ -91,9 +97,17 @@ def trigger(rt: Runtime, release: Release, stage: Stage, reason: str, who: dict[
     attempt = len(stage.deployments) + 1
     phase_id = rt.next_id(release)
     stage.deployments.append(
-        Deployment(id=rt.next_id(release), attempt=attempt, phase_id=phase_id, job_id="", plan_id="",
-                   requested_by=who, queued_on=now, last_modified=now)
-    )  # fmt: skip
+        Deployment(
+            id=rt.next_id(release),
+            attempt=attempt,
+            phase_id=phase_id,
+            job_id="",
+            plan_id="",
+            requested_by=who,
+            queued_on=now,
+            last_modified=now,
+        )
+    )
     stage.status, stage.step, stage.trigger_reason = "queued", "queued", reason
     stage.step_since = stage.modified_on = now
 
@@ -107,18 +121,32 @@ def _occupying(rt: Runtime, release: Release, stage: Stage) -> int:
     busy = 0
     for other in rt.releases_of(release):
         for s in other.stages:
-            if s.definition_environment_id == stage.definition_environment_id and s.step in ("preApproval", "deploying", "postApproval"):
+            if s.definition_environment_id == stage.definition_environment_id and s.step in (
+                "preApproval",
+                "deploying",
+                "postApproval",
+            ):
                 busy += 1
     return busy
 
 
 def _admit_queued(rt: Runtime, release: Release) -> None:
     """Move queued stages of this definition on as the queueing policy allows, oldest first."""
-    waiting = [(r, s) for r in rt.releases_of(release) if r.status == "active" for s in r.stages if s.step == "queued"]
+    waiting = [
+        (r, s)
+        for r in rt.releases_of(release)
+        if r.status == "active"
+        for s in r.stages
+        if s.step == "queued"
+    ]
     waiting.sort(key=lambda rs: (rs[1].step_since, rs[0].id))
     for other, stage in waiting:
         concurrency, depth = _policy(stage)
-        same = [(r, s) for r, s in waiting if s.definition_environment_id == stage.definition_environment_id and s.step == "queued"]
+        same = [
+            (r, s)
+            for r, s in waiting
+            if s.definition_environment_id == stage.definition_environment_id and s.step == "queued"
+        ]
         if depth and len(same) > depth and (other, stage) in same[: len(same) - depth]:
             _finish(rt, other, stage, "canceled", "notDeployed", "canceled")
             continue
@@ -140,8 +168,15 @@ def _enter(rt: Runtime, release: Release, stage: Stage, step: str) -> None:
         if not approvals.required(stage, kind):
             _after_approvals(rt, release, stage, kind)
             return
-        approvals.open_next_rank(release, stage, kind, deployment.attempt, now, lambda: rt.next_id(release),
-                                 lambda i: rt.identity(release, i))  # fmt: skip
+        approvals.open_next_rank(
+            release,
+            stage,
+            kind,
+            deployment.attempt,
+            now,
+            lambda: rt.next_id(release),
+            lambda i: rt.identity(release, i),
+        )
     elif step == "deploying":
         deployment.status, deployment.operation, deployment.started = "inProgress", "queuedForAgent", now
         rt.start_job(release, stage)
@@ -158,7 +193,9 @@ def _after_approvals(rt: Runtime, release: Release, stage: Stage, kind: str) -> 
     _finish(rt, release, stage, status, dep_status, op)
 
 
-def _finish(rt: Runtime, release: Release, stage: Stage, status: str, dep_status: str, operation: str) -> None:
+def _finish(
+    rt: Runtime, release: Release, stage: Stage, status: str, dep_status: str, operation: str
+) -> None:
     now = rt.now()
     stage.status, stage.step, stage.modified_on = status, "", now
     deployment = stage.deployment
@@ -166,7 +203,9 @@ def _finish(rt: Runtime, release: Release, stage: Stage, status: str, dep_status
         deployment.status, deployment.operation, deployment.last_modified = dep_status, operation, now
         deployment.finished = deployment.finished or now
         for kind in (PRE, POST):
-            approvals.close_step(stage, kind, deployment.attempt, "canceled" if status == "canceled" else "skipped", now)
+            approvals.close_step(
+                stage, kind, deployment.attempt, "canceled" if status == "canceled" else "skipped", now
+            )
 
 
 def job_done(rt: Runtime, release: Release, stage: Stage, outcome: JobOutcome) -> None:
@@ -190,7 +229,9 @@ def cancel(rt: Runtime, release: Release, stage: Stage) -> None:
         rt.cancel_job(stage.deployment.job_id)
     if stage.step:
         dep_status = stage.deployment.status if stage.deployment else "notDeployed"
-        _finish(rt, release, stage, "canceled", "failed" if dep_status == "inProgress" else dep_status, "canceled")
+        _finish(
+            rt, release, stage, "canceled", "failed" if dep_status == "inProgress" else dep_status, "canceled"
+        )
 
 
 def advance(rt: Runtime, release: Release) -> None:
@@ -204,7 +245,11 @@ def advance(rt: Runtime, release: Release) -> None:
             changed |= _step_approvals(rt, other, now)
         if release.status == "active":
             for stage in release.stages:
-                if stage.status == "notStarted" and not stage.deployments and _after_stages_met(release, stage):
+                if (
+                    stage.status == "notStarted"
+                    and not stage.deployments
+                    and _after_stages_met(release, stage)
+                ):
                     trigger(rt, release, stage, "AfterSuccessfulEnvironmentDeployment", release.created_by)
                     changed = True
         before = [(s.id, s.step) for r in rt.releases_of(release) for s in r.stages]
@@ -234,4 +279,6 @@ def _step_approvals(rt: Runtime, release: Release, now: float) -> bool:
 
 def _open(rt: Runtime, release: Release, stage: Stage, kind: str, attempt: int, now: float) -> bool:
     next_id: Callable[[], int] = lambda: rt.next_id(release)  # noqa: E731
-    return approvals.open_next_rank(release, stage, kind, attempt, now, next_id, lambda i: rt.identity(release, i))
+    return approvals.open_next_rank(
+        release, stage, kind, attempt, now, next_id, lambda i: rt.identity(release, i)
+    )

@@ -58,7 +58,9 @@ class TaskRecord:
     id: int
     name: str
     record_id: str  # timeline record id (GUID)
-    status: str = "pending"  # pending | inProgress | succeeded | failed | canceled | skipped | partiallySucceeded
+    status: str = (
+        "pending"  # pending | inProgress | succeeded | failed | canceled | skipped | partiallySucceeded
+    )
     start: float | None = None
     finish: float | None = None
     log: list[str] = field(default_factory=list)
@@ -75,7 +77,9 @@ class Deployment:
     plan_id: str
     requested_by: dict[str, Any]
     queued_on: float
-    status: str = "notDeployed"  # DeploymentStatus: notDeployed | inProgress | succeeded | partiallySucceeded | failed
+    status: str = (
+        "notDeployed"  # DeploymentStatus: notDeployed | inProgress | succeeded | partiallySucceeded | failed
+    )
     operation: str = "pending"  # DeploymentOperationStatus (lower camel case)
     job_record: TaskRecord | None = None
     tasks: list[TaskRecord] = field(default_factory=list)
@@ -135,3 +139,12 @@ class Release:
 
     def stage(self, stage_id: int) -> Stage | None:
         return next((s for s in self.stages if s.id == stage_id), None)
+
+
+@dataclass
+class ProjectReleases:
+    """One project's releases and its id counters."""
+
+    releases: dict[int, Release] = field(default_factory=dict)
+    next_release: int = 1
+    next_step: int = 1  # stage, deploy step, phase and approval ids share one counter

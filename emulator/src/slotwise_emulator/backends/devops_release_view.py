@@ -12,11 +12,24 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from slotwise_emulator.backends.devops_release_model import POST, PRE, Approval, Deployment, Release, Stage, TaskRecord
+from slotwise_emulator.backends.devops_release_model import (
+    POST,
+    PRE,
+    Approval,
+    Deployment,
+    Release,
+    Stage,
+    TaskRecord,
+)
 from slotwise_emulator.clock import iso
 
-_TASK_STATUS = {"succeeded": "succeeded", "succeededWithIssues": "partiallySucceeded", "failed": "failed",
-                "canceled": "canceled", "skipped": "skipped"}  # fmt: skip
+_TASK_STATUS = {
+    "succeeded": "succeeded",
+    "succeededWithIssues": "partiallySucceeded",
+    "failed": "failed",
+    "canceled": "canceled",
+    "skipped": "skipped",
+}
 
 
 def _t(ts: float | None) -> str | None:
@@ -30,15 +43,23 @@ def _api(base: str, release: Release) -> str:
 def release_ref(base: str, release: Release) -> dict[str, Any]:
     url = f"{_api(base, release)}/releases/{release.id}"
     web = f"{base}/{release.project_id}/_release?releaseId={release.id}&_a=release-summary"
-    return {"id": release.id, "name": release.name, "url": url,
-            "_links": {"self": {"href": url}, "web": {"href": web}}}  # fmt: skip
+    return {
+        "id": release.id,
+        "name": release.name,
+        "url": url,
+        "_links": {"self": {"href": url}, "web": {"href": web}},
+    }
 
 
 def definition_ref(base: str, release: Release) -> dict[str, Any]:
     url = f"{_api(base, release)}/definitions/{release.definition_id}"
     web = f"{base}/{release.project_id}/_release?definitionId={release.definition_id}"
-    return {"id": release.definition_id, "name": release.definition_name, "url": url,
-            "_links": {"self": {"href": url}, "web": {"href": web}}}  # fmt: skip
+    return {
+        "id": release.definition_id,
+        "name": release.definition_name,
+        "url": url,
+        "_links": {"self": {"href": url}, "web": {"href": web}},
+    }
 
 
 def approval(base: str, release: Release, stage: Stage, item: Approval) -> dict[str, Any]:
@@ -56,7 +77,9 @@ def approval(base: str, release: Release, stage: Stage, item: Approval) -> dict[
         "trialNumber": 1,
         "attempt": item.attempt,
         "rank": item.rank,
-        "history": [dict(h, createdOn=_t(h["createdOn"]), modifiedOn=_t(h["modifiedOn"])) for h in item.history],
+        "history": [
+            dict(h, createdOn=_t(h["createdOn"]), modifiedOn=_t(h["modifiedOn"])) for h in item.history
+        ],
         "release": release_ref(base, release),
         "releaseDefinition": definition_ref(base, release),
         "releaseEnvironment": {"id": stage.id, "name": stage.name, "_links": {}},
@@ -67,21 +90,42 @@ def approval(base: str, release: Release, stage: Stage, item: Approval) -> dict[
     return body
 
 
-def _task(item: TaskRecord, base: str, release: Release, stage: Stage, deployment: Deployment) -> dict[str, Any]:
-    log = (f"{_api(base, release)}/releases/{release.id}/environments/{stage.id}/deployPhases/"
-           f"{deployment.phase_id}/tasks/{item.id}/logs")  # fmt: skip
-    return {"id": item.id, "timelineRecordId": item.record_id, "name": item.name, "status": item.status,
-            "startTime": _t(item.start), "finishTime": _t(item.finish), "dateStarted": _t(item.start),
-            "dateEnded": _t(item.finish), "rank": item.id, "lineCount": len(item.log), "issues": [],
-            "agentName": "Emulated agent" if item.start is not None else "", "logUrl": log}  # fmt: skip
+def _task(
+    item: TaskRecord, base: str, release: Release, stage: Stage, deployment: Deployment
+) -> dict[str, Any]:
+    log = (
+        f"{_api(base, release)}/releases/{release.id}/environments/{stage.id}/deployPhases/"
+        f"{deployment.phase_id}/tasks/{item.id}/logs"
+    )
+    return {
+        "id": item.id,
+        "timelineRecordId": item.record_id,
+        "name": item.name,
+        "status": item.status,
+        "startTime": _t(item.start),
+        "finishTime": _t(item.finish),
+        "dateStarted": _t(item.start),
+        "dateEnded": _t(item.finish),
+        "rank": item.id,
+        "lineCount": len(item.log),
+        "issues": [],
+        "agentName": "Emulated agent" if item.start is not None else "",
+        "logUrl": log,
+    }
 
 
 def _deploy_step(base: str, release: Release, stage: Stage, deployment: Deployment) -> dict[str, Any]:
     jobs = []
     if deployment.job_record is not None:
-        jobs.append({"job": _task(deployment.job_record, base, release, stage, deployment),
-                     "tasks": [_task(t, base, release, stage, deployment) for t in deployment.tasks]})  # fmt: skip
-    phase_status = {"notDeployed": "notStarted", "inProgress": "inProgress"}.get(deployment.status, deployment.status)
+        jobs.append(
+            {
+                "job": _task(deployment.job_record, base, release, stage, deployment),
+                "tasks": [_task(t, base, release, stage, deployment) for t in deployment.tasks],
+            }
+        )
+    phase_status = {"notDeployed": "notStarted", "inProgress": "inProgress"}.get(
+        deployment.status, deployment.status
+    )
     phases = (stage.snapshot.get("deployPhases") or [{}])[:1]
     return {
         "id": deployment.id,
@@ -101,17 +145,27 @@ def _deploy_step(base: str, release: Release, stage: Stage, deployment: Deployme
         "preDeploymentGates": {"id": 0, "gatesInstanceId": None, "status": "none"},
         "postDeploymentGates": {"id": 0, "gatesInstanceId": None, "status": "none"},
         "releaseDeployPhases": [
-            {"id": deployment.phase_id, "phaseId": str(p.get("rank", 1)), "name": p.get("name", "Agent job"),
-             "rank": p.get("rank", 1), "phaseType": p.get("phaseType", "agentBasedDeployment"),
-             "status": phase_status, "runPlanId": deployment.plan_id or None, "deploymentJobs": jobs,
-             "manualInterventions": [], "startedOn": _t(deployment.started)}
+            {
+                "id": deployment.phase_id,
+                "phaseId": str(p.get("rank", 1)),
+                "name": p.get("name", "Agent job"),
+                "rank": p.get("rank", 1),
+                "phaseType": p.get("phaseType", "agentBasedDeployment"),
+                "status": phase_status,
+                "runPlanId": deployment.plan_id or None,
+                "deploymentJobs": jobs,
+                "manualInterventions": [],
+                "startedOn": _t(deployment.started),
+            }
             for p in phases
-        ],  # fmt: skip
+        ],
     }
 
 
 def _snapshot(stage: Stage, key: str) -> dict[str, Any]:
-    found = copy.deepcopy(stage.snapshot.get(key) or {"approvals": [{"rank": 1, "isAutomated": True, "id": 0}]})
+    found = copy.deepcopy(
+        stage.snapshot.get(key) or {"approvals": [{"rank": 1, "isAutomated": True, "id": 0}]}
+    )
     return {k: v for k, v in found.items() if k in ("approvals", "approvalOptions")}
 
 
@@ -144,7 +198,9 @@ def environment(base: str, release: Release, stage: Stage) -> dict[str, Any]:
         "releaseDefinition": definition_ref(base, release),
         "releaseCreatedBy": release.created_by,
         "triggerReason": stage.trigger_reason or "Undefined",
-        "timeToDeploy": round((stage.modified_on - min(started)) / 60, 2) if started and stage.step == "" else 0,
+        "timeToDeploy": round((stage.modified_on - min(started)) / 60, 2)
+        if started and stage.step == ""
+        else 0,
         "processParameters": {},
         "preDeploymentGatesSnapshot": {"id": 0, "gatesOptions": None, "gates": []},
         "postDeploymentGatesSnapshot": {"id": 0, "gatesOptions": None, "gates": []},
@@ -152,7 +208,9 @@ def environment(base: str, release: Release, stage: Stage) -> dict[str, Any]:
     }
 
 
-def release(base: str, item: Release, expands: frozenset[str] = frozenset({"environments", "artifacts", "variables"})) -> dict[str, Any]:
+def release(
+    base: str, item: Release, expands: frozenset[str] = frozenset({"environments", "artifacts", "variables"})
+) -> dict[str, Any]:
     """A release; ``expands`` (lower case) says which collections a list carries (a get has all)."""
     url = f"{_api(base, item)}/releases/{item.id}"
     body: dict[str, Any] = {
@@ -177,7 +235,9 @@ def release(base: str, item: Release, expands: frozenset[str] = frozenset({"envi
         "url": url,
         "_links": release_ref(base, item)["_links"],
         "tags": [],
-        "triggeringArtifactAlias": item.artifacts[0]["alias"] if item.artifacts and item.reason == "continuousIntegration" else None,
+        "triggeringArtifactAlias": item.artifacts[0]["alias"]
+        if item.artifacts and item.reason == "continuousIntegration"
+        else None,
         "projectReference": {"id": item.project_id, "name": item.project_name},
         "properties": {},
     }

@@ -17,12 +17,24 @@ import uuid
 from typing import Any
 
 from slotwise_emulator.backends.devops import ServiceConnection
-from slotwise_emulator.backends.devops_jobs import Artifact, DeploymentJob, Endpoint, JobOutcome, JobTask, Variable
+from slotwise_emulator.backends.devops_jobs import (
+    Artifact,
+    DeploymentJob,
+    Endpoint,
+    JobOutcome,
+    JobTask,
+    Variable,
+)
 from slotwise_emulator.backends.devops_records import Build
 from slotwise_emulator.backends.devops_release_model import Deployment, Release, Stage, TaskRecord
 
-_STATUS = {"succeeded": "succeeded", "succeededWithIssues": "partiallySucceeded", "failed": "failed",
-           "canceled": "canceled", "skipped": "skipped"}  # fmt: skip
+_STATUS = {
+    "succeeded": "succeeded",
+    "succeededWithIssues": "partiallySucceeded",
+    "failed": "failed",
+    "canceled": "canceled",
+    "skipped": "skipped",
+}
 
 
 def _tasks(stage: Stage) -> list[dict[str, Any]]:
@@ -30,9 +42,14 @@ def _tasks(stage: Stage) -> list[dict[str, Any]]:
     return [t for t in (phases[0].get("workflowTasks") or []) if isinstance(t, dict)] if phases else []
 
 
-def _variables(release: Release, stage: Stage, collection_uri: str, deployment: Deployment) -> dict[str, Variable]:
+def _variables(
+    release: Release, stage: Stage, collection_uri: str, deployment: Deployment
+) -> dict[str, Variable]:
     out: dict[str, Variable] = {}
-    for prefix, variables in (("", release.variables), (f"{stage.definition_environment_id}/", stage.snapshot.get("variables") or {})):
+    for prefix, variables in (
+        ("", release.variables),
+        (f"{stage.definition_environment_id}/", stage.snapshot.get("variables") or {}),
+    ):
         for name, variable in variables.items():
             if not isinstance(variable, dict):
                 continue
@@ -70,16 +87,32 @@ def _variables(release: Release, stage: Stage, collection_uri: str, deployment: 
     }
     for index, artifact in enumerate(release.artifacts):
         ref = artifact["definitionReference"]
-        facts = {"Type": "Build", "DefinitionName": ref["definition"]["name"], "DefinitionId": ref["definition"]["id"],
-                 "BuildId": ref["version"]["id"], "BuildNumber": ref["version"]["name"],
-                 "SourceBranch": ref["branch"]["id"], "SourceBranchName": ref["branch"]["id"].rsplit("/", 1)[-1],
-                 "SourceVersion": ref["sourceVersion"]["id"], "RequestedFor": ref["requestedFor"]["name"]}  # fmt: skip
+        facts = {
+            "Type": "Build",
+            "DefinitionName": ref["definition"]["name"],
+            "DefinitionId": ref["definition"]["id"],
+            "BuildId": ref["version"]["id"],
+            "BuildNumber": ref["version"]["name"],
+            "SourceBranch": ref["branch"]["id"],
+            "SourceBranchName": ref["branch"]["id"].rsplit("/", 1)[-1],
+            "SourceVersion": ref["sourceVersion"]["id"],
+            "RequestedFor": ref["requestedFor"]["name"],
+        }
         for key, value in facts.items():
             own[f"Release.Artifacts.{artifact['alias']}.{key}"] = value
         if index == 0:
             own["Release.PrimaryArtifactSourceAlias"] = artifact["alias"]
-            own["Release.TriggeringArtifact.Alias"] = artifact["alias"] if release.reason == "continuousIntegration" else ""
-            for key in ("BuildId", "BuildNumber", "SourceBranch", "SourceBranchName", "SourceVersion", "DefinitionName"):
+            own["Release.TriggeringArtifact.Alias"] = (
+                artifact["alias"] if release.reason == "continuousIntegration" else ""
+            )
+            for key in (
+                "BuildId",
+                "BuildNumber",
+                "SourceBranch",
+                "SourceBranchName",
+                "SourceVersion",
+                "DefinitionName",
+            ):
                 own[f"Build.{key}"] = facts[key]
     out.update({name: Variable(value) for name, value in own.items()})
     return out
@@ -93,40 +126,63 @@ def _endpoint(connection: ServiceConnection, arm_url: str) -> Endpoint:
         url=arm_url.rstrip("/") + "/" if arm_url else "https://management.azure.com/",
         scheme=connection.scheme,
         parameters={"tenantid": connection.tenant_id, "serviceprincipalid": connection.client_id},
-        data={"subscriptionId": connection.subscription_id, "subscriptionName": connection.subscription_name,
-              "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual"},
-    )  # fmt: skip
+        data={
+            "subscriptionId": connection.subscription_id,
+            "subscriptionName": connection.subscription_name,
+            "environment": "AzureCloud",
+            "scopeLevel": "Subscription",
+            "creationMode": "Manual",
+        },
+    )
 
 
 def make_job(
-    org: str, release: Release, stage: Stage, collection_uri: str, connections: dict[str, ServiceConnection],
+    org: str,
+    release: Release,
+    stage: Stage,
+    collection_uri: str,
+    connections: dict[str, ServiceConnection],
     arm_url: str,
-) -> DeploymentJob:  # fmt: skip
+) -> DeploymentJob:
     """The stage's current deployment as a job (ids assigned here, task records made)."""
     deployment = stage.deployment
     assert deployment is not None
     deployment.job_id, deployment.plan_id = str(uuid.uuid4()), str(uuid.uuid4())
     definitions = _tasks(stage)
     tasks = tuple(
-        JobTask(task_id=str(t.get("taskId", "")).lower(), version_spec=str(t.get("version", "")),
-                name=str(t.get("name", "")), inputs={k: str(v) for k, v in (t.get("inputs") or {}).items()},
-                enabled=t.get("enabled", True) is not False, continue_on_error=bool(t.get("continueOnError")),
-                always_run=bool(t.get("alwaysRun")), condition=str(t.get("condition") or "succeeded()"),
-                timeout_minutes=int(t.get("timeoutInMinutes") or 0))
+        JobTask(
+            task_id=str(t.get("taskId", "")).lower(),
+            version_spec=str(t.get("version", "")),
+            name=str(t.get("name", "")),
+            inputs={k: str(v) for k, v in (t.get("inputs") or {}).items()},
+            enabled=t.get("enabled", True) is not False,
+            continue_on_error=bool(t.get("continueOnError")),
+            always_run=bool(t.get("alwaysRun")),
+            condition=str(t.get("condition") or "succeeded()"),
+            timeout_minutes=int(t.get("timeoutInMinutes") or 0),
+        )
         for t in definitions
-    )  # fmt: skip
+    )
     deployment.job_record = TaskRecord(1, "Agent job", deployment.job_id, "pending")
-    deployment.tasks = [TaskRecord(i + 2, t.name, str(uuid.uuid4())) for i, t in enumerate(tasks) if t.enabled]
+    deployment.tasks = [
+        TaskRecord(i + 2, t.name, str(uuid.uuid4())) for i, t in enumerate(tasks) if t.enabled
+    ]
     named = {v.lower() for t in tasks for v in t.inputs.values()}
     endpoints = {c.id: _endpoint(c, arm_url) for c in connections.values() if c.id.lower() in named}
     phase = (stage.snapshot.get("deployPhases") or [{}])[0]
     timeout = int((phase.get("deploymentInput") or {}).get("timeoutInMinutes") or 0) or 60
     return DeploymentJob(
-        job_id=deployment.job_id, plan_id=deployment.plan_id, organization=org, project=release.project_name,
-        project_id=release.project_id, tasks=tasks,
-        variables=_variables(release, stage, collection_uri, deployment), endpoints=endpoints,
-        artifacts=tuple(Artifact(a["alias"], {}) for a in release.artifacts), timeout_minutes=timeout,
-    )  # fmt: skip
+        job_id=deployment.job_id,
+        plan_id=deployment.plan_id,
+        organization=org,
+        project=release.project_name,
+        project_id=release.project_id,
+        tasks=tasks,
+        variables=_variables(release, stage, collection_uri, deployment),
+        endpoints=endpoints,
+        artifacts=tuple(Artifact(a["alias"], {}) for a in release.artifacts),
+        timeout_minutes=timeout,
+    )
 
 
 def record_outcome(deployment: Deployment, outcome: JobOutcome, now: float) -> None:
@@ -157,14 +213,20 @@ def cd_matches(definition: dict[str, Any], build: Build) -> str | None:
         str(a.get("alias")): a
         for a in definition.get("artifacts") or []
         if str(a.get("type", "")).lower() == "build"
-        and str(((a.get("definitionReference") or {}).get("definition") or {}).get("id")) == str(build.definition_id)
+        and str(((a.get("definitionReference") or {}).get("definition") or {}).get("id"))
+        == str(build.definition_id)
     }
     for trigger in definition.get("triggers") or []:
-        if trigger.get("triggerType") not in ("artifactSource", 1) or trigger.get("artifactAlias") not in aliases:
+        if (
+            trigger.get("triggerType") not in ("artifactSource", 1)
+            or trigger.get("artifactAlias") not in aliases
+        ):
             continue
         conditions = trigger.get("triggerConditions") or []
         includes = [c for c in conditions if not str(c.get("sourceBranch") or "").startswith("-")]
-        excludes = [str(c["sourceBranch"])[1:] for c in conditions if str(c.get("sourceBranch") or "").startswith("-")]
+        excludes = [
+            str(c["sourceBranch"])[1:] for c in conditions if str(c.get("sourceBranch") or "").startswith("-")
+        ]
         if any(_branch_matches(p, build.source_branch) for p in excludes):
             continue
         for condition in includes or [{}]:
