@@ -305,7 +305,7 @@ def test_summaries_uploaded_by_the_job_are_kept(w: World) -> None:
 def test_a_job_waiting_survives_a_pickle_and_still_moves_the_release(w: World) -> None:
     d = release_definition(w, stage("Staging"), stage("Production", after="Staging"))
     made = start(w, d)
-    releases = pickle.loads(pickle.dumps(w.releases))
+    releases = pickle.loads(pickle.dumps(w.releases))  # noqa: S301 - our own state
     job = releases.pool.jobs()[0]  # type: ignore[attr-defined]
     releases.pool.complete(job.job_id, "succeeded")  # type: ignore[attr-defined]
     got = releases.get(ORG, PROJECT, made["id"], BASE)
@@ -317,7 +317,8 @@ def test_the_job_carries_variables_secrets_and_the_build(w: World) -> None:
     build = w.build(branch="refs/heads/release/2.0")
     start(w, d, build=build)
     job = w.pool.jobs()[0]
-    assert job.variables["token"].secret and job.variables["token"].value == "s3cret"
+    assert job.variables["token"].secret
+    assert job.variables["token"].value == "s3cret"
     assert job.variables["slot"].value == "staging"
     assert job.variables["Build.BuildId"].value == str(build)
     assert job.variables["Build.SourceBranchName"].value == "2.0"
@@ -349,8 +350,10 @@ def cd(branch: str = "main", tags: list[str] | None = None) -> list[dict[str, An
         (cd("main"), "refs/heads/main", (), "failed", False),
         (cd("-main"), "refs/heads/main", (), "succeeded", False),
         (cd("-main"), "refs/heads/dev", (), "succeeded", True),
-        ([{"triggerType": "artifactSource", "artifactAlias": "app", "triggerConditions": []}], "refs/heads/x", (),
-         "succeeded", True),
+        (
+            [{"triggerType": "artifactSource", "artifactAlias": "app", "triggerConditions": []}],
+            "refs/heads/x", (), "succeeded", True,
+        ),
         ([], "refs/heads/main", (), "succeeded", False),
     ],
 )  # fmt: skip
