@@ -277,9 +277,11 @@ RELEASE_RUN_ROUTES: dict[Row, Contract] = {
     ("devops", "GET", _PLAN + "/attachments/{type}"): Contract(
         "operation", RELEASE, "Attachments_Get Release Task Attachments"
     ),
-    ("devops", "GET", _PLAN + "/timelines/{timelineId}/records/{recordId}/attachments/{type}/{name}"): Contract(
-        "operation", RELEASE, "Attachments_Get Release Task Attachment Content"
-    ),
+    (
+        "devops",
+        "GET",
+        _PLAN + "/timelines/{timelineId}/records/{recordId}/attachments/{type}/{name}",
+    ): Contract("operation", RELEASE, "Attachments_Get Release Task Attachment Content"),
     ("devops", "GET", RELEASE_API + "/approvals"): Contract("operation", RELEASE, "Approvals_List"),
     ("devops", "PATCH", RELEASE_API + "/approvals/{approvalId:int}"): Contract(
         "operation", RELEASE, "Approvals_Update"
