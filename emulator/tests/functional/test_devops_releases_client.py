@@ -5,6 +5,8 @@ the CD trigger creating a release when a build completes, and the control plane'
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from azure.devops.v7_1.release.models import (
     ArtifactMetadata,
     BuildVersion,
     ReleaseApproval,
+    ReleaseEnvironmentUpdateMetadata,
     ReleaseStartMetadata,
 )
 
@@ -244,3 +247,26 @@ def test_the_control_plane_starts_lists_and_completes(org: Org) -> None:
     assert [s["status"] for s in listed["stages"]] == ["rejected", "notStarted"]
     unknown = requests.post(f"{base}/jobs/nope", json={}, verify=verify, timeout=10)
     assert unknown.status_code == 404
+
+
+def test_a_manual_stage_is_deployed_through_the_client_and_the_logs_come_zipped(org: Org) -> None:
+    _, definition_id = setup(org)
+    org.emulator.complete_build(ORG, PROJECT, "app-CI")
+    made = org.emulator.create_release(ORG, PROJECT, definition_id, manual_stages=["Staging"])
+    admin = client(org)
+    assert statuses(admin.get_release(PROJECT, made["id"])) == {
+        "Staging": "notStarted",
+        "Production": "notStarted",
+    }
+    staging = made["stages"][0]["id"]
+    updated = admin.update_release_environment(
+        ReleaseEnvironmentUpdateMetadata(status="inProgress", comment="go"), PROJECT, made["id"], staging
+    )
+    assert (updated.name, updated.status) == ("Staging", "inProgress")
+    with pytest.raises(AzureDevOpsServiceError):
+        admin.update_release_environment(
+            ReleaseEnvironmentUpdateMetadata(status="inProgress"), PROJECT, made["id"], staging
+        )
+    org.emulator.complete_job(org.emulator.pending_jobs()[0]["jobId"], logs={"deploy": ["line 1"]})
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(admin.get_logs(PROJECT, made["id"]))))
+    assert [archive.read(n).decode().splitlines() for n in archive.namelist()] == [["line 1"]]
