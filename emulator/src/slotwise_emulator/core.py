@@ -27,6 +27,7 @@ from slotwise_emulator.backends import Backends
 from slotwise_emulator.backends.devops import SERVICE_PRINCIPAL, WORKLOAD_IDENTITY, DevOpsBackend
 from slotwise_emulator.backends.devops_org import OrganizationBackend
 from slotwise_emulator.backends.devops_release import ReleaseDefinitionsBackend
+from slotwise_emulator.backends.devops_releases import ReleasesBackend
 from slotwise_emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise_emulator.backends.model import Site
 from slotwise_emulator.clock import Clock, Speed, SystemClock
@@ -420,6 +421,10 @@ class Emulator(DevOpsDriver, ReleaseDriver):
             backends.devops.directory = OrganizationBackend(backends.devops)
         if "release" not in vars(backends):  # saved before release definitions existed
             backends.release = ReleaseDefinitionsBackend(backends.clock, backends.devops.directory)
+        if "releases" not in vars(backends):  # saved before releases ran
+            backends.devops.directory.build_observers = []
+            backends.releases = ReleasesBackend(backends.clock, backends.devops.directory, backends.release)
+            backends.devops.directory.build_observers.append(backends.releases.build_completed)
         return backends
 
     def _save(self) -> None:
