@@ -27,10 +27,12 @@ from slotwise_emulator.backends import Backends
 from slotwise_emulator.backends.devops import SERVICE_PRINCIPAL, WORKLOAD_IDENTITY, DevOpsBackend
 from slotwise_emulator.backends.devops_org import OrganizationBackend
 from slotwise_emulator.backends.devops_release import ReleaseDefinitionsBackend
+from slotwise_emulator.backends.devops_releases import ReleasesBackend
 from slotwise_emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise_emulator.backends.model import Site
 from slotwise_emulator.clock import Clock, Speed, SystemClock
 from slotwise_emulator.devops_driver import DevOpsDriver
+from slotwise_emulator.devops_release_driver import ReleaseDriver
 from slotwise_emulator.errors import EmulatorError, Shape
 from slotwise_emulator.pipeline import PipelineJob, ServiceConnectionInfo, describe_connection, describe_job
 from slotwise_emulator.routes import (
@@ -38,9 +40,11 @@ from slotwise_emulator.routes import (
     control_devops,
     control_devops_org,
     control_devops_release,
+    control_devops_releases,
     devops,
     devops_locations,
     devops_release,
+    devops_releases,
     functions,
     identity,
     kudu,
@@ -64,12 +68,16 @@ def service_routes() -> dict[str, list[BaseRoute]]:
         + control_devops.routes()
         + control_devops_org.routes()
         + control_devops_release.routes()
+        + control_devops_releases.routes()
         + resources.routes()
         + web.routes(),
         "login": identity.routes(),
         "scm": kudu.routes(),
         "site": functions.routes(),
-        "devops": devops.routes() + devops_locations.routes() + devops_release.served(),
+        "devops": devops.routes()
+        + devops_locations.routes()
+        + devops_release.served()
+        + devops_releases.served(),
     }
 
 
@@ -91,7 +99,7 @@ class FunctionApp:
     name: str
 
 
-class Emulator(DevOpsDriver):
+class Emulator(DevOpsDriver, ReleaseDriver):
     """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps.
 
     ``seed=True`` seeds the Azure DevOps organization ``contoso`` (``devops_seed``) once started;
@@ -413,6 +421,10 @@ class Emulator(DevOpsDriver):
             backends.devops.directory = OrganizationBackend(backends.devops)
         if "release" not in vars(backends):  # saved before release definitions existed
             backends.release = ReleaseDefinitionsBackend(backends.clock, backends.devops.directory)
+        if "releases" not in vars(backends):  # saved before releases ran
+            backends.devops.directory.build_observers = []
+            backends.releases = ReleasesBackend(backends.clock, backends.devops.directory, backends.release)
+            backends.devops.directory.build_observers.append(backends.releases.build_completed)
         return backends
 
     def _save(self) -> None:

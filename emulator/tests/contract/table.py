@@ -259,6 +259,37 @@ RELEASE_ROUTES: dict[Row, Contract] = {
 
 ROUTES.update(RELEASE_ROUTES)
 
+# Releases at run time (routes/devops_releases.py), held to release-7.1's operations.
+RELEASE_API = "/{org}/{project}/_apis/release"
+_RUN = RELEASE_API + "/releases/{releaseId:int}"
+_STAGE = _RUN + "/environments/{environmentId:int}"
+_PLAN = _STAGE + "/attempts/{attemptId:int}/plan/{planId}"
+RELEASE_RUN_ROUTES: dict[Row, Contract] = {
+    ("devops", "POST", RELEASE_API + "/releases"): Contract("operation", RELEASE, "Releases_Create"),
+    ("devops", "GET", RELEASE_API + "/releases"): Contract("operation", RELEASE, "Releases_List"),
+    ("devops", "GET", _RUN): Contract("operation", RELEASE, "Releases_Get Release Revision"),
+    ("devops", "PATCH", _RUN): Contract("operation", RELEASE, "Releases_Update Release Resource"),
+    ("devops", "PATCH", _STAGE): Contract("operation", RELEASE, "Releases_Update Release Environment"),
+    ("devops", "GET", _STAGE + "/deployphases/{phaseId:int}/tasks/{taskId:int}/logs"): Contract(
+        "operation", RELEASE, "Releases_Get Task Log"
+    ),
+    ("devops", "GET", _RUN + "/logs"): Contract("operation", RELEASE, "Releases_Get Logs"),
+    ("devops", "GET", _PLAN + "/attachments/{type}"): Contract(
+        "operation", RELEASE, "Attachments_Get Release Task Attachments"
+    ),
+    (
+        "devops",
+        "GET",
+        _PLAN + "/timelines/{timelineId}/records/{recordId}/attachments/{type}/{name}",
+    ): Contract("operation", RELEASE, "Attachments_Get Release Task Attachment Content"),
+    ("devops", "GET", RELEASE_API + "/approvals"): Contract("operation", RELEASE, "Approvals_List"),
+    ("devops", "PATCH", RELEASE_API + "/approvals/{approvalId:int}"): Contract(
+        "operation", RELEASE, "Approvals_Update"
+    ),
+}
+
+ROUTES.update(RELEASE_RUN_ROUTES)
+
 # What the documents on hand, or the Microsoft clients the emulator is held to, call and the emulator
 # does not answer. The App Service excerpt has none left (its four operations are served); of the
 # Azure DevOps documents, those ROUTES names are served and test_table counts the rest.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from slotwise_emulator.backends.devops import DevOpsBackend
 from slotwise_emulator.backends.devops_release import ReleaseDefinitionsBackend
+from slotwise_emulator.backends.devops_releases import ReleasesBackend
 from slotwise_emulator.backends.faults import FaultBackend
 from slotwise_emulator.backends.hosts import HostRegistry
 from slotwise_emulator.backends.identity import IdentityBackend
@@ -36,6 +37,7 @@ class Backends:
     kudu: KuduBackend = field(init=False)
     devops: DevOpsBackend = field(init=False)
     release: ReleaseDefinitionsBackend = field(init=False)
+    releases: ReleasesBackend = field(init=False)
     faults: FaultBackend = field(init=False)
     log: RequestLog = field(init=False)
     seed: dict[str, str] = field(default_factory=dict)  # the default tenant, subscription and principal
@@ -49,6 +51,8 @@ class Backends:
         self.kudu = KuduBackend(self.clock, self.speed, self.web, self.content_dir)
         self.devops = DevOpsBackend(self.clock, self.identity)
         self.release = ReleaseDefinitionsBackend(self.clock, self.devops.directory)
+        self.releases = ReleasesBackend(self.clock, self.devops.directory, self.release)
+        self.devops.directory.build_observers.append(self.releases.build_completed)
         self.faults = FaultBackend()
         self.log = RequestLog()
 
@@ -56,3 +60,4 @@ class Backends:
         """Finish every long-running operation whose time has come (called before each request)."""
         self.web.tick()
         self.kudu.tick()
+        self.releases.tick()

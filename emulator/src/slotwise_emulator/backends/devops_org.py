@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slotwise_emulator.backends import devops_auth, devops_tasks
@@ -59,6 +60,8 @@ class OrganizationBackend:
         self.records: dict[str, OrgRecords] = {}  # by lower-cased organization name
         self.server: ServerKind = SERVICES
         self.arm_url = ""  # the emulated ARM endpoint, where AzureRM service endpoints point
+        # told of every completed build (the release service's continuous-deployment trigger)
+        self.build_observers: list[Callable[[str, Build], None]] = []
 
     # ---- OrganizationDirectory ----------------------------------------------------------------
     def authorize(self, org: str, authorization: str | None) -> dict[str, Any]:
@@ -303,6 +306,8 @@ class OrganizationBackend:
             tags=list(tags),
         )
         records.builds[build.id] = build
+        for observer in self.build_observers:
+            observer(self.organization(org).name, build)
         return build
 
     def clear(self) -> None:

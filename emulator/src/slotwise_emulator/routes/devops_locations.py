@@ -32,6 +32,7 @@ from slotwise_emulator.routes import (
     devops_extensions,
     devops_identity,
     devops_release,
+    devops_releases,
 )
 from slotwise_emulator.routes.devops_common import Call, answer, api, collection
 
@@ -55,6 +56,7 @@ LOCATION_SOURCES: tuple[tuple[ApiLocation, ...], ...] = (
     devops_identity.LOCATIONS,
     devops_extensions.LOCATIONS,
     devops_release.LOCATIONS,
+    devops_releases.LOCATIONS,
 )
 
 
