@@ -12,6 +12,7 @@ the CLI prints ``message`` and ``hint`` and never a traceback for these.
     ├── AuthError                   exit 3   credentials missing or refused
     ├── RemoteError                 exit 4   an Azure service refused or failed the request
     │   ├── NotFoundError           exit 4   the app, slot or resource does not exist
+    │   ├── ApprovalRefused         exit 4   Azure DevOps refused a release approval's decision
     │   └── ConflictError           exit 5   another operation is in progress on the target
     │       └── HeldSlotError       exit 7   the slot holds the rollback build: deploying would destroy it
     │           └── HeldBuildDestroyed exit 7 a race destroyed the rollback build anyway: named, loudly
@@ -176,6 +177,21 @@ class NotFoundError(RemoteError):
     """The subscription, resource group, app, slot or deployment does not exist."""
 
     default_hint = "Check the names (resource group, app, slot) and the subscription."
+
+
+class ApprovalRefused(RemoteError):
+    """Azure DevOps refused to approve, reject or reassign a release approval: the identity is not
+    an approver (nor in the approving group), the release's creator may not approve it, or it was
+    already decided. ``said`` holds the service's words; ``status`` its HTTP status (400, 403).
+    Exit 4 like every refusal by a service (the credential itself was accepted: not exit 3)."""
+
+    default_hint = "List what is waiting for you: the pending approvals assigned to you or your groups."
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, status: int | None = None, said: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint, status=status, code=None)
+        self.said = said
 
 
 class ConflictError(RemoteError):

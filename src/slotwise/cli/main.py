@@ -100,6 +100,7 @@ def library_logs() -> Iterator[None]:
         "emulator": "slotwise.cli.emulator:emulator",
         "demo": "slotwise.cli.demo:demo",
         "release": "slotwise.cli.release:release",
+        "approvals": "slotwise.cli.approvals:approvals",
     },
 )
 @click.version_option(__version__, prog_name="slotwise")
