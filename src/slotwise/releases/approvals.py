@@ -177,6 +177,7 @@ class Refusal:
     release: Document | None
     caller_id: str
     deciding: str  # "approve", "reject", "reassign"
+    others: tuple[str, ...] = ()  # who may decide the stage's other pending approvals
 
 
 def explain(refusal: Refusal) -> ApprovalRefused:
@@ -211,7 +212,8 @@ def explain(refusal: Refusal) -> ApprovalRefused:
             f"creator approve it: approval {ident} is not yours to give{said}",
             status=refusal.status,
             said=refusal.said,
-            hint=f"Ask another approver ({pending.who_may}) to approve it; you may still reject it.",
+            hint=f"Ask {' or '.join(refusal.others) or 'another approver of the stage'} to approve it; "
+            "you may still reject it.",
         )
     if refusal.status == 403:
         return ApprovalRefused(
@@ -244,4 +246,5 @@ def _decided(approval: Document) -> str:
     when = f" on {approval.get('modifiedOn')}" if approval.get("modifiedOn") else ""
     comment = remote(str(approval.get("comments") or ""), 300)
     saying = f', saying "{comment}"' if comment else ""
-    return f"it was already {status}{who}{when}{saying}."
+    why = " (enough approvers had approved the stage)" if status == "skipped" else ""
+    return f"it was already {status}{who}{when}{saying}{why}."

@@ -192,12 +192,24 @@ def _explained(
     now: Document | None = before
     release: Document | None = None
     caller = ""
+    others: tuple[str, ...] = ()
     try:
         every = gateway.approvals(project, status="undefined", release_ids=(release_id,))
         now = next((d for d in every if int(d.get("id") or 0) == approval_id), before)
+        others = _others(every, now, project)
         release = gateway.release(project, release_id)
         caller = str(gateway.signed_in().get("id") or "")
     except RemoteError:
         pass  # the refusal itself is then the best explanation
-    facts = Refusal(approval_id, refused.status, refused.said, now, release, caller, deciding)
+    facts = Refusal(approval_id, refused.status, refused.said, now, release, caller, deciding, others)
     return explain(facts)
+
+
+def _others(every: list[Document], approval: Document, project: str) -> tuple[str, ...]:
+    """Who may decide the other pending approvals of the same stage and step."""
+    this = pending_of(approval, project)
+    return tuple(
+        p.who_may
+        for p in (pending_of(d, project) for d in every)
+        if p.id != this.id and p.status == "pending" and (p.stage_id, p.kind) == (this.stage_id, this.kind)
+    )
