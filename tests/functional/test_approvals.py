@@ -139,6 +139,7 @@ def test_not_an_approver_is_told_who_may(emu: Emulator) -> None:
     assert f"You are not an approver of approval {lead_id}" in result.output
     assert f"only {LEAD} may decide it" in result.output
     assert "Traceback" not in result.output
+    assert devops_env(emu)["AZURE_DEVOPS_EXT_PAT"] not in result.output
     assert stage(emu, "Production")["step"] == "preApproval"
 
 
