@@ -3,6 +3,7 @@ them, the --all-for selection, and refusals explained from the approval's state 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -137,3 +138,10 @@ def test_not_an_approver_says_who_may() -> None:
 def test_an_unexplained_refusal_keeps_the_service_words() -> None:
     error = refusal(400, None, None)
     assert error.message == "Azure DevOps refused to approve approval 7 (Azure DevOps said: VS4: said)"
+
+
+def test_waiting_since_and_times_out_are_shown_alike_and_an_unreadable_time_as_the_service_wrote_it() -> None:
+    shown = replace(pending_of(approval(1, since="2026-12-02T10:00:00.000Z"), "A"), timeout_minutes=90)
+    assert (shown.waiting_since, shown.times_out) == ("2026-12-02 10:00 UTC", "2026-12-02 11:30 UTC")
+    odd = pending_of(approval(2, since="yesterday"), "A")
+    assert odd.waiting_since == "yesterday"

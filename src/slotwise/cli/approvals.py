@@ -117,7 +117,7 @@ def _line(p: Pending) -> str:
     times_out = f", times out {p.times_out}" if p.times_out else ""
     return neutral(
         f"{p.id:>6}  {p.project}/{p.definition} {p.release}  stage {p.stage} ({p.kind} deployment)  "
-        f"approver: {p.who_may}  waiting since {p.since}{times_out}"
+        f"approver: {p.who_may}  waiting since {p.waiting_since}{times_out}"
     )
 
 
@@ -149,7 +149,7 @@ def _screen(seen: ApprovalView) -> list[str]:
     lines = [
         f"Approval {p.id} ({p.status}): {p.project}/{p.definition} {p.release}, stage {p.stage}, "
         f"{p.kind} deployment",
-        f"  approver: {p.who_may}; waiting since {p.since}"
+        f"  approver: {p.who_may}; waiting since {p.waiting_since}"
         + (f"; times out {p.times_out}" if p.times_out else ""),
         f"  release: {seen.release_status}, created by {seen.created_by or 'unknown'} ({seen.reason})",
     ]

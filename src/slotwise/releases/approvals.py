@@ -18,6 +18,8 @@ from typing import Any
 from slotwise.errors import ApprovalRefused, UsageError
 from slotwise.text import remote
 
+SHOWN = "%Y-%m-%d %H:%M UTC"  # how times are shown to a person
+
 Document = Mapping[str, Any]
 DEFAULT_TIMEOUT_MINUTES = 43200  # the service's default: 30 days
 KINDS = {"preDeploy": "before", "postDeploy": "after"}  # approvalType → when it gates the stage
@@ -48,6 +50,12 @@ class Pending:
         return f"any member of {self.approver}" if self.group else self.approver
 
     @property
+    def waiting_since(self) -> str:
+        """Since when it waits, as ``times_out`` says times (the service's text if unreadable)."""
+        start = parse_time(self.since)
+        return start.strftime(SHOWN) if start is not None else self.since
+
+    @property
     def times_out(self) -> str:
         """When it times out (rejecting the stage), or "" when the timeout is not known."""
         if self.timeout_minutes is None:
@@ -55,7 +63,7 @@ class Pending:
         start = parse_time(self.since)
         if start is None:
             return f"{self.timeout_minutes} min after {self.since}"
-        return (start + timedelta(minutes=self.timeout_minutes)).strftime("%Y-%m-%d %H:%M UTC")
+        return (start + timedelta(minutes=self.timeout_minutes)).strftime(SHOWN)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON an approver's script reads (``-o json``)."""
