@@ -146,7 +146,7 @@ def make_plan(
     update_secrets: bool = False,
 ) -> Plan:
     """The plan for ``specs`` (loaded and valid) against ``org``; reads only."""
-    collecting = _Collecting(org.resolver([ref for d in specs.definitions for ref in references(d)]))
+    collecting = _collecting(specs, org)
     rendered = render_specs(specs.definitions, collecting)
     listings = list_projects(org, (d.project for d in specs.definitions))
     items = [
@@ -162,9 +162,14 @@ def make_plan(
 def resolve_and_render(specs: SpecSet, org: Organization) -> list[Rendered]:
     """The documents ``specs`` become with the organization's ids, every name read in bulk (reads
     only), secret values left out: what ``release render`` shows."""
-    collecting = _Collecting(org.resolver([ref for d in specs.definitions for ref in references(d)]))
+    collecting = _collecting(specs, org)
     rendered = render_specs(specs.definitions, collecting)
     return [Rendered(r.project, redact_secrets(r.document)) for r in rendered]
+
+
+def _collecting(specs: SpecSet, org: Organization) -> _Collecting:
+    """A resolver for every name of every spec, read in bulk by the organization now."""
+    return _Collecting(org.resolver([ref for d in specs.definitions for ref in references(d)]))
 
 
 def render_specs(definitions: tuple[Definition, ...], collecting: _Collecting) -> list[Rendered]:
