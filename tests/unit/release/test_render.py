@@ -128,7 +128,8 @@ def test_the_staging_steps_carry_the_app_the_slot_and_the_artifact_paths() -> No
         assert task["inputs"]["appName"] == "func-orders"
         assert task["inputs"]["resourceGroupName"] == "rg-orders"
         assert task["inputs"]["slotName"] == "staging"
-    assert guard["inputs"]["mode"] == "fail"
+    assert guard["inputs"]["mode"] == "park"  # the template parks the rollback build, never fails on it
+    assert guard["inputs"]["createParkSlot"] == "true"
     assert deploy["inputs"]["package"] == "$(System.DefaultWorkingDirectory)/drop/**/*.zip"
     assert smoke["inputs"]["checksFile"] == "$(System.DefaultWorkingDirectory)/drop/**/smoke-checks.yaml"
     assert deploy["name"] == "Deploy $(System.DefaultWorkingDirectory)/drop/**/*.zip to func-orders/staging"
