@@ -13,6 +13,7 @@ has: the organization URL, the CA, and a PAT of the user acting.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from click.testing import CliRunner, Result
 
 from slotwise.cli.main import cli
 from slotwise_emulator import Emulator, Speed
+from slotwise_emulator.clock import ManualClock
 from tests.functional.devops_org import ROOT, devops_env, install_slotwise
 
 ORG, PROJECT = "contoso", "Fabrikam"
@@ -222,3 +224,27 @@ def test_unknown_approval_and_bad_arguments(emu: Emulator) -> None:
     no_comment = slotwise(emu, "approvals", "approve", "7")
     assert no_comment.exit_code == 2
     assert "--comment" in no_comment.output
+
+
+def test_an_approval_that_times_out_rejects_the_stage_and_leaves_the_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(time.time())
+    with Emulator(speed=Speed.instant(), seed=True, clock=clock) as emulator:
+        install_slotwise(emulator, tmp_path)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
+        applied = CliRunner().invoke(cli, ["release", "apply", str(ARTICLE)], env=devops_env(emulator))
+        assert applied.exit_code == 0, applied.output
+        lead_id, group_id = staged(emulator)
+        clock.advance(3 * 24 * 3600 - 60)  # the template's timeout is 3 days: one minute left
+        waiting = listed(slotwise(emulator, "approvals", "list", "--mine", "-o", "json", user=OPS))
+        assert [i["id"] for i in waiting] == [group_id]
+        clock.advance(61)
+        assert listed(slotwise(emulator, "approvals", "list", "--mine", "-o", "json", user=OPS)) == []
+        assert stage(emulator, "Production")["status"] == "rejected"
+        late = slotwise(emulator, "approvals", "approve", str(group_id), "-c", "sorry, late", user=OPS)
+        assert late.exit_code == 4
+        assert f"Approval {group_id} cannot be approved: it was already rejected on " in late.output
+        assert " UTC, saying " in late.output  # the time as the lists show times, then the service's reason
+        assert emulator.pending_jobs() == []  # Production never deployed
+        assert lead_id != group_id

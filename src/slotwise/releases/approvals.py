@@ -251,7 +251,9 @@ def _decided(approval: Document) -> str:
     if not by and history:
         by = (history[-1] or {}).get("changedBy") or {}
     who = f" by {identity_label(by)}" if by else ""
-    when = f" on {approval.get('modifiedOn')}" if approval.get("modifiedOn") else ""
+    modified = str(approval.get("modifiedOn") or "")
+    moment = parse_time(modified)
+    when = f" on {moment.strftime(SHOWN) if moment is not None else modified}" if modified else ""
     comment = remote(str(approval.get("comments") or ""), 300)
     saying = f', saying "{comment}"' if comment else ""
     why = " (enough approvers had approved the stage)" if status == "skipped" else ""
