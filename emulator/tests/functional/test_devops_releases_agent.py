@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import shutil
 import time
 import zipfile
@@ -21,7 +22,9 @@ import pytest
 
 from slotwise_emulator import Emulator, Speed
 from slotwise_emulator.agent.job import AgentSettings
-from slotwise_emulator.cli import agent_named, parser
+from slotwise_emulator.agent.pool import NodeAgentPool
+from slotwise_emulator.backends.devops_manual_pool import ManualPool
+from slotwise_emulator.cli import agent_named, parser, plug_agent
 from slotwise_emulator.errors import EmulatorError
 from tests.devops_client import Org, seeded
 
@@ -119,8 +122,14 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 
 def stage_statuses(org: Org, release_id: int) -> dict[str, str]:
-    (release,) = [r for r in org.emulator.releases(ORG, PROJECT) if r["id"] == release_id]
-    return {s["name"]: s["status"] for s in release["stages"]}
+    """The stages' statuses, read on the server's loop (without saving the state, as the driver would)."""
+
+    def read(b: Any) -> dict[str, str]:
+        project_id = b.release.project(ORG, PROJECT)[0]
+        (release,) = [r for r in b.releases.releases(ORG, project_id) if r.id == release_id]
+        return {s.name: s.status for s in release.stages}
+
+    return org.emulator.call(read)
 
 
 def settled(org: Org, release_id: int, stage: str) -> Callable[[], dict[str, str] | None]:
@@ -288,6 +297,11 @@ def test_the_state_saves_with_the_node_pool_and_a_lost_job_fails_on_restart(
         emu.complete_build(ORG, PROJECT, "app-CI")
         first = emu.create_release(ORG, PROJECT, definition_id)["id"]
         wait_for(settled(org, first, "Staging"))
+        saved = pickle.loads((state / "state.pickle").read_bytes())[1]  # noqa: S301 - the test's own file
+        project_id = saved.release.project(ORG, PROJECT)[0]
+        assert (
+            saved.releases.releases(ORG, project_id)[0].stages[0].status == "succeeded"
+        )  # saved on delivery
         assert (state / "agent-tools").is_dir()
         hanging = {"mode": "hang", "marker": str(marker)}
         emu.edit_release_definition(
@@ -324,3 +338,13 @@ def test_the_command_line_picks_the_node_agent_when_node_is_on_path(
     with pytest.raises(EmulatorError) as refused:
         agent_named("node")
     assert "--agent manual" in refused.value.hint
+
+
+def test_the_banner_says_which_pool_runs_the_jobs() -> None:
+    with Emulator(speed=Speed.instant()) as emu:
+        assert emu.agent_pool_kind == "manual"
+        assert "emulated Node agent (node: " in plug_agent(emu, "node")
+        assert emu.agent_pool_kind == "node"
+        assert isinstance(emu.call(lambda b: b.releases.pool), NodeAgentPool)
+        assert "manual agent pool" in plug_agent(emu, "manual")
+        assert isinstance(emu.call(lambda b: b.releases.pool), ManualPool)
