@@ -443,7 +443,9 @@ class Emulator(DevOpsDriver, ReleaseDriver, AgentDriver):
 
     def _root(self) -> Path:
         """Where this instance keeps its files: the state directory, or the temporary one."""
-        return self._state_dir or Path(self._tmp or self.ca_path.parent.parent)
+        if self._state_dir is None and self._tmp is None:
+            raise EmulatorError("The emulator is not started.")
+        return self._state_dir or Path(str(self._tmp))
 
     def _cleanup(self) -> None:
         if self._tmp is not None:
