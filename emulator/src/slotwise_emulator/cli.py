@@ -9,6 +9,7 @@ extensions (.vsix) to install in the seeded organization and the next steps to t
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import sys
 import threading
@@ -24,7 +25,30 @@ from slotwise_emulator.errors import EmulatorError
 SPEEDS = ("realistic", "instant")
 SEEDS = ("devops", "none")
 DEVOPS_SERVERS = ("services", "2022")
+AGENTS = ("node", "manual")
 VSIX_HINT = "Give --extension the path of an Azure DevOps extension package (.vsix), as tfx builds it."
+
+
+def agent_named(name: str | None) -> str:
+    """``node`` or ``manual``; None: ``node`` when a ``node`` executable is on PATH, else ``manual``
+    (``EmulatorError`` when ``node`` is asked for and there is none)."""
+    if name == "manual" or (name is None and shutil.which("node") is None):
+        return "manual"
+    if shutil.which("node") is None:
+        raise EmulatorError(
+            "The emulated agent runs tasks with Node.js, and there is no 'node' on PATH.",
+            hint="Install Node.js 20 or later, or run the emulator with --agent manual.",
+        )
+    return "node"
+
+
+def plug_agent(emu: Emulator, agent: str) -> str:
+    """Plug the chosen agent pool in; the line that says which runs the release jobs."""
+    if agent == "node":
+        emu.use_node_agent()
+        return f"  release jobs run on the emulated Node agent (node: {shutil.which('node')})"
+    emu.use_manual_agent()
+    return "  release jobs wait in the manual agent pool (end them through the control plane)"
 
 
 def speed_named(name: str) -> Speed:
@@ -96,6 +120,7 @@ def serve(
     devops_server: str | None = None,
     extensions: Sequence[Path] = (),
     next_steps: Sequence[str] = (),
+    agent: str | None = None,
 ) -> None:
     """Start the emulator, say where it is, and serve until SIGINT or SIGTERM; then stop it.
 
@@ -103,8 +128,10 @@ def serve(
     cannot start (a busy port, an unreadable state directory, an unreadable .vsix). ``seed``: seed the
     Azure DevOps organization (``devops_seed``); ``devops_server``: ``services`` or ``2022`` (None: as
     the state says); ``extensions``: .vsix files installed in the seeded organization before the env
-    file is written (once it exists, everything is ready); ``next_steps``: lines said last.
+    file is written (once it exists, everything is ready); ``next_steps``: lines said last;
+    ``agent``: what runs release jobs, ``node`` or ``manual`` (None: ``agent_named``'s choice).
     """
+    chosen = agent_named(agent)
     emu = Emulator(port=port, state_dir=state_dir, speed=speed, seed=seed, devops_server=devops_server)
     emu.start()
     stop = threading.Event()
@@ -115,6 +142,7 @@ def serve(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         installed = install_extensions(emu, extensions)
+        installed.append(plug_agent(emu, chosen))
         if env_file is not None:
             emu.write_env_file(env_file)
         say(f"{name} is running")
@@ -163,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
         choices=DEVOPS_SERVERS,
         help="answer as Azure DevOps Services (REST 7.1, the default) or Azure DevOps Server 2022 (7.0)",
     )
+    cli.add_argument(
+        "--agent",
+        choices=AGENTS,
+        help="what runs release jobs: the emulated Node agent (the default when 'node' is on PATH) or "
+        "the manual pool, whose jobs end when told to through the control plane",
+    )
     return cli
 
 
@@ -180,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed == "devops",
             devops_server=args.devops_server,
             extensions=args.extension,
+            agent=args.agent,
             say=print,
             note=lambda line: print(line, file=sys.stderr),
         )

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from starlette.routing import BaseRoute
 
+from slotwise_emulator.agent_driver import AgentDriver
 from slotwise_emulator.app import EmulatorApp, service_app
 from slotwise_emulator.backends import Backends
 from slotwise_emulator.backends.devops import SERVICE_PRINCIPAL, WORKLOAD_IDENTITY, DevOpsBackend
@@ -99,7 +100,7 @@ class FunctionApp:
     name: str
 
 
-class Emulator(DevOpsDriver, ReleaseDriver):
+class Emulator(DevOpsDriver, ReleaseDriver, AgentDriver):
     """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps.
 
     ``seed=True`` seeds the Azure DevOps organization ``contoso`` (``devops_seed``) once started;
@@ -171,6 +172,8 @@ class Emulator(DevOpsDriver, ReleaseDriver):
         return self
 
     def stop(self) -> None:
+        if self._backends is not None:
+            self.close_agent_pool()  # its running jobs end canceled, their stages too
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -350,6 +353,7 @@ class Emulator(DevOpsDriver, ReleaseDriver):
             old.seed["subscription_id"], old.seed["tenant_id"], "slotwise emulator"
         )
         fresh.seed = {k: v for k, v in old.seed.items() if not k.startswith("devops_")}
+        self._attach_agent_pool(fresh)
         self._backends = fresh
         self._save()
 
@@ -425,6 +429,7 @@ class Emulator(DevOpsDriver, ReleaseDriver):
             backends.devops.directory.build_observers = []
             backends.releases = ReleasesBackend(backends.clock, backends.devops.directory, backends.release)
             backends.devops.directory.build_observers.append(backends.releases.build_completed)
+        backends.releases.end_lost_jobs()  # jobs of an agent that stopped with the emulator fail
         return backends
 
     def _save(self) -> None:
@@ -435,6 +440,12 @@ class Emulator(DevOpsDriver, ReleaseDriver):
         with tmp.open("wb") as f:
             pickle.dump((STATE_VERSION, self._backends), f)
         tmp.replace(path)
+
+    def _root(self) -> Path:
+        """Where this instance keeps its files: the state directory, or the temporary one."""
+        if self._state_dir is None and self._tmp is None:
+            raise EmulatorError("The emulator is not started.")
+        return self._state_dir or Path(str(self._tmp))
 
     def _cleanup(self) -> None:
         if self._tmp is not None:

@@ -123,12 +123,15 @@ class DevOpsDriver:
         source_version: str | None = None,
         result: str = "succeeded",
         tags: tuple[str, ...] = (),
+        artifacts: Mapping[str, Mapping[str, bytes]] | None = None,
     ) -> Build:
-        """A completed build of the definition (by name or id)."""
+        """A completed build of the definition (by name or id) that published ``artifacts``
+        (``{"drop": {"app.zip": b"..."}}``: name -> path inside the artifact -> content); a release
+        job downloads them to ``$(System.DefaultWorkingDirectory)/<alias>/<name>/<path>``."""
         return self._do(
             lambda b: b.devops.directory.complete_build(
                 org, project, definition, build_number=build_number, source_branch=source_branch,
-                source_version=source_version, result=result, tags=tags,
+                source_version=source_version, result=result, tags=tags, artifacts=artifacts,
             )
         )  # fmt: skip
 

@@ -13,15 +13,18 @@ them from the DevOps backend's state (values only: nothing here talks to a liste
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from slotwise_emulator.agent.environment import endpoint_environment
+from slotwise_emulator.backends import devops_endpoints
+from slotwise_emulator.backends.devops_jobs import Endpoint
 
 if TYPE_CHECKING:
     from slotwise_emulator.backends import Backends
     from slotwise_emulator.backends.devops import Job, ServiceConnection
 
-ARM_RESOURCE_ID = "https://management.core.windows.net/"
+ARM_RESOURCE_ID = devops_endpoints.ARM_RESOURCE_ID
 
 
 @dataclass(frozen=True)
@@ -41,33 +44,15 @@ class ServiceConnectionInfo:
     subject: str = ""
     service_principal_key: str | None = field(default=None, repr=False)  # ServicePrincipal only
 
+    def endpoint(self) -> Endpoint:
+        """The connection as the job carries it (``devops_endpoints.azurerm``)."""
+        return devops_endpoints.azurerm(
+            self, arm_url=self.arm_url, authority=self.authority, key=self.service_principal_key
+        )
+
     def endpoint_env(self) -> dict[str, str]:
         """``ENDPOINT_URL_<id>``, ``ENDPOINT_AUTH[_SCHEME|_PARAMETER]_<id>...``, ``ENDPOINT_DATA_<id>...``."""
-        auth: dict[str, str] = {"serviceprincipalid": self.client_id, "tenantid": self.tenant_id}
-        if self.scheme == "ServicePrincipal":
-            auth |= {"authenticationType": "spnKey", "serviceprincipalkey": self.service_principal_key or ""}
-        else:
-            auth |= {
-                "workloadIdentityFederationIssuer": self.issuer,
-                "workloadIdentityFederationSubject": self.subject,
-            }
-        data = {
-            "subscriptionId": self.subscription_id,
-            "subscriptionName": self.subscription_name,
-            "environment": "AzureCloud",
-            "scopeLevel": "Subscription",
-            "environmentAuthorityUrl": f"{self.authority}/",
-            "activeDirectoryServiceEndpointResourceId": ARM_RESOURCE_ID,
-        }
-        env = {
-            f"ENDPOINT_URL_{self.id}": f"{self.arm_url}/",
-            f"ENDPOINT_AUTH_{self.id}": json.dumps({"parameters": auth, "scheme": self.scheme}),
-            f"ENDPOINT_AUTH_SCHEME_{self.id}": self.scheme,
-            f"ENDPOINT_DATA_{self.id}": json.dumps(data),
-        }
-        env |= {f"ENDPOINT_AUTH_PARAMETER_{self.id}_{key.upper()}": value for key, value in auth.items()}
-        env |= {f"ENDPOINT_DATA_{self.id}_{key.upper()}": value for key, value in data.items()}
-        return env
+        return endpoint_environment(self.endpoint())
 
 
 @dataclass(frozen=True)
@@ -122,13 +107,7 @@ class PipelineJob:
             "SYSTEM_JOBID": self.job_id,
             "SYSTEM_OIDCREQUESTURI": self.oidc_request_uri,
             "SYSTEM_SERVERTYPE": "Hosted",
-            "ENDPOINT_URL_SYSTEMVSSCONNECTION": self.collection_uri,
-            "ENDPOINT_AUTH_SYSTEMVSSCONNECTION": json.dumps(
-                {"parameters": {"AccessToken": self.access_token}, "scheme": "OAuth"}
-            ),
-            "ENDPOINT_AUTH_SCHEME_SYSTEMVSSCONNECTION": "OAuth",
-            "ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN": self.access_token,
-        }
+        } | endpoint_environment(devops_endpoints.system_vss(self.collection_uri, self.access_token))
 
     def agent_env(self) -> dict[str, str]:
         """What the agent sets for a task of this job that references its service connection."""
@@ -142,10 +121,7 @@ def describe_connection(
     backends: Backends, connection: ServiceConnection, *, arm_url: str, authority: str
 ) -> ServiceConnectionInfo:
     """A connection of the DevOps backend as a task sees it (with the secret of an spnKey one)."""
-    key = None
-    if connection.scheme == "ServicePrincipal":
-        app = backends.identity.apps.get(connection.client_id)
-        key = app.secrets[0] if app is not None and app.secrets else None
+    key = devops_endpoints.spn_key(backends.identity, connection)
     return ServiceConnectionInfo(
         id=connection.id,
         name=connection.name,

@@ -135,6 +135,7 @@ ROUTES: dict[Row, Contract] = {
     ("devops", "GET", BUILD + "/definitions/{definition_id}"): devops("build", "Definitions_Get"),
     ("devops", "GET", f"{BUILD}/builds"): devops("build", "Builds_List"),
     ("devops", "GET", BUILD + "/builds/{build_id}"): devops("build", "Builds_Get"),
+    ("devops", "GET", BUILD + "/builds/{build_id}/artifacts"): devops("build", "Artifacts_List"),
     ("devops", "GET", f"{DT_PROJECT}/queues"): devops("distributedTask", "Queues_Get Agent Queues For Pools"),
     ("devops", "GET", DT_PROJECT + "/queues/{queue_id}"): devops("distributedTask", "Queues_Get"),
     ("devops", "GET", f"{DT_ORG}/pools"): devops("distributedTask", "Pools_Get Agent Pools By Ids"),

@@ -77,3 +77,25 @@ def test_an_identity_has_what_the_official_example_of_a_search_by_email_has(org:
     assert set(answered) <= set(shown)
     assert {k: type(v) for k, v in answered.items()} == {k: type(shown[k]) for k in answered}
     assert set(answered["properties"]) <= set(shown["properties"])
+
+
+def test_a_builds_artifacts_are_what_artifacts_list_documents(org: Org) -> None:
+    files = {"drop": {"app.zip": b"PK..", "notes/readme.md": b"# hi"}, "logs": {"a.txt": b"x"}}
+    build = org.emulator.complete_build("contoso", "Fabrikam", "orders-api-CI", artifacts=files)
+    answer = org.raw("GET", f"Fabrikam/_apis/build/builds/{build.id}/artifacts")
+    assert answer.status_code == 200, answer.text
+    contract = ROUTES[("devops", "GET", "/{org}/{project}/_apis/build/builds/{build_id}/artifacts")]
+    document = load(REFERENCE / contract.document)
+    [op] = [o for o in operations(contract.document, document) if o.operation_id == contract.name]
+    schema = op.response_schema(200)
+    assert schema is not None
+    body = answer.json()
+    converter = Converter(document, strict=True, null_optional=True, extra=EXTRA)
+    assert converter.errors(schema, body["value"]) == []
+    listed = org.connect().clients_v7_1.get_build_client().get_artifacts("Fabrikam", build.id)
+    assert [(a.name, a.resource.type, a.resource.properties["artifactsize"]) for a in listed] == [
+        ("drop", "Container", "8"),
+        ("logs", "Container", "1"),
+    ]
+    missing = org.raw("GET", "Fabrikam/_apis/build/builds/999/artifacts")
+    assert (missing.status_code, missing.json()["typeKey"]) == (404, "BuildNotFoundException")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -58,6 +59,15 @@ def test_what_the_control_plane_makes_the_client_reads(org: Org) -> None:
     assert data.authenticated_user.provider_display_name == "Q A"
 
 
+def test_a_build_made_through_the_control_plane_carries_its_files(org: Org) -> None:
+    files = {"drop": {"app.zip": base64.b64encode(b"PK zip").decode(), "dir\\notes.txt": ""}}
+    build = control(org, "contoso/Fabrikam/builddefinitions/orders-api-CI/builds", {"artifacts": files})
+    assert build.status_code == 201
+    assert build.json()["artifacts"] == {"drop": ["app.zip", "dir/notes.txt"]}
+    stored = org.emulator.call(lambda b: b.devops.directory.records_of("contoso").builds[build.json()["id"]])
+    assert stored.artifacts == {"drop": {"app.zip": b"PK zip", "dir/notes.txt": b""}}
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "words"),
     [
@@ -68,6 +78,30 @@ def test_what_the_control_plane_makes_the_client_reads(org: Org) -> None:
         ("contoso/Fabrikam/builddefinitions/none-CI/builds", {}, 404, "none-CI"),
         ("contoso/Fabrikam/builddefinitions/orders-api-CI/builds", {"result": "great"}, 400, "result"),
         ("contoso/pats", {"user": "ghost@contoso.com"}, 400, "ghost"),
+        (
+            "contoso/Fabrikam/builddefinitions/orders-api-CI/builds",
+            {"artifacts": {"drop": "x"}},
+            400,
+            "base64",
+        ),
+        (
+            "contoso/Fabrikam/builddefinitions/orders-api-CI/builds",
+            {"artifacts": {"drop": {"a": "!"}}},
+            400,
+            "base64",
+        ),
+        (
+            "contoso/Fabrikam/builddefinitions/orders-api-CI/builds",
+            {"artifacts": {"drop": {"../a": ""}}},
+            400,
+            "../a",
+        ),
+        (
+            "contoso/Fabrikam/builddefinitions/orders-api-CI/builds",
+            {"artifacts": {"a/b": {"x": ""}}},
+            400,
+            "a/b",
+        ),
     ],
 )
 def test_the_control_plane_names_what_is_wrong(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from slotwise_emulator.agent.commands import SecretMasker
-from slotwise_emulator.agent.environment import resolve_variables
+from slotwise_emulator.agent.environment import SYSTEM_VSS_CONNECTION, resolve_variables
 from slotwise_emulator.agent.task_process import Ending, JobContext, Limit, merge, run
 from slotwise_emulator.backends.devops_jobs import (
     DeploymentJob,
@@ -35,6 +35,15 @@ from slotwise_emulator.backends.devops_jobs import (
 from slotwise_emulator.backends.devops_tasks import TaskFolder
 
 _OS = {"Linux": "Linux", "Darwin": "Darwin", "Windows": "Windows_NT"}
+# authorization parameters the agent does not mask (MaskingUtil.IsEndpointAuthorizationParametersSecret)
+_NOT_SECRET = frozenset(
+    name.lower()
+    for name in (
+        "role", "scope", "tenantId", "issuedAt", "expiresAt", "audience", "authenticationType",
+        "authorizationType", "accessTokenType", "accessTokenFetchingMethod", "useWindowsSecurity",
+        "unsecured", "oAuthAccessTokenIsSupplied", "completeCallbackPayload", "acceptUntrustedCertificates",
+    )
+)  # fmt: skip
 _STATUS = {
     "succeeded": "Succeeded",
     "succeededWithIssues": "SucceededWithIssues",
@@ -187,9 +196,13 @@ def _prepare(
     variables = {name: Variable(value) for name, value in given.items()}
     variables |= job.variables
     variables |= {name: Variable(value) for name, value in agent.items()}
+    variables |= _from_system_connection(job)
     masker = SecretMasker()
     for secret in [v.value for v in job.variables.values() if v.secret] + [
-        value for endpoint in job.endpoints.values() for value in endpoint.parameters.values()
+        value
+        for endpoint in job.endpoints.values()
+        for key, value in endpoint.parameters.items()
+        if key.lower() not in _NOT_SECRET
     ]:
         for line in secret.splitlines():
             masker.add(line)
@@ -204,6 +217,23 @@ def _prepare(
         cancel,
         settings.grace_seconds,
     )
+
+
+def _from_system_connection(job: DeploymentJob) -> dict[str, Variable]:
+    """What the agent takes from the ``SystemVssConnection`` endpoint (``JobRunner.cs``): the server's
+    URL (``System.TFServerUrl``) and, when ``System.EnableAccessToken`` is true, ``System.AccessToken``
+    (then a public variable, as the agent sets it: scripts see ``SYSTEM_ACCESSTOKEN``; still masked)."""
+    system = next(
+        (e for e in job.endpoints.values() if e.name.lower() == SYSTEM_VSS_CONNECTION.lower()), None
+    )
+    if system is None:
+        return {}
+    out = {"System.TFServerUrl": Variable(system.url)}
+    enabled = next((v for k, v in job.variables.items() if k.lower() == "system.enableaccesstoken"), None)
+    token = next((v for k, v in system.parameters.items() if k.lower() == "accesstoken"), "")
+    if enabled is not None and enabled.value.strip().lower() == "true" and token:
+        out["System.AccessToken"] = Variable(token)
+    return out
 
 
 def _safe(relative: str) -> PurePosixPath:

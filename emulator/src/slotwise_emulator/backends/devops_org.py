@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from slotwise_emulator.backends import devops_auth, devops_tasks
@@ -278,8 +279,10 @@ class OrganizationBackend:
         source_version: str | None = None,
         result: str = "succeeded",
         tags: tuple[str, ...] = (),
+        artifacts: Mapping[str, Mapping[str, bytes]] | None = None,
     ) -> Build:
-        """A completed build of the definition (by name or id), finished now."""
+        """A completed build of the definition (by name or id), finished now, that published
+        ``artifacts`` (name -> path inside the artifact -> content)."""
         target = self._project(org, project)
         records = self.records_of(org)
         found = self.definition_named(org, target.id, definition)
@@ -289,6 +292,7 @@ class OrganizationBackend:
             raise KeyError(f"No build definition '{definition}' in project '{target.name}'.")
         if result not in ("succeeded", "partiallySucceeded", "failed", "canceled"):
             raise ValueError("result must be succeeded, partiallySucceeded, failed or canceled.")
+        published = _artifacts(artifacts or {})
         build_id = records.next_id("build")
         now = self.devops.clock.now()
         requester = next((m for m in records.members.values() if m.kind == USER), None)
@@ -304,6 +308,7 @@ class OrganizationBackend:
             finish_time=now,
             requested_for=requester.id if requester else "",
             tags=list(tags),
+            artifacts=published,
         )
         records.builds[build.id] = build
         for observer in self.build_observers:
@@ -333,3 +338,20 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _artifacts(given: Mapping[str, Mapping[str, bytes]]) -> dict[str, dict[str, bytes]]:
+    """Artifacts as a build publishes them: named, each path relative and inside its artifact."""
+    published: dict[str, dict[str, bytes]] = {}
+    for name, files in given.items():
+        if not name.strip() or "/" in name or "\\" in name or name in (".", ".."):
+            raise ValueError(f"An artifact needs a name without '/' or '\\', not '{name}'.")
+        published[name] = {}
+        for path, content in files.items():
+            parts = PurePosixPath(path.replace("\\", "/"))
+            if not path.strip() or parts.is_absolute() or ".." in parts.parts:
+                raise ValueError(f"The path '{path}' of artifact '{name}' must be relative, inside it.")
+            if not isinstance(content, bytes):
+                raise ValueError(f"The content of '{path}' in artifact '{name}' must be bytes.")
+            published[name][parts.as_posix()] = content
+    return published

@@ -112,6 +112,13 @@ class Build:
     requested_for: str  # identity id
     tags: list[str] = field(default_factory=list)
     status: str = "completed"
+    # the build's published artifacts: name -> path inside the artifact -> content
+    artifacts: dict[str, dict[str, bytes]] = field(default_factory=dict, repr=False)
+
+
+def build_artifacts(build: Build) -> dict[str, dict[str, bytes]]:
+    """The build's artifacts (none for a build saved before builds had files)."""
+    return getattr(build, "artifacts", None) or {}
 
 
 @dataclass

@@ -1,11 +1,13 @@
 """What the release service gives an agent and takes back, and which builds start releases.
 
-``make_job``: a stage's deployment as a ``DeploymentJob`` (its first agent phase's tasks, the
-release/build/system variables and the definition's own with secret values, the service endpoints
-the inputs name, the artifacts); ``record_outcome``: the job's ``JobOutcome`` into the deployment's
-task records (status, log lines). ``cd_matches``: whether a definition's ``artifactSource`` trigger
-fires for a completed build (the artifact's build definition, branch filters with ``*`` and a ``-``
-exclusion, required tags).
+``make_job``: a stage's deployment as a ``DeploymentJob`` of the pipeline job the DevOps host issued
+(``JobGrant``: its ids, its access token as ``System.AccessToken`` and in the ``SystemVssConnection``
+endpoint, ``System.OidcRequestUri``): its first agent phase's tasks, the release/build/system
+variables and the definition's own with secret values, the AzureRM endpoints the inputs name, the
+artifacts' build files (unless the phase skips the download); ``record_outcome``: the job's
+``JobOutcome`` into the deployment's task records (status, log lines). ``cd_matches``: whether a
+definition's ``artifactSource`` trigger fires for a completed build (the artifact's build
+definition, branch filters with ``*`` and a ``-`` exclusion, required tags).
 
 Must not: move a stage (the flow does), know HTTP, or know how a pool runs tasks.
 """
@@ -14,9 +16,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from slotwise_emulator.backends.devops import ServiceConnection
+from slotwise_emulator.backends.devops import Job
+from slotwise_emulator.backends.devops_endpoints import SYSTEM_VSS_CONNECTION, system_vss
 from slotwise_emulator.backends.devops_jobs import (
     Artifact,
     DeploymentJob,
@@ -25,7 +30,7 @@ from slotwise_emulator.backends.devops_jobs import (
     JobTask,
     Variable,
 )
-from slotwise_emulator.backends.devops_records import Build
+from slotwise_emulator.backends.devops_records import Build, build_artifacts
 from slotwise_emulator.backends.devops_release_model import Deployment, Release, Stage, TaskRecord
 
 _STATUS = {
@@ -118,36 +123,43 @@ def _variables(
     return out
 
 
-def _endpoint(connection: ServiceConnection, arm_url: str) -> Endpoint:
-    return Endpoint(
-        id=connection.id,
-        name=connection.name,
-        type=connection.type,
-        url=arm_url.rstrip("/") + "/" if arm_url else "https://management.azure.com/",
-        scheme=connection.scheme,
-        parameters={"tenantid": connection.tenant_id, "serviceprincipalid": connection.client_id},
-        data={
-            "subscriptionId": connection.subscription_id,
-            "subscriptionName": connection.subscription_name,
-            "environment": "AzureCloud",
-            "scopeLevel": "Subscription",
-            "creationMode": "Manual",
-        },
-    )
+@dataclass(frozen=True)
+class JobGrant:
+    """What the DevOps host gives a deployment job: its pipeline job (``devops.create_job``: plan and job
+    ids, access token), the collection it runs in, where it asks for OIDC tokens, the server type
+    (``Hosted`` or ``OnPremises``), the project's AzureRM endpoints by id (``devops_endpoints.azurerm``)
+    and the builds its artifacts name, by id."""
+
+    job: Job
+    collection_uri: str
+    collection_id: str
+    oidc_request_uri: str
+    server_type: str
+    endpoints: Mapping[str, Endpoint]
+    builds: Mapping[int, Build]
 
 
-def make_job(
-    org: str,
-    release: Release,
-    stage: Stage,
-    collection_uri: str,
-    connections: dict[str, ServiceConnection],
-    arm_url: str,
-) -> DeploymentJob:
-    """The stage's current deployment as a job (ids assigned here, task records made)."""
+def _artifacts(release: Release, builds: Mapping[int, Build]) -> tuple[Artifact, ...]:
+    """Each artifact's build's files, as the agent lays them out: ``<build artifact name>/<path>``
+    under the alias's folder."""
+    out = []
+    for artifact in release.artifacts:
+        version = str(artifact["definitionReference"]["version"]["id"])
+        build = builds.get(int(version)) if version.isdigit() else None
+        files = {
+            f"{name}/{path}": content
+            for name, published in (build_artifacts(build) if build else {}).items()
+            for path, content in published.items()
+        }
+        out.append(Artifact(artifact["alias"], files))
+    return tuple(out)
+
+
+def make_job(org: str, release: Release, stage: Stage, grant: JobGrant) -> DeploymentJob:
+    """The stage's current deployment as the job ``grant`` issued (its ids recorded, task records made)."""
     deployment = stage.deployment
     assert deployment is not None
-    deployment.job_id, deployment.plan_id = str(uuid.uuid4()), str(uuid.uuid4())
+    deployment.job_id, deployment.plan_id = grant.job.job_id, grant.job.plan_id
     definitions = _tasks(stage)
     tasks = tuple(
         JobTask(
@@ -167,10 +179,20 @@ def make_job(
     deployment.tasks = [
         TaskRecord(i + 2, t.name, str(uuid.uuid4())) for i, t in enumerate(tasks) if t.enabled
     ]
-    named = {v.lower() for t in tasks for v in t.inputs.values()}
-    endpoints = {c.id: _endpoint(c, arm_url) for c in connections.values() if c.id.lower() in named}
+    named = {v.strip().lower() for t in tasks for value in t.inputs.values() for v in value.split(",")}
+    endpoints = {e.id: e for e in grant.endpoints.values() if e.id.lower() in named}
+    endpoints[SYSTEM_VSS_CONNECTION] = system_vss(grant.collection_uri, grant.job.access_token)
     phase = (stage.snapshot.get("deployPhases") or [{}])[0]
-    timeout = int((phase.get("deploymentInput") or {}).get("timeoutInMinutes") or 0) or 60
+    given = phase.get("deploymentInput") or {}
+    timeout = int(given.get("timeoutInMinutes") or 0) or 60
+    variables = _variables(release, stage, grant.collection_uri, deployment)
+    variables |= {
+        "System.CollectionId": Variable(grant.collection_id),
+        "System.ServerType": Variable(grant.server_type),
+        "System.OidcRequestUri": Variable(grant.oidc_request_uri),
+        "System.EnableAccessToken": Variable(str(bool(given.get("enableAccessToken"))).lower()),
+        "System.AccessToken": Variable(grant.job.access_token, secret=True),
+    }
     return DeploymentJob(
         job_id=deployment.job_id,
         plan_id=deployment.plan_id,
@@ -178,9 +200,9 @@ def make_job(
         project=release.project_name,
         project_id=release.project_id,
         tasks=tasks,
-        variables=_variables(release, stage, collection_uri, deployment),
+        variables=variables,
         endpoints=endpoints,
-        artifacts=tuple(Artifact(a["alias"], {}) for a in release.artifacts),
+        artifacts=() if given.get("skipArtifactsDownload") else _artifacts(release, grant.builds),
         timeout_minutes=timeout,
     )
 

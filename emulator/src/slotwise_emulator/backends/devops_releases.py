@@ -17,6 +17,7 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from slotwise_emulator.backends import devops_endpoints
 from slotwise_emulator.backends import devops_release_flow as flow
 from slotwise_emulator.backends import devops_release_view as view
 from slotwise_emulator.backends import devops_release_work as work
@@ -88,18 +89,36 @@ class ReleasesBackend(ReleaseReads):
 
     def start_job(self, release: Release, stage: Stage) -> None:
         org = self._org(release)
-        project = self.directory.devops.organization(org)
-        found = project.projects.get(release.project_id) if project else None
-        job = work.make_job(
-            org,
-            release,
-            stage,
-            self.directory.devops.collection_uri(org),
-            found.connections if found else {},
-            self.directory.arm_url,
-        )
+        job = work.make_job(org, release, stage, self._grant(org, release))
         stage.deployment.job_record.status = "inProgress"  # type: ignore[union-attr]
         self.pool.start(job, _JobDone(self, org, release.project_id, release.id, stage.id, job.job_id))
+
+    def _grant(self, org: str, release: Release) -> work.JobGrant:
+        """A pipeline job of the release hub, and what its tasks reach with it."""
+        devops = self.directory.devops
+        organization = devops.organization(org)
+        project = organization.projects.get(release.project_id) if organization else None
+        assert organization is not None
+        assert project is not None
+        issued = devops.create_job(organization.name, project.id, hub="release")
+        endpoints = {
+            connection.id: devops_endpoints.azurerm(
+                connection,
+                arm_url=self.directory.arm_url,
+                authority=devops.identity.authority,
+                key=devops_endpoints.spn_key(devops.identity, connection),
+            )
+            for connection in project.connections.values()
+        }
+        return work.JobGrant(
+            job=issued,
+            collection_uri=devops.collection_uri(org),
+            collection_id=organization.id,
+            oidc_request_uri=devops.oidc_request_uri(issued),
+            server_type="Hosted" if self.directory.server.deployment_type == "hosted" else "OnPremises",
+            endpoints=endpoints,
+            builds=self.directory.records_of(org).builds,
+        )
 
     def cancel_job(self, job_id: str) -> None:
         self.pool.cancel(job_id)
@@ -116,6 +135,36 @@ class ReleasesBackend(ReleaseReads):
             return
         work.record_outcome(stage.deployment, outcome, self.now())
         flow.job_done(self, release, stage, outcome)
+
+    # ---- a pool that lives beside the server ---------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with a ``ManualPool`` in place of a pool that lives beside the server (the emulated
+        Node agent's threads and processes): after a restart its jobs are lost (``end_lost_jobs``)."""
+        state = self.__dict__.copy()
+        if not isinstance(self.pool, ManualPool):
+            state["pool"] = ManualPool()
+        return state
+
+    def end_lost_jobs(self) -> list[str]:
+        """After a restart: every stage still deploying whose job its pool does not hold (the agent that
+        ran it stopped with the emulator) fails, as Azure DevOps fails a job whose agent stops
+        answering; the release moves on (the later stages do not run). Answers the jobs' ids."""
+        held = set(self.pool.pending) if isinstance(self.pool, ManualPool) else set()
+        lost = []
+        for (org, project_id), state in list(self._projects.items()):
+            for release in list(state.releases.values()):
+                for stage in release.stages:
+                    deployment = stage.deployment
+                    if stage.step != "deploying" or deployment is None or deployment.job_id in held:
+                        continue
+                    lost.append(deployment.job_id)
+                    message = (
+                        "The agent running this job stopped with the emulator before the job ended: "
+                        "the job failed."
+                    )  # emulator wording (Azure DevOps: "We stopped hearing from agent ...")
+                    outcome = JobOutcome("failed", issues=[("error", message)])
+                    _JobDone(self, org, project_id, release.id, stage.id, deployment.job_id)(outcome)
+        return lost
 
     # ---- helpers ----------------------------------------------------------------------------------
     def _state(self, org: str, project_id: str) -> ProjectReleases:

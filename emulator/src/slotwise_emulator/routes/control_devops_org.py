@@ -9,6 +9,8 @@ the control plane); every endpoint is in emulator/README.md. The rules are in ``
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +18,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from slotwise_emulator.backends import devops_library, devops_tasks
-from slotwise_emulator.backends.devops_records import Build, BuildDefinition, Member, VariableGroup
+from slotwise_emulator.backends.devops_records import (
+    Build,
+    BuildDefinition,
+    Member,
+    VariableGroup,
+    build_artifacts,
+)
 from slotwise_emulator.errors import ServiceError
 from slotwise_emulator.routes._common import backends
 from slotwise_emulator.routes.control_devops import _body, _text
@@ -58,6 +66,7 @@ def build_summary(build: Build) -> dict[str, Any]:
         "buildNumber": build.build_number,
         "sourceBranch": build.source_branch,
         "sourceVersion": build.source_version,
+        "artifacts": {name: sorted(files) for name, files in build_artifacts(build).items()},
         "status": build.status,
         "result": build.result,
     }
@@ -157,10 +166,27 @@ async def complete_build(request: Request) -> Response:
             source_version=_text(body, "sourceVersion"),
             result=_text(body, "result") or "succeeded",
             tags=tuple(str(t) for t in body.get("tags", []) or []),
+            artifacts=_artifact_files(body.get("artifacts")),
         )
     except (KeyError, ValueError, ServiceError) as exc:
         raise _error(exc) from exc
     return JSONResponse(build_summary(build), status_code=201)
+
+
+def _artifact_files(given: Any) -> dict[str, dict[str, bytes]]:
+    """``{name: {path: base64}}`` decoded (``ValueError`` for another shape or bad base64)."""
+    if given is None:
+        return {}
+    shape = "artifacts must be {name: {path: base64 content}}"
+    if not isinstance(given, dict) or not all(isinstance(f, dict) for f in given.values()):
+        raise ValueError(f"{shape}.")
+    try:
+        return {
+            str(name): {str(path): base64.b64decode(str(data), validate=True) for path, data in files.items()}
+            for name, files in given.items()
+        }
+    except binascii.Error as exc:
+        raise ValueError(f"{shape}: {exc}.") from exc
 
 
 async def create_variable_group(request: Request) -> Response:

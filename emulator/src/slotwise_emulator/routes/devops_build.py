@@ -6,6 +6,7 @@
     GET /{org}/{project}/_apis/build/builds?definitions=&statusFilter=&resultFilter=&branchName=&$top=
                                                                                   -> [Build], newest first
     GET /{org}/{project}/_apis/build/builds/{buildId}                             -> Build
+    GET /{org}/{project}/_apis/build/builds/{buildId}/artifacts                   -> [BuildArtifact]
 
 Definitions and builds are made by the control plane (``/_emulator/devops/...``), not through here.
 Must not: keep state or authenticate itself (``devops_common.api`` does).
@@ -13,7 +14,9 @@ Must not: keep state or authenticate itself (``devops_common.api`` does).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from slotwise_emulator.backends.devops_directory import ApiLocation
 from slotwise_emulator.backends.devops_org import name_matches
-from slotwise_emulator.backends.devops_records import AgentQueue, Build, BuildDefinition
+from slotwise_emulator.backends.devops_records import AgentQueue, Build, BuildDefinition, build_artifacts
 from slotwise_emulator.errors import devops_error
 from slotwise_emulator.routes.devops_common import (
     Call,
@@ -44,7 +47,11 @@ BUILDS = ApiLocation(
     "0cd358e1-9217-4d94-8269-1c1ee6f93dcf", "build", "Builds",
     "{project}/_apis/build/{resource}/{buildId}", 7, min_version="2.0", area_id=BUILD_AREA,
 )  # fmt: skip
-LOCATIONS: tuple[ApiLocation, ...] = (DEFINITIONS, BUILDS)
+ARTIFACTS = ApiLocation(
+    "1db06c96-014e-44e1-ac91-90b2d4b3e984", "build", "artifacts",
+    "{project}/_apis/build/builds/{buildId}/{resource}", 5, min_version="2.0", area_id=BUILD_AREA,
+)  # fmt: skip
+LOCATIONS: tuple[ApiLocation, ...] = (DEFINITIONS, BUILDS, ARTIFACTS)
 _BUILD = "Microsoft.TeamFoundation.Build.WebApi"
 
 
@@ -188,8 +195,7 @@ async def list_builds(request: Request, call: Call) -> Response:
     return collection([build_body(call, b) for b in found[:top]], call)
 
 
-@api(BUILDS)
-async def get_build(request: Request, call: Call) -> Response:
+def _build(request: Request, call: Call) -> Build:
     project = call.directory.project_or_404(call.org.name, request.path_params["project"])
     build_id = path_number(request, "build_id")
     build = call.directory.records_of(call.org.name).builds.get(build_id)
@@ -200,7 +206,40 @@ async def get_build(request: Request, call: Call) -> Response:
             f"The requested build {build_id} could not be found.",
             f"{_BUILD}.BuildNotFoundException, {_BUILD}",
         )
-    return answer(build_body(call, build), call)
+    return build
+
+
+@api(BUILDS)
+async def get_build(request: Request, call: Call) -> Response:
+    return answer(build_body(call, _build(request, call)), call)
+
+
+def artifact_body(call: Call, build: Build, index: int, name: str, files: dict[str, bytes]) -> dict[str, Any]:
+    """A BuildArtifact published to the build's file container (``resource.type`` ``Container``)."""
+    container = 1000 + build.id  # the emulator's: one file container per build
+    base = f"{call.collection}{build.project_id}/_apis/build/builds/{build.id}/artifacts"
+    url = f"{base}?artifactName={quote(name)}"
+    return {
+        "id": index,
+        "name": name,
+        "source": str(uuid.uuid5(uuid.NAMESPACE_URL, f"build/{build.id}/job")),
+        "resource": {
+            "type": "Container",
+            "data": f"#/{container}/{name}",
+            "properties": {"localpath": f"/{name}", "artifactsize": str(sum(len(f) for f in files.values()))},
+            "url": f"{url}&api-version={call.version or '7.1'}",
+            "downloadUrl": f"{url}&api-version={call.version or '7.1'}&%24format=zip",
+        },
+    }
+
+
+@api(ARTIFACTS)
+async def list_artifacts(request: Request, call: Call) -> Response:
+    """The artifacts the build published (``complete_build(..., artifacts=)``), by name. Their files are
+    what a release job downloads; the zip download itself is not served."""
+    build = _build(request, call)
+    published = sorted(build_artifacts(build).items())
+    return collection([artifact_body(call, build, i + 1, n, f) for i, (n, f) in enumerate(published)], call)
 
 
 def routes() -> list[BaseRoute]:
@@ -210,4 +249,5 @@ def routes() -> list[BaseRoute]:
         Route(base + "/definitions/{definition_id}", get_definition, methods=["GET"]),
         Route(f"{base}/builds", list_builds, methods=["GET"]),
         Route(base + "/builds/{build_id}", get_build, methods=["GET"]),
+        Route(base + "/builds/{build_id}/artifacts", list_artifacts, methods=["GET"]),
     ]
