@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.tasks.agentkit import PackagingUnavailable, build_vsix
 from tests.tasks.shimkit import (
     NODE,
     NODE_MISSING,
@@ -67,3 +68,13 @@ def standin_agent(tmp_path_factory: pytest.TempPathFactory, standin: Path) -> Ag
     assert result.returncode == 0, result.stdout + result.stderr
     assert (agent.venv_dir(STANDIN_VERSION) / ".slotwise-complete").is_file()
     return agent
+
+
+@pytest.fixture(scope="session")
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .vsix built by scripts/package from this checkout, once per session."""
+    root = tmp_path_factory.mktemp("package")
+    try:
+        return build_vsix(root / "build", root / "dist")
+    except PackagingUnavailable as err:
+        pytest.skip(f"cannot build the .vsix on this machine: {err}")

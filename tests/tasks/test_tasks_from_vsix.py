@@ -28,12 +28,10 @@ from tests.functional.deploying import deploy_build, serving
 from tests.packages import SMOKE_CHECKS, broken_build, good_build
 from tests.tasks.agentkit import (
     Extension,
-    PackagingUnavailable,
     RunningTask,
     TaskAgent,
     TaskRun,
     Workspace,
-    build_vsix,
     issued_secrets,
     leaked,
 )
@@ -56,13 +54,9 @@ FOLDERS = ["deploy-to-slot", "guard-against-overwrite", "slot-swap", "smoke-test
 
 
 @pytest.fixture(scope="session")
-def extension(tmp_path_factory: pytest.TempPathFactory) -> Extension:
+def extension(tmp_path_factory: pytest.TempPathFactory, vsix: Path) -> Extension:
     """The .vsix built by scripts/package, unpacked."""
     root = tmp_path_factory.mktemp("vsix")
-    try:
-        vsix = build_vsix(root / "build", root / "dist")
-    except PackagingUnavailable as err:
-        pytest.skip(f"cannot build the .vsix on this machine: {err}")
     assert vsix.name.startswith("slotwise-")
     assert vsix.suffix == ".vsix"
     extension = Extension.unpack(vsix, root / "unpacked")
