@@ -50,6 +50,7 @@ def test_emulator_command_serves_until_sigterm_and_never_prints_the_secret(tmp_p
         out, err = process.communicate(timeout=20)
     assert process.returncode == 0
     assert env["SLOTWISE_ARM_ENDPOINT"] in out
+    assert "release jobs wait in the manual agent pool" in out  # the manifest-only tasks have no code
     assert env["AZURE_CLIENT_SECRET"] not in out + err
     assert "Traceback" not in err
 

@@ -2,7 +2,8 @@
 
 ``use_node_agent`` plugs in a ``NodeAgentPool`` (the emulated Azure Pipelines agent): it looks each
 task's folder up in the organization's installed extensions, trusts the emulator's CA in the task
-processes (``NODE_EXTRA_CA_CERTS``), keeps ``Agent.ToolsDirectory`` across jobs (``agent-tools/`` in
+processes as a self-hosted agent machine with a private CA is set up to (``NODE_EXTRA_CA_CERTS`` for
+Node, ``REQUESTS_CA_BUNDLE`` and ``SSL_CERT_FILE`` for Python and OpenSSL-based tools), keeps ``Agent.ToolsDirectory`` across jobs (``agent-tools/`` in
 the state directory, or in the temporary one removed on stop), and delivers each job's outcome on
 the server's loop, then saves the state. ``use_manual_agent`` goes back to the ``ManualPool`` (jobs
 wait for ``complete_job``). The pool lives beside the server, never in the saved state: the releases
@@ -53,14 +54,14 @@ class AgentDriver:
     ) -> NodeAgentPool:
         """Run deployment jobs on ``agents`` emulated Node agents from now on (a pool already plugged in
         is closed first, its running jobs canceled). ``settings``: the agents' (their environment gets
-        ``NODE_EXTRA_CA_CERTS``; their tools directory, unless given, persists across jobs);
+        the emulator's CA: ``_trust_ca``; their tools directory, unless given, persists across jobs);
         ``work_root``: where each job's working directory is made (the system's temporary directory)."""
         chosen = settings or AgentSettings()
         tools = chosen.tools_directory or self._root() / TOOLS_DIRECTORY
         tools.mkdir(parents=True, exist_ok=True)
         chosen = dataclasses.replace(
             chosen,
-            environment={**chosen.environment, "NODE_EXTRA_CA_CERTS": str(self.ca_path)},
+            environment={**chosen.environment, **self._trust_ca()},
             tools_directory=tools,
         )
         self.close_agent_pool()
@@ -68,6 +69,11 @@ class AgentDriver:
         self._node_pool = pool
         self.call(self._attach_agent_pool)
         return pool
+
+    def _trust_ca(self) -> dict[str, str]:
+        """The variables a machine that trusts the emulator's CA has (Node, Python requests, OpenSSL)."""
+        ca = str(self.ca_path)
+        return {"NODE_EXTRA_CA_CERTS": ca, "REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca}
 
     def use_manual_agent(self) -> None:
         """Hold deployment jobs for ``complete_job`` again (a Node pool plugged in is closed)."""

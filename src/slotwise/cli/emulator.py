@@ -2,7 +2,8 @@
 installed with ``pip install 'slotwise[emulator]'``) in the foreground until Ctrl-C or SIGTERM.
 
 Its seeded Azure DevOps organization gets the slotwise extension's tasks installed (a .vsix built
-from this installation's manifest and task.json files), so ``slotwise release apply`` works there
+from this installation's manifest and task.json files, or the built one given with ``--extension``,
+whose tasks the emulated Node agent then runs in releases), so ``slotwise release apply`` works there
 with nothing else to set up; the banner ends with the commands to try. The emulator's errors are
 translated here, once, into slotwise's ``EmulatorError`` (exit 9).
 """
@@ -46,7 +47,28 @@ FIRST_SPEC = "templates/release/article.yaml"  # in a checkout of slotwise; any 
     show_default=True,
     help="How long swaps and deployments take: instant, or seconds like the real service.",
 )
-def emulator(port: int, state_dir: Path | None, env_file: Path | None, speed: str) -> None:
+@click.option(
+    "--extension",
+    "vsix",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Install this slotwise .vsix (built by scripts/package) instead of the tasks' manifests "
+    "alone, so release jobs can run the tasks.",
+)
+@click.option(
+    "--agent",
+    type=click.Choice(["node", "manual"]),
+    help="What runs release jobs: the emulated Node agent, or a manual pool whose jobs wait to be "
+    "ended through the control plane. Default: node with --extension, else manual (without "
+    "--extension the installed tasks carry no code to run).",
+)
+def emulator(
+    port: int,
+    state_dir: Path | None,
+    env_file: Path | None,
+    speed: str,
+    vsix: Path | None,
+    agent: str | None,
+) -> None:
     """Run a local HTTPS emulator of Entra ID, ARM (Microsoft.Web), Kudu, the Functions host and
     Azure DevOps.
 
@@ -59,8 +81,10 @@ def emulator(port: int, state_dir: Path | None, env_file: Path | None, speed: st
     """
     cli = emulator_module("cli")
     with translated(), tempfile.TemporaryDirectory(prefix="slotwise-extension-") as folder:
-        vsix = Path(folder) / "slotwise.vsix"
-        vsix.write_bytes(minimal_vsix())
+        if vsix is None:
+            vsix = Path(folder) / "slotwise.vsix"
+            vsix.write_bytes(minimal_vsix())
+            agent = agent or "manual"
         cli.serve(
             port=port,
             state_dir=state_dir,
@@ -71,6 +95,7 @@ def emulator(port: int, state_dir: Path | None, env_file: Path | None, speed: st
             name="slotwise emulator",
             extensions=[vsix],
             next_steps=next_steps(env_file),
+            agent=agent,
         )
 
 
