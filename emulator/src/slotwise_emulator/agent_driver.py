@@ -2,14 +2,15 @@
 
 ``use_node_agent`` plugs in a ``NodeAgentPool`` (the emulated Azure Pipelines agent): it looks each
 task's folder up in the organization's installed extensions, trusts the emulator's CA in the task
-processes as a self-hosted agent machine with a private CA is set up to (``NODE_EXTRA_CA_CERTS`` for
-Node, ``REQUESTS_CA_BUNDLE`` and ``SSL_CERT_FILE`` for Python and OpenSSL-based tools), keeps ``Agent.ToolsDirectory`` across jobs (``agent-tools/`` in
-the state directory, or in the temporary one removed on stop), and delivers each job's outcome on
-the server's loop, then saves the state. ``use_manual_agent`` goes back to the ``ManualPool`` (jobs
-wait for ``complete_job``). The pool lives beside the server, never in the saved state: the releases
-backend pickles a manual pool in its place, a job running when the emulator stopped ends canceled
-(``stop`` closes the pool) or, after a crash, failed on the next start (``end_lost_jobs``), and the
-owner (the command line) plugs the Node pool in again after a restart.
+processes as a self-hosted agent machine with a private CA is set up to (``NODE_EXTRA_CA_CERTS``
+for Node, ``REQUESTS_CA_BUNDLE`` and ``SSL_CERT_FILE`` for Python and OpenSSL-based tools), keeps
+``Agent.ToolsDirectory`` across jobs (``agent-tools/`` in the state directory, or in the temporary
+one removed on stop), and delivers each job's outcome on the server's loop, then saves the state.
+``use_manual_agent`` goes back to the ``ManualPool`` (jobs wait for ``complete_job``). The pool
+lives beside the server, never in the saved state: the releases backend pickles a manual pool in
+its place, a job running when the emulator stopped ends canceled (``stop`` closes the pool) or,
+after a crash, failed on the next start (``end_lost_jobs``), and the owner (the command line) plugs
+the Node pool in again after a restart.
 
 Must not: run tasks (the agent does), know HTTP, hold release state (the backends do).
 """
