@@ -244,8 +244,9 @@ def _ended(view: ReleaseView, outcome: Outcome, output: str, started: dict[str, 
             fg="yellow", err=True,
         )  # fmt: skip
     if output == "json":
+        shown = status_dict(view, outcome)  # status --watch: as status; start --watch: inside start's
         click.echo(
-            json.dumps({**started, "status": status_dict(view, outcome)}, indent=2, ensure_ascii=False)
+            json.dumps({**started, "status": shown} if started else shown, indent=2, ensure_ascii=False)
         )
     elif outcome.ending is Ending.SUCCEEDED:
         click.echo(neutral(f"{view.name} succeeded."))

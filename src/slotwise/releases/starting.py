@@ -167,26 +167,34 @@ def find_definition(gateway: ReleasesGateway, given: str, project: str | None) -
     names: list[str] = []
     for where in projects:
         for document in gateway.definitions(where):
-            names.append(str(document.get("name") or ""))
+            names.append(_full_name(document) if folder is not None else str(document.get("name") or ""))
             if _matches(document, given, folder, name):
                 found.append((where, document))
     if not found:
         raise NotFoundError(
-            f"No release definition {given!r} in {where_words}{suggest(name, names)}.",
+            f"No release definition '{given}' in {where_words}{_suggest(given if folder else name, names)}.",
             hint="Give the definition's name as the portal shows it (with its folder to tell same-named "
             "ones apart: \\Functions\\orders-api), or its id.",
         )
     if len(found) > 1:
-        listed = ", ".join(
-            f"{w}: {d.get('path') or ''}\\{d.get('name')} (id {d.get('id')})".replace("\\\\", "\\")
-            for w, d in found
-        )
+        listed = ", ".join(f"{w}: {_full_name(d)} (id {d.get('id')})" for w, d in found)
         raise UsageError(
-            f"{len(found)} release definitions match {given!r}: {remote(listed, 600)}.",
+            f"{len(found)} release definitions match '{given}': {remote(listed, 600)}.",
             hint="Name its project, its folder (\\Folder\\name) or give its id.",
         )
     where, document = found[0]
     return where, gateway.definition(where, int(document.get("id") or 0))
+
+
+def _full_name(document: Document) -> str:
+    """``\\Functions\\orders-api``: the definition's folder and name."""
+    folder = str(document.get("path") or "\\").rstrip("\\")
+    return f"{folder}\\{document.get('name') or ''}"
+
+
+def _suggest(given: str, names: list[str]) -> str:
+    """`` (did you mean '\\Functions\\orders-api'?)``, without Python's doubled backslashes."""
+    return suggest(given, names).replace("\\\\", "\\")
 
 
 def _matches(document: Document, given: str, folder: str | None, name: str) -> bool:
