@@ -207,10 +207,13 @@ def test_ending_waits_while_a_stage_moves_or_is_about_to_start() -> None:
     about = view_of(release(STAGING_DONE, PRODUCTION_IDLE), "F")  # Staging succeeded: Production starts soon
     assert ending(about) is None
     impatient = ending(about, patient=False)
-    assert impatient is not None and impatient.ending is Ending.WAITING
-    assert impatient.stage is not None and impatient.stage.name == "Production"
+    assert impatient is not None
+    assert impatient.ending is Ending.WAITING
+    assert impatient.stage is not None
+    assert impatient.stage.name == "Production"
     only_staging = ending(about, {"staging"})
-    assert only_staging is not None and only_staging.ending is Ending.SUCCEEDED
+    assert only_staging is not None
+    assert only_staging.ending is Ending.SUCCEEDED
 
 
 @pytest.mark.parametrize(
@@ -243,7 +246,8 @@ def test_each_ending_has_its_error_and_exit_code(
 ) -> None:
     view = view_of(release(STAGING_DONE, production), "F")
     outcome = ending(view)
-    assert outcome is not None and outcome.ending is expected
+    assert outcome is not None
+    assert outcome.ending is expected
     with pytest.raises(error) as raised:
         conclude(view, outcome)
     assert "Release-7" in str(raised.value)
@@ -254,7 +258,8 @@ def test_partially_succeeded_is_success_with_the_stage_named() -> None:
     partial = stage(2, "Production", "partiallySucceeded", rank=2, step="partiallySucceeded", after="Staging")
     view = view_of(release(STAGING_DONE, partial), "F")
     outcome = ending(view)
-    assert outcome is not None and (outcome.ending, outcome.partial) == (Ending.SUCCEEDED, ("Production",))
+    assert outcome is not None
+    assert (outcome.ending, outcome.partial) == (Ending.SUCCEEDED, ("Production",))
     conclude(view, outcome)  # no error
 
 
@@ -368,9 +373,7 @@ class Gateway:
         return {}
 
 
-def test_a_folder_path_picks_one_of_same_named_definitions_and_the_latest_build_is_on_the_default_branch() -> (
-    None
-):
+def test_a_folder_path_picks_a_definition_and_the_latest_build_is_on_the_default_branch() -> None:
     gateway = Gateway()
     with pytest.raises(UsageError) as ambiguous:
         plan_start(gateway, "orders-api", None, build=None, stages=())
