@@ -4,10 +4,16 @@ and which definition, build and stages a start takes (``starting``, on a fake ga
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from slotwise.cli.main import cli
+from slotwise.cli.release_run_output import status_dict
 from slotwise.errors import NotFoundError, ReleaseFailed, ReleaseRejected, ReleaseWaiting, UsageError
 from slotwise.releases.run_view import StageState, view_of
 from slotwise.releases.starting import plan_start, split_name
@@ -409,3 +415,30 @@ def test_split_name() -> None:
     assert split_name("\\Functions\\orders-api") == ("\\Functions", "orders-api")
     assert split_name("\\orders-api") == ("\\", "orders-api")
     assert split_name("orders-api") == (None, "orders-api")
+
+
+def test_the_readme_documents_the_status_json_shape() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Starting and following releases", 1)[1]
+    block = re.search(r"```json\n(.*?)```", section, re.S)
+    assert block is not None
+    documented = json.loads(block.group(1))
+    shown = status_dict(view_of(release(STAGING_DONE, PRODUCTION_WAITING), "Fabrikam"))
+    assert set(documented) == set(shown)
+    assert set(documented["builds"][0]) == set(shown["builds"][0])
+    assert set(documented["stages"][1]) == set(shown["stages"][1])
+    assert set(documented["stages"][0]["tasks"][0]) == set(shown["stages"][0]["tasks"][0])
+    assert set(documented["stages"][1]["approvalsPending"][0]) == set(
+        shown["stages"][1]["approvalsPending"][0]
+    )
+    assert (documented["ending"], shown["ending"]) == ("waiting", "waiting")
+
+
+def test_every_release_command_in_the_readme_exists() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    named = set(re.findall(r"^slotwise release ([a-z]+)", readme, re.M))
+    assert {"start", "status", "logs"} <= named
+    for command in named:
+        result = CliRunner().invoke(cli, ["release", command, "--help"])
+        assert result.exit_code == 0, f"slotwise release {command}: {result.output}"
+    assert "11 waits for a" in CliRunner().invoke(cli, ["release", "start", "--help"]).output
