@@ -27,6 +27,7 @@ from slotwise.devops.organization import open_organization
 from slotwise.factory import devops_settings
 from slotwise_emulator import Emulator, Speed
 from tests.fakes import FastClock
+from tests.functional.control import add_fault
 from tests.functional.devops_org import ROOT, devops_env, install_slotwise
 
 ORG, PROJECT = "contoso", "Fabrikam"
@@ -359,3 +360,34 @@ def test_logs_print_each_task_of_each_stage_and_say_a_stage_never_deployed(emu: 
         "Release-1 has no stage 'Prodution' (did you mean 'Production'?); its stages are Staging, Production."
         in (unknown.output)
     )
+
+
+def test_a_task_log_the_service_refuses_is_said_and_watching_goes_on(emu: Emulator) -> None:
+    build(emu)
+    add_fault(
+        emu, kind="devops", path="tasks/[0-9]+/logs", method="GET", status=404, shape="devops",
+        code="ReleaseTaskLogNotFoundException", message="The log is gone.",
+    )  # fmt: skip
+    result = slotwise(
+        emu, "release", "start", "orders-api", "--watch", clock=DrivingClock(finish_job(emu, "Staging"))
+    )
+    assert result.exit_code == 11, result.output
+    assert "  Staging / Smoke test func-orders/staging: succeeded" in result.output
+    assert "      | (its log could not be read: Azure DevOps refused reading the log of task" in result.output
+    assert "The log is gone." in result.output
+
+
+def test_a_refused_create_is_one_message_without_the_pat(emu: Emulator) -> None:
+    build(emu)
+    add_fault(
+        emu, kind="devops", path="release/releases$", method="POST", status=403, shape="devops",
+        code="AccessCheckException", message="VS402904: Access denied: you need Create releases permission.",
+    )  # fmt: skip
+    result = slotwise(emu, "release", "start", "orders-api")
+    assert result.exit_code == 3, result.output
+    assert "Azure DevOps refused creating a release of definition 1 in 'Fabrikam'" in result.output
+    assert "VS402904" in result.output
+    assert "Create releases permission" in result.output
+    assert "Traceback" not in result.output
+    assert devops_env(emu)["AZURE_DEVOPS_EXT_PAT"] not in result.output
+    assert releases(emu) == []
