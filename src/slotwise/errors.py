@@ -18,6 +18,9 @@ the CLI prints ``message`` and ``hint`` and never a traceback for these.
     │           └── HeldBuildDestroyed exit 7 a race destroyed the rollback build anyway: named, loudly
     ├── OperationTimeout            exit 6   a long-running operation did not finish in time
     ├── OutcomeUnknown              exit 10  Azure accepted a change, but its outcome cannot be found out
+    ├── ReleaseWaiting              exit 11  a watched release waits for a person (approval, manual stage)
+    ├── ReleaseFailed               exit 12  a watched release's deployment failed
+    ├── ReleaseRejected             exit 13  a watched release was rejected (approver, timeout) or canceled
     ├── SmokeFailed                 exit 8   smoke checks against a slot failed
     ├── EmulatorError               exit 9   the local emulator could not start or be reached
     └── Cancelled                   exit 130 the user or the pipeline cancelled the run
@@ -253,6 +256,29 @@ class OutcomeUnknown(SlotwiseError):
     exit_code = 10
     default_hint = "Do nothing else before you have looked at the slots."
     default_remedies = (Remedy(Action.LOOK_AT_SLOTS),)
+
+
+class ReleaseWaiting(SlotwiseError):
+    """A release being watched stopped moving because it waits for a person: an approval is pending,
+    or a stage deploys only when someone starts it. The release is fine and goes on once they act."""
+
+    exit_code = 11
+    default_hint = "The release goes on when its approvers decide (or someone deploys the stage)."
+
+
+class ReleaseFailed(SlotwiseError):
+    """A release being watched ended with a stage whose deployment failed (a task failed)."""
+
+    exit_code = 12
+    default_hint = "Read the failed task's log, fix the build or the pipeline, then start a new release."
+
+
+class ReleaseRejected(SlotwiseError):
+    """A release being watched ended with a stage rejected by an approver (or by an approval's
+    timeout), or canceled."""
+
+    exit_code = 13
+    default_hint = "Read the approver's comment; start a new release once the reason is dealt with."
 
 
 class SmokeFailed(SlotwiseError):

@@ -1,4 +1,5 @@
-"""``slotwise release``: release definitions as code: validate, render, plan, apply, export.
+"""``slotwise release``: release definitions as code: validate, render, plan, apply, export (and, in
+``cli.release_run``, releases at run time: start, status, logs).
 
 Parse the arguments, load the specs (``release.load``), and call the operation: ``render``
 (``release.render``), ``plan`` (``release.plan``), ``apply`` (``release.apply``), ``export``
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from slotwise.cli.lazy import LazyGroup
 from slotwise.errors import UsageError
 
 if TYPE_CHECKING:
@@ -47,7 +49,16 @@ def _print_schema(ctx: click.Context, _: click.Parameter, value: bool) -> None:
 _SPECS = click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SPEC...")
 
 
-@click.group(invoke_without_command=True, epilog=SPEC_HELP)
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    epilog=SPEC_HELP,
+    lazy_commands={
+        "start": "slotwise.cli.release_run:start",
+        "status": "slotwise.cli.release_run:status",
+        "logs": "slotwise.cli.release_run:logs",
+    },
+)
 @click.option(
     "--print-schema",
     is_flag=True,
@@ -64,7 +75,8 @@ def release(ctx: click.Context) -> None:
     stages with approvals and the slot steps) in a spec file; `validate` checks it without any
     network, `render` shows the ReleaseDefinition documents it becomes, `plan` shows what would
     change in Azure DevOps, `apply` makes those changes, and `export` writes an existing definition
-    as a spec.
+    as a spec. At run time, `start` creates a release (and `--watch` follows it live), `status`
+    shows one, `logs` prints its tasks' logs.
 
     \b
     Azure DevOps: --org URL or $AZURE_DEVOPS_ORG_URL (in a pipeline $SYSTEM_COLLECTIONURI); a PAT in

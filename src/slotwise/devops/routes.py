@@ -59,10 +59,13 @@ IDENTITIES = Route(IDENTITY, "28010c54-d0c0-4c89-a5b0-1c9e188b9fb7", "7.1-previe
 GRAPH_USERS = Route(GRAPH, "005e26ec-6b77-4e4f-a986-b3827bf241f5", "7.1-preview.1", "7.0-preview.1")
 GRAPH_GROUPS = Route(GRAPH, "ebbe6af8-0b91-4c13-8cf1-777c14858188", "7.1-preview.1", "7.0-preview.1")
 
-# releases at run time (the release client's get_release, get_approvals, update_release_approval,
-# get_release_task_attachments, get_release_task_attachment_content)
+# releases at run time (the release client's get_release, create_release, get_releases, get_task_log,
+# get_approvals, update_release_approval, get_release_task_attachments,
+# get_release_task_attachment_content; the build client's get_builds, get_build)
 RELEASES = Route(RELEASE, "a166fde7-27ad-408e-ba75-703c2cc9d500", "7.1-preview.8", "7.0")
 APPROVALS = Route(RELEASE, "b47c6458-e73b-47cb-a770-4df1e8813a91", "7.1-preview.3", "7.0")
 APPROVAL = Route(RELEASE, "9328e074-59fb-465a-89d9-b09c82ee5109", "7.1-preview.3", "7.0")
 TASK_ATTACHMENTS = Route(RELEASE, "a4d06688-0dfa-4895-82a5-f43ec9452306", "7.1-preview.1", "7.0")
 TASK_ATTACHMENT = Route(RELEASE, "60b86efb-7b8c-4853-8f9f-aa142b77b479", "7.1-preview.1", "7.0")
+TASK_LOG = Route(RELEASE, "17c91af7-09fd-4256-bff1-c24ee4f73bc0", "7.1-preview.2", "7.0")
+BUILDS = Route(BUILD, "0cd358e1-9217-4d94-8269-1c1ee6f93dcf", "7.1-preview.7", "7.0")

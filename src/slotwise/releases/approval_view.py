@@ -103,7 +103,7 @@ def view(gateway: ApprovalsGateway, approval_id: int, project: str | None) -> Ap
         release_status=str(release.get("status") or ""),
         created_by=remote(str(creator.get("uniqueName") or creator.get("displayName") or ""), 200),
         reason=str(release.get("reason") or ""),
-        builds=tuple(_build(a) for a in release.get("artifacts") or []),
+        builds=tuple(build_of(a) for a in release.get("artifacts") or []),
         stage_tasks=_planned_tasks(stage),
         earlier=tuple(_run(gateway, where, pending.release_id, e) for e in earlier),
     )
@@ -114,7 +114,8 @@ def _value(reference: Document, key: str) -> str:
     return remote(str(item.get("name") or item.get("id") or ""), 200)
 
 
-def _build(artifact: Document) -> Build:
+def build_of(artifact: Document) -> Build:
+    """The build one artifact of a release document takes."""
     reference = artifact.get("definitionReference") or {}
     return Build(
         alias=remote(str(artifact.get("alias") or ""), 100),

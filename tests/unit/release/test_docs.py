@@ -28,7 +28,17 @@ def test_the_readme_spec_is_valid_and_is_the_article_flow() -> None:
 
 def test_every_release_command_in_the_readme_exists() -> None:
     named = set(re.findall(r"^slotwise release ([a-z-]+)", README.read_text(encoding="utf-8"), re.M))
-    assert named == {"validate", "render", "plan", "apply", "export", "--print-schema"}
+    assert named == {
+        "validate",
+        "render",
+        "plan",
+        "apply",
+        "export",
+        "--print-schema",
+        "start",
+        "status",
+        "logs",
+    }
     for command in named - {"--print-schema"}:
         result = CliRunner().invoke(cli, ["release", command, "--help"])
         assert result.exit_code == 0, f"slotwise release {command}: {result.output}"
