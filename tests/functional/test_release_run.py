@@ -231,7 +231,7 @@ def test_watch_of_a_failed_deployment_exits_12_with_the_failed_task_log(emu: Emu
     clock = DrivingClock(finish_job(emu, "Staging", "failed"))
     result = slotwise(emu, "release", "start", "orders-api", "--watch", clock=clock)
     assert result.exit_code == 12, result.output
-    assert "  Staging / Guard func-orders/staging against overwrite (fail): failed" in result.output
+    assert "  Staging / Guard func-orders/staging against overwrite (park): failed" in result.output
     assert "      | Guard line 8" in result.output
     assert "Stage Staging: failed" in result.output
     assert "error: Release-1 failed: stage Staging's deployment failed: task 'Guard" in result.output
@@ -348,7 +348,7 @@ def test_logs_print_each_task_of_each_stage_and_say_a_stage_never_deployed(emu: 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "=== Stage Staging (attempt 1): succeeded ==="
-    assert lines[1] == "--- Guard func-orders/staging against overwrite (fail): succeeded ---"
+    assert lines[1] == "--- Guard func-orders/staging against overwrite (park): succeeded ---"
     assert lines[2:10] == [f"Guard line {n}" for n in range(1, 9)]
     assert "--- Smoke test func-orders/staging: succeeded ---" in lines
     assert lines[-1] == "=== Stage Production: never deployed (not started) ==="
@@ -391,3 +391,21 @@ def test_a_refused_create_is_one_message_without_the_pat(emu: Emulator) -> None:
     assert "Traceback" not in result.output
     assert devops_env(emu)["AZURE_DEVOPS_EXT_PAT"] not in result.output
     assert releases(emu) == []
+
+
+def test_watch_of_a_release_queued_behind_one_waiting_for_approval_exits_11_naming_it(
+    emu: Emulator,
+) -> None:
+    build(emu)
+    first = slotwise(emu, "release", "start", "orders-api", "--watch", "--poll", "2",
+                     clock=DrivingClock(finish_job(emu, "Staging")))  # fmt: skip
+    assert first.exit_code == 11, first.output  # Release-1 waits in Production for its approvers
+    clock = DrivingClock(finish_job(emu, "Staging"))
+    second = slotwise(emu, "release", "start", "orders-api", "--watch", "--poll", "2", clock=clock)
+    assert second.exit_code == 11, second.output
+    assert "Stage Production: queued" in second.output
+    assert (
+        "Release-2 waits for a person: stage Production is queued (one deployment at a time) behind "
+        f"Release-1, whose stage Production waits for approval by {LEAD} or any member of {GROUP}"
+    ) in " ".join(second.output.split())
+    assert len(clock.sleeps) <= 2  # it did not poll on until the timeout

@@ -4,7 +4,8 @@
 queued or deploying, each task's result as it finishes, an approval waiting or decided, a stage that
 ended; each is told once. ``ending`` says whether the release stopped moving and how: succeeded
 (partially succeeded stages named), failed, rejected (or canceled), or waiting for a person (an
-approval pending, or a stage that deploys only when someone starts it). A stage about to start by
+approval pending, or a stage that deploys only when someone starts it; or a stage queued behind an
+older release whose same stage waits for approval: ``queued_behind``). A stage about to start by
 itself (its conditions are met) is waited for a few polls: the service starts it a moment later.
 
 ``watch`` polls with one ``get_release`` per poll, reads each finished task's last log lines once
@@ -46,6 +47,7 @@ from slotwise.timing import Clock
 
 LOG_LINES = 5  # the last lines of a finished task's log shown while watching
 SETTLE_POLLS = 3  # polls a stage whose conditions are met is given to start
+QUEUE_LOOKBACK = 10  # the definition's newest releases looked at for what a queued stage waits behind
 
 
 class Kind(Enum):
@@ -87,6 +89,7 @@ class Outcome:
     ending: Ending
     stage: StageView | None = None
     partial: tuple[str, ...] = ()
+    behind: str = ""  # a queued stage: the older release it waits behind, and for whom that one waits
 
 
 def changes(before: ReleaseView | None, after: ReleaseView) -> list[Event]:
@@ -179,7 +182,9 @@ def watch(
             name = view.name or name
             for event in changes(before, view):
                 tell(_with_log(gateway, view, event, log_lines))
-            outcome = ending(view, scope, patient=restless < SETTLE_POLLS)
+            outcome = ending(view, scope, patient=restless < SETTLE_POLLS) or queued_behind(
+                gateway, view, scope
+            )
             if outcome is not None:
                 return view, outcome
             restless = restless + 1 if ending(view, scope, patient=False) is not None else 0
@@ -193,6 +198,34 @@ def watch(
             before = view
     except KeyboardInterrupt:
         raise Cancelled(f"Stopped watching {name} (Ctrl-C): the release goes on in Azure DevOps.") from None
+
+
+def queued_behind(
+    gateway: ReleasesGateway, view: ReleaseView, scope: Collection[str] | None = None
+) -> Outcome | None:
+    """A release that only moves because a stage is queued (one deployment at a time) behind an older
+    release whose same stage waits for a person: it waits for that person too. None otherwise (then
+    the queue moves by itself). Reads the definition's releases, then the older ones', only when
+    nothing of this release is deploying."""
+    queued = [
+        s for s in view.stages if s.state is StageState.QUEUED and (scope is None or s.name.lower() in scope)
+    ]
+    if not queued or any(s.state is StageState.DEPLOYING for s in view.stages) or not view.definition_id:
+        return None
+    listed = gateway.releases(view.project, view.definition_id, top=QUEUE_LOOKBACK)
+    older = sorted((int(r["id"]) for r in listed if int(r.get("id") or 0) < view.id), reverse=True)
+    for release_id in older:
+        other = view_of(gateway.release(view.project, release_id), view.project)
+        for stage in queued:
+            ahead = other.stage(stage.name)
+            if ahead is not None and ahead.state is StageState.WAITING and ahead.waiting:
+                who = " or ".join(p.who_may for p in ahead.waiting)
+                behind = (
+                    f"{other.name}, whose stage {ahead.name} waits for approval by {who} "
+                    f"(since {ahead.waiting[0].waiting_since})"
+                )
+                return Outcome(Ending.WAITING, stage, behind=behind)
+    return None
 
 
 def _with_log(gateway: ReleasesGateway, view: ReleaseView, event: Event, count: int) -> Event:
@@ -222,6 +255,13 @@ def conclude(view: ReleaseView, outcome: Outcome) -> None:
         raise ReleaseFailed(f"{view.name} failed: stage {stage.name}'s deployment failed{which}.")
     if outcome.ending is Ending.REJECTED:
         raise ReleaseRejected(f"{view.name} stopped: stage {stage.name} was {_why_stopped(stage)}.")
+    if outcome.behind:
+        raise ReleaseWaiting(
+            f"{view.name} waits for a person: stage {stage.name} is queued (one deployment at a time) "
+            f"behind {outcome.behind}.",
+            hint=f"Once {outcome.behind.split(',')[0]} is approved or rejected, {view.name} goes on by "
+            "itself; watch it again then (release status --watch).",
+        )
     if stage.waiting:
         who = " or ".join(p.who_may for p in stage.waiting)
         first = stage.waiting[0]
