@@ -176,6 +176,12 @@ def test_the_article_through_releases_only(
     assert org.serving() == {"production": "0", "staging": "1"}
     shown = org.slotwise("approvals", "show", str(stages["Production"]["pendingApprovals"][-1]), user=OPS)
     assert "Release-1" in shown.output
+    # the approver's one screen: each task's part, the smoke tests, what each slot holds (once)
+    for part in ("guard slot staging against overwrite (park)", "deployed build 1 to func-orders/staging"):
+        assert f"--- slotwise: {part} ---" in shown.output
+    assert "  Smoke tests passed: func-orders/staging:" in shown.output
+    assert shown.output.count("What runs where: func-orders") == 1
+    assert "| staging | build 1 (Release-1) |" in shown.output
     org.approve(1)
     stages = org.settle(1, production_done)
     assert stages["Production"]["status"] == "succeeded", org.logs(1)

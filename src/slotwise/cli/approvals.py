@@ -145,6 +145,8 @@ def show(ctx: click.Context, approval_id: int, project: str | None, org_url: str
 
 
 def _screen(seen: ApprovalView) -> list[str]:
+    from slotwise.releases.summary_screen import screen
+
     p = seen.approval
     lines = [
         f"Approval {p.id} ({p.status}): {p.project}/{p.definition} {p.release}, stage {p.stage}, "
@@ -163,9 +165,7 @@ def _screen(seen: ApprovalView) -> list[str]:
     for stage in seen.earlier:
         lines.append(f"Earlier stage {stage.name}: {stage.status}")
         lines += [f"  {status:<10} {name}" for name, status in stage.tasks]
-        for name, markdown in stage.summaries:
-            lines.append(f"  --- summary: {name} ---")
-            lines += [f"  {line}" for line in markdown.splitlines()]
+        lines += screen(stage.summaries)
     return lines
 
 
