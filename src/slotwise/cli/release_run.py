@@ -32,9 +32,10 @@ to start, Read to look; Build: Read), or an Entra ID sign-in (azure-identity).""
 
 EXIT_HELP = """\b
 Exit codes with --watch: 0 succeeded (a partially succeeded stage is a warning); 11 waits for a
-person (an approval, or a stage deployed only by hand); 12 a deployment failed; 13 rejected by an
-approver (or a timed-out approval) or canceled; 6 still going on after --timeout; 130 Ctrl-C. The
-release goes on in Azure DevOps whenever watching stops."""
+person (an approval; a stage deployed only by hand; or a stage queued behind an older release that
+waits for approval); 12 a deployment failed; 13 rejected by an approver (or a timed-out approval) or
+canceled; 6 still going on after --timeout; 130 Ctrl-C. The release goes on in Azure DevOps
+whenever watching stops."""
 
 
 def _watch_options(fn: Any) -> Any:
