@@ -163,12 +163,20 @@ class ReleaseDriver:
         logs: Mapping[str, Sequence[str]] | None = None,
         summaries: Sequence[tuple[str, str]] = (),
         outputs: Mapping[str, str] | None = None,
+        task_results: Mapping[str, str] | None = None,
     ) -> JobOutcome:
         """End a job of the manual pool: its result (succeeded, succeededWithIssues, failed, canceled),
-        log lines by task name, summaries ``(name, markdown)``; the release moves on."""
+        log lines by task name, summaries ``(name, markdown)``, each task's own result by name (the
+        job's for those not named: e.g. the last task failed, the ones before it succeeded); the
+        release moves on."""
         return self._do(
             lambda b: manual_pool(b).complete(
-                job_id, result, logs=dict(logs or {}), summaries=summaries, outputs=dict(outputs or {})
+                job_id,
+                result,
+                logs=dict(logs or {}),
+                summaries=summaries,
+                outputs=dict(outputs or {}),
+                task_results=dict(task_results or {}),
             )
         )
 

@@ -239,12 +239,14 @@ def test_the_control_plane_starts_lists_and_completes(org: Org) -> None:
     assert made.status_code == 201
     jobs = requests.get(f"{base}/jobs", verify=verify, timeout=10).json()
     assert [j["releaseId"] for j in jobs] == [made.json()["id"]]
-    done = requests.post(
-        f"{base}/jobs/{jobs[0]['jobId']}", json={"result": "failed"}, verify=verify, timeout=10
-    )
+    body = {"result": "failed", "taskResults": {"deploy": "succeededWithIssues"}}
+    done = requests.post(f"{base}/jobs/{jobs[0]['jobId']}", json=body, verify=verify, timeout=10)
     assert done.json()["result"] == "failed"
     (listed,) = requests.get(f"{base}/{ORG}/{PROJECT}/releases", verify=verify, timeout=10).json()
     assert [s["status"] for s in listed["stages"]] == ["rejected", "notStarted"]
+    staging = client(org).get_release(PROJECT, made.json()["id"]).environments[0]
+    (task,) = staging.deploy_steps[0].release_deploy_phases[0].deployment_jobs[0].tasks
+    assert (task.name, task.status) == ("deploy", "partiallySucceeded")  # its own result, not the job's
     unknown = requests.post(f"{base}/jobs/nope", json={}, verify=verify, timeout=10)
     assert unknown.status_code == 404
 

@@ -4,7 +4,8 @@
     GET  /_emulator/devops/{org}/{project}/releases    every release with its stages and pending approvals
     GET  /_emulator/devops/jobs                        the jobs waiting in the manual agent pool
     POST /_emulator/devops/jobs/{jobId}                {result, logs: {task: [lines]},
-                                                        summaries: [[name, markdown]], outputs}
+                                                        summaries: [[name, markdown]], outputs,
+                                                        taskResults: {task: result}}
 
 A completed build (``POST .../builddefinitions/{definition}/builds``) triggers releases by itself.
 JSON in and out (errors ``{"Message"}``); the rules are in ``backends/devops_releases.py``.
@@ -78,6 +79,7 @@ async def complete_job(request: Request) -> Response:
             logs={str(k): [str(line) for line in v] for k, v in (body.get("logs") or {}).items()},
             summaries=[(str(n), str(t)) for n, t in body.get("summaries") or []],
             outputs={str(k): str(v) for k, v in (body.get("outputs") or {}).items()},
+            task_results={str(k): str(v) for k, v in (body.get("taskResults") or {}).items()},
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise _error(exc) from exc
