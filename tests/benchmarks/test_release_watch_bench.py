@@ -47,8 +47,8 @@ from click.testing import CliRunner
 from msrest.authentication import BasicAuthentication
 
 from slotwise.cli.main import cli
-from slotwise_emulator import Emulator, Speed
-from tests.functional.devops_org import ROOT, devops_env, install_slotwise
+from slotwise_emulator import Emulator
+from tests.functional.devops_org import ROOT, article_organization, devops_env
 
 ORG, PROJECT = "contoso", "Fabrikam"
 ARTICLE = ROOT / "templates" / "release" / "article.yaml"
@@ -124,11 +124,7 @@ def waits_for_approval(release: Any) -> bool:
 
 @pytest.fixture
 def emu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(speed=Speed.instant(), seed=True) as emulator:
-        install_slotwise(emulator, tmp_path)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        applied = CliRunner().invoke(cli, ["release", "apply", str(ARTICLE)], env=devops_env(emulator))
-        assert applied.exit_code == 0, applied.output
+    with article_organization(tmp_path, monkeypatch) as emulator:
         yield emulator
 
 

@@ -22,9 +22,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from slotwise.cli.main import cli
-from slotwise_emulator import Emulator, Speed
+from slotwise_emulator import Emulator
 from slotwise_emulator.clock import ManualClock
-from tests.functional.devops_org import ROOT, devops_env, install_slotwise
+from tests.functional.devops_org import ROOT, article_organization, devops_env
 
 ORG, PROJECT = "contoso", "Fabrikam"
 ARTICLE = ROOT / "templates" / "release" / "article.yaml"
@@ -35,11 +35,7 @@ SMOKE = "| check | result |\n|---|---|\n| GET /api/health | 200 |"
 
 @pytest.fixture
 def emu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(speed=Speed.instant(), seed=True) as emulator:
-        install_slotwise(emulator, tmp_path)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        applied = CliRunner().invoke(cli, ["release", "apply", str(ARTICLE)], env=devops_env(emulator))
-        assert applied.exit_code == 0, applied.output
+    with article_organization(tmp_path, monkeypatch) as emulator:
         yield emulator
 
 
@@ -230,11 +226,7 @@ def test_an_approval_that_times_out_rejects_the_stage_and_leaves_the_lists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(time.time())
-    with Emulator(speed=Speed.instant(), seed=True, clock=clock) as emulator:
-        install_slotwise(emulator, tmp_path)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        applied = CliRunner().invoke(cli, ["release", "apply", str(ARTICLE)], env=devops_env(emulator))
-        assert applied.exit_code == 0, applied.output
+    with article_organization(tmp_path, monkeypatch, clock) as emulator:
         lead_id, group_id = staged(emulator)
         clock.advance(3 * 24 * 3600 - 60)  # the template's timeout is 3 days: one minute left
         waiting = listed(slotwise(emulator, "approvals", "list", "--mine", "-o", "json", user=OPS))

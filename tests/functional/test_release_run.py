@@ -25,10 +25,10 @@ from slotwise.cli.main import cli
 from slotwise.devops.approvals import RawApprovals
 from slotwise.devops.organization import open_organization
 from slotwise.factory import devops_settings
-from slotwise_emulator import Emulator, Speed
+from slotwise_emulator import Emulator
 from tests.fakes import FastClock
 from tests.functional.control import add_fault
-from tests.functional.devops_org import ROOT, devops_env, install_slotwise
+from tests.functional.devops_org import ROOT, article_organization, devops_env
 
 ORG, PROJECT = "contoso", "Fabrikam"
 ARTICLE = ROOT / "templates" / "release" / "article.yaml"
@@ -39,11 +39,7 @@ SIDE = "refs/heads/feature/x"  # the CD trigger releases refs/heads/main only
 
 @pytest.fixture
 def emu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(speed=Speed.instant(), seed=True) as emulator:
-        install_slotwise(emulator, tmp_path)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        applied = CliRunner().invoke(cli, ["release", "apply", str(ARTICLE)], env=devops_env(emulator))
-        assert applied.exit_code == 0, applied.output
+    with article_organization(tmp_path, monkeypatch) as emulator:
         yield emulator
 
 
