@@ -1,8 +1,8 @@
 """What an emulated Azure DevOps organization holds beyond its projects: the records.
 
 Users and groups (identities), personal access tokens, agent pools and queues, build definitions
-and their builds, variable groups, installed extensions and the tasks the organization knows, and
-which server (Azure DevOps Services, or Azure DevOps Server 2022) the emulator answers as. Plain
+and their builds, variable groups, installed extensions and the tasks the organization knows, the
+projects' pipeline environments and the check configurations guarding them, and which server (Azure DevOps Services, or Azure DevOps Server 2022) the emulator answers as. Plain
 picklable dataclasses; ``OrgRecords`` is one organization's, keyed by what the REST API looks up by.
 
 Must not: know HTTP, body shapes, or any rule (``devops_org.py`` and friends do).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from typing import Any
 
 USER = "user"
 GROUP = "group"
@@ -171,6 +172,35 @@ class Extension:
 
 
 @dataclass
+class Environment:
+    """A pipeline environment of one project (what a YAML deployment job targets)."""
+
+    id: int
+    project_id: str
+    name: str
+    description: str
+    created_by: dict[str, Any]  # the creator's IdentityRef
+    created: float
+    modified_by: dict[str, Any]
+    modified: float
+
+
+@dataclass
+class CheckConfiguration:
+    """A check (approval, exclusive lock, any other type) configured on a project's resource."""
+
+    id: int
+    project_id: str
+    # what the client sent, kept whole: type, resource {type, id, name}, settings, timeout, anything else
+    document: dict[str, Any]
+    created_by: dict[str, Any]
+    created: float
+    modified_by: dict[str, Any]
+    modified: float
+    version: int = 1
+
+
+@dataclass
 class OrgRecords:
     """Everything of one organization besides its projects and service connections."""
 
@@ -182,7 +212,13 @@ class OrgRecords:
     builds: dict[int, Build] = field(default_factory=dict)
     variable_groups: dict[int, VariableGroup] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)  # by publisher.extension
+    environments: dict[int, Environment] = field(default_factory=dict)
+    checks: dict[int, CheckConfiguration] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a saved organization; one saved before environments and checks existed has none."""
+        self.__dict__.update({"environments": {}, "checks": {}, **state})
 
     def next_id(self, kind: str) -> int:
         """The next id of a kind of record (1, 2, ...), per organization."""
