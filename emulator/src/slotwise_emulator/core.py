@@ -33,12 +33,14 @@ from slotwise_emulator.backends.hosts import LOOPBACK, HostBinding, HostRegistry
 from slotwise_emulator.backends.model import Site
 from slotwise_emulator.clock import Clock, Speed, SystemClock
 from slotwise_emulator.devops_driver import DevOpsDriver
+from slotwise_emulator.devops_environments_driver import EnvironmentsDriver
 from slotwise_emulator.devops_release_driver import ReleaseDriver
 from slotwise_emulator.errors import EmulatorError, Shape
 from slotwise_emulator.pipeline import PipelineJob, ServiceConnectionInfo, describe_connection, describe_job
 from slotwise_emulator.routes import (
     control,
     control_devops,
+    control_devops_checks,
     control_devops_org,
     control_devops_release,
     control_devops_releases,
@@ -69,6 +71,7 @@ def service_routes() -> dict[str, list[BaseRoute]]:
         + control_devops.routes()
         + control_devops_org.routes()
         + control_devops_release.routes()
+        + control_devops_checks.routes()
         + control_devops_releases.routes()
         + resources.routes()
         + web.routes(),
@@ -100,7 +103,7 @@ class FunctionApp:
     name: str
 
 
-class Emulator(DevOpsDriver, ReleaseDriver, AgentDriver):
+class Emulator(DevOpsDriver, ReleaseDriver, EnvironmentsDriver, AgentDriver):
     """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps.
 
     ``seed=True`` seeds the Azure DevOps organization ``contoso`` (``devops_seed``) once started;

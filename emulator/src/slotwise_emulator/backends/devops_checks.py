@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slotwise_emulator.backends.devops import Project
@@ -73,7 +73,9 @@ def _resource(records: OrgRecords, project: Project, given: Any) -> dict[str, An
         raise bad("Value cannot be null.\r\nParameter name: configuration.Resource", "ArgumentNullException")
     kind, resource_id = str(given["type"]).lower(), str(given["id"])
     if kind not in RESOURCE_TYPES:
-        raise bad(f"Checks on resources of type '{given['type']}' are not emulated: use one of {RESOURCE_TYPES}.")
+        raise bad(
+            f"Checks on resources of type '{given['type']}' are not emulated: use one of {RESOURCE_TYPES}."
+        )
     name = resource_name(records, project, kind, resource_id)
     if name is None:
         if kind == ENVIRONMENT_RESOURCE:
@@ -87,7 +89,9 @@ def _type(given: Any) -> dict[str, Any]:
     try:
         type_id = str(uuid.UUID(str(raw)))
     except ValueError as exc:
-        raise bad("Value cannot be null.\r\nParameter name: configuration.Type", "ArgumentNullException") from exc
+        raise bad(
+            "Value cannot be null.\r\nParameter name: configuration.Type", "ArgumentNullException"
+        ) from exc
     assert isinstance(given, dict)
     return {**given, "id": type_id, "name": given.get("name") or TYPE_NAMES.get(type_id, "")}
 
@@ -111,7 +115,9 @@ def _approval(records: OrgRecords, settings: Any) -> None:
         key = str(approver.get("id") or "") if isinstance(approver, dict) else ""
         if records.members.get(key.lower()) is None:
             raise devops_error(
-                400, "IdentityNotFoundException", f"The approver '{key}' is not a user or group of the organization."
+                400,
+                "IdentityNotFoundException",
+                f"The approver '{key}' is not a user or group of the organization.",
             )
     least = settings.get("minRequiredApprovers", 0)
     if isinstance(least, bool) or not isinstance(least, int) or not 0 <= least <= len(approvers):
@@ -155,7 +161,7 @@ def existing(records: OrgRecords, project_id: str, check_id: int) -> CheckConfig
 
 
 def on_resources(
-    records: OrgRecords, project_id: str, resources: list[tuple[str | None, str | None]]
+    records: OrgRecords, project_id: str, resources: Sequence[tuple[str | None, str | None]]
 ) -> list[CheckConfiguration]:
     """The project's checks on any of ``resources`` (type, id; None matches any), by id."""
 
@@ -191,7 +197,9 @@ def update(
         stored["resource"]["type"],
         stored["resource"]["id"],
     ) or document["type"]["id"] != stored["type"]["id"]:
-        raise bad("The resource and the type of a check configuration cannot change: delete it and add another.")
+        raise bad(
+            "The resource and the type of a check configuration cannot change: delete it and add another."
+        )
     _save(check, document, caller, now)
     return check
 
@@ -202,7 +210,12 @@ def delete(records: OrgRecords, project_id: str, check_id: int) -> None:
 
 
 def portal_edit(
-    records: OrgRecords, project: Project, check_id: int, changes: Mapping[str, Any], caller: dict[str, Any], now: float
+    records: OrgRecords,
+    project: Project,
+    check_id: int,
+    changes: Mapping[str, Any],
+    caller: dict[str, Any],
+    now: float,
 ) -> CheckConfiguration:
     """Change fields (dotted paths, list indices as numbers: ``settings.approvers.0.id``) as someone in
     the portal would, behind a client's back: a new version, checked like any update."""

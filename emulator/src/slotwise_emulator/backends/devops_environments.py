@@ -107,7 +107,11 @@ def listed(
     if top is not None and top < 0:
         raise _bad(f"The value '{top}' of parameter '$top' is not valid.")
     found = sorted(
-        (e for e in records.environments.values() if e.project_id == project_id and name_matches(name, e.name)),
+        (
+            e
+            for e in records.environments.values()
+            if e.project_id == project_id and name_matches(name, e.name)
+        ),
         key=lambda e: (e.name.lower(), e.id),
     )
     if continuation:

@@ -2,8 +2,9 @@
 
 Users and groups (identities), personal access tokens, agent pools and queues, build definitions
 and their builds, variable groups, installed extensions and the tasks the organization knows, the
-projects' pipeline environments and the check configurations guarding them, and which server (Azure DevOps Services, or Azure DevOps Server 2022) the emulator answers as. Plain
-picklable dataclasses; ``OrgRecords`` is one organization's, keyed by what the REST API looks up by.
+projects' pipeline environments and the check configurations guarding them, and which server (Azure
+DevOps Services, or Azure DevOps Server 2022) the emulator answers as. Plain picklable dataclasses;
+``OrgRecords`` is one organization's, keyed by what the REST API looks up by.
 
 Must not: know HTTP, body shapes, or any rule (``devops_org.py`` and friends do).
 """

@@ -63,9 +63,9 @@ def check_body(call: Call, project: Project, check: CheckConfiguration, *, setti
     if not settings:
         body.pop("settings", None)
     resource = body["resource"]
-    resource["name"] = checks.resource_name(records, project, resource["type"], resource["id"]) or resource.get(
-        "name"
-    )
+    resource["name"] = checks.resource_name(
+        records, project, resource["type"], resource["id"]
+    ) or resource.get("name")
     url = f"{call.collection}{project.id}/_apis/pipelines/checks/configurations/{check.id}"
     return body | {
         "createdBy": check.created_by,
@@ -85,8 +85,8 @@ def _preview(call: Call) -> None:
         raise devops_error(
             400,
             "VssInvalidPreviewVersionException",
-            f'The requested version "{call.version}" of the resource is under preview. The -preview flag must '
-            f'be supplied in the api-version for such requests. For example: "{call.version}-preview"',
+            f'The requested version "{call.version}" of the resource is under preview. The -preview flag '
+            f'must be supplied in the api-version for such requests. For example: "{call.version}-preview"',
         )
 
 
@@ -157,7 +157,9 @@ async def _resources(request: Request) -> list[tuple[str | None, str | None]]:
         given = json.loads(raw) if raw.strip() else None
     except ValueError as exc:
         raise devops_error(400, "VssRequestContentException", f"The request body is not JSON: {exc}") from exc
-    if not isinstance(given, list) or not all(isinstance(r, dict) and r.get("type") and r.get("id") for r in given):
+    if not isinstance(given, list) or not all(
+        isinstance(r, dict) and r.get("type") and r.get("id") for r in given
+    ):
         raise checks.bad("Value cannot be null.\r\nParameter name: resources", "ArgumentNullException")
     return [(str(r["type"]), str(r["id"])) for r in given]
 
