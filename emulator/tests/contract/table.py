@@ -291,6 +291,31 @@ RELEASE_RUN_ROUTES: dict[Row, Contract] = {
 
 ROUTES.update(RELEASE_RUN_ROUTES)
 
+# Pipeline environments (routes/devops_environments.py) and check configurations (routes/devops_checks.py)
+ENVIRONMENTS = DT_PROJECT + "/environments"
+CHECKS = "/{org}/{project}/_apis/pipelines/checks"
+ENVIRONMENT_ROUTES: dict[Row, Contract] = {
+    ("devops", "POST", ENVIRONMENTS): devops("distributedTask", "Environments_Add"),
+    ("devops", "GET", ENVIRONMENTS): devops("distributedTask", "Environments_List"),
+    ("devops", "GET", ENVIRONMENTS + "/{environment_id}"): devops("distributedTask", "Environments_Get"),
+    ("devops", "PATCH", ENVIRONMENTS + "/{environment_id}"): devops("distributedTask", "Environments_Update"),
+    ("devops", "DELETE", ENVIRONMENTS + "/{environment_id}"): devops(
+        "distributedTask", "Environments_Delete"
+    ),
+    ("devops", "POST", f"{CHECKS}/configurations"): devops("checks", "Check Configurations_Add"),
+    ("devops", "GET", f"{CHECKS}/configurations"): devops("checks", "Check Configurations_List"),
+    ("devops", "GET", CHECKS + "/configurations/{check_id}"): devops("checks", "Check Configurations_Get"),
+    ("devops", "PATCH", CHECKS + "/configurations/{check_id}"): devops(
+        "checks", "Check Configurations_Update"
+    ),
+    ("devops", "DELETE", CHECKS + "/configurations/{check_id}"): devops(
+        "checks", "Check Configurations_Delete"
+    ),
+    ("devops", "POST", f"{CHECKS}/queryconfigurations"): devops("checks", "Check Configurations_Query"),
+}
+
+ROUTES.update(ENVIRONMENT_ROUTES)
+
 # What the documents on hand, or the Microsoft clients the emulator is held to, call and the emulator
 # does not answer. The App Service excerpt has none left (its four operations are served); of the
 # Azure DevOps documents, those ROUTES names are served and test_table counts the rest.
