@@ -116,6 +116,16 @@ def _folder(folder: str) -> str:
     return folder if folder.endswith("\\") else folder + "\\"
 
 
+AS_OPTION = click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["classic", "yaml"]),
+    default="classic",
+    show_default=True,
+    help="Classic release definitions, or YAML pipelines with environments and their checks.",
+)
+
+
 @release.command(epilog=SPEC_HELP)
 @_SPECS
 @click.option(
@@ -137,23 +147,51 @@ def _folder(folder: str) -> str:
     type=click.Choice(["json", "yaml"]),
     default="json",
     show_default=True,
-    help="Print the documents as JSON or YAML.",
+    help="Print the documents as JSON or YAML (classic definitions).",
+)
+@AS_OPTION
+@click.option(
+    "--output-dir",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="With --as yaml: write each pipeline to DIR/<spec file>.yml (DIR/<spec file>-<name>.yml when "
+    "a file describes several) instead of printing them.",
 )
 @click.pass_context
 def render(
-    ctx: click.Context, specs: tuple[Path, ...], offline: bool, org_url: str | None, output: str
+    ctx: click.Context,
+    specs: tuple[Path, ...],
+    offline: bool,
+    org_url: str | None,
+    output: str,
+    kind: str,
+    output_dir: Path | None,
 ) -> None:
     """Print the ReleaseDefinition documents the specs become, as they would be sent.
 
     One document per release definition, with the project it belongs in; the same specs always
     give the same output. The specs are validated first (as `validate` does). Names are looked up
     in Azure DevOps (read only) unless --offline; secret values are never printed.
+
+    With --as yaml: a multi-stage YAML pipeline (azure-pipelines.yml) per release definition
+    instead, offline (a YAML pipeline names everything by name): the build pipeline as a pipeline
+    resource with its trigger, one stage per spec stage deploying to its environment
+    (<spec name>-<stage name>, lower case) with the same tasks and inputs. The approvals and the
+    exclusive lock are the environments' checks: `slotwise release apply --as yaml`.
     """
     from slotwise.release.load import load_specs
 
     if offline and org_url:
         raise UsageError("--org and --offline exclude each other: --offline contacts no organization.")
+    if output_dir is not None and kind != "yaml":
+        raise UsageError("--output-dir writes YAML pipelines: give --as yaml with it.")
     loaded = load_specs(specs)
+    if kind == "yaml":
+        from slotwise.cli.release_yaml import render_pipelines
+
+        render_pipelines(loaded, output_dir)
+        return
     if offline:
         from slotwise.release.render import render_all
         from slotwise.release.resolve import OfflineResolver
