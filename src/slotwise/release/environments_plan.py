@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from slotwise.errors import SpecInvalid
 from slotwise.release.diff import Change
 from slotwise.release.environments import (
     ENVIRONMENT,
@@ -164,8 +165,6 @@ def desired(specs: SpecSet, org: EnvironmentOrganization) -> list[DesiredEnviron
     resolver = org.resolver(identity_references(definitions))
     problems = Problems()
     found: list[DesiredEnvironment] = []
-    from slotwise.errors import SpecInvalid
-
     for definition in definitions:
         try:
             resolver.project(definition.project, definition.at)

@@ -5,8 +5,6 @@ left alone, names not found reported together before anything is read."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
@@ -239,7 +237,7 @@ def test_the_commands_plan_apply_and_re_apply() -> None:
     assert (code, out.splitlines()[-1]) == (0, "Applied: 0 writes.")
 
 
-def test_classic_only_options_are_refused_with_as_yaml(tmp_path: Path) -> None:
+def test_classic_only_options_are_refused_with_as_yaml() -> None:
     org = organization()
     code, _, err = run(org, "apply", "--as", "yaml", "--prune", str(ARTICLE))
     assert code == 2
