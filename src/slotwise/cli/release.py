@@ -22,6 +22,7 @@ from slotwise.cli.lazy import LazyGroup
 from slotwise.errors import UsageError
 
 if TYPE_CHECKING:
+    from slotwise.release.environments import EnvironmentOrganization
     from slotwise.release.gateway import Organization
 
 SPEC_HELP = """\b
@@ -116,6 +117,16 @@ def _folder(folder: str) -> str:
     return folder if folder.endswith("\\") else folder + "\\"
 
 
+AS_OPTION = click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["classic", "yaml"]),
+    default="classic",
+    show_default=True,
+    help="Classic release definitions, or YAML pipelines with environments and their checks.",
+)
+
+
 @release.command(epilog=SPEC_HELP)
 @_SPECS
 @click.option(
@@ -137,23 +148,51 @@ def _folder(folder: str) -> str:
     type=click.Choice(["json", "yaml"]),
     default="json",
     show_default=True,
-    help="Print the documents as JSON or YAML.",
+    help="Print the documents as JSON or YAML (classic definitions).",
+)
+@AS_OPTION
+@click.option(
+    "--output-dir",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="With --as yaml: write each pipeline to DIR/<spec file>.yml (DIR/<spec file>-<name>.yml when "
+    "a file describes several) instead of printing them.",
 )
 @click.pass_context
 def render(
-    ctx: click.Context, specs: tuple[Path, ...], offline: bool, org_url: str | None, output: str
+    ctx: click.Context,
+    specs: tuple[Path, ...],
+    offline: bool,
+    org_url: str | None,
+    output: str,
+    kind: str,
+    output_dir: Path | None,
 ) -> None:
     """Print the ReleaseDefinition documents the specs become, as they would be sent.
 
     One document per release definition, with the project it belongs in; the same specs always
     give the same output. The specs are validated first (as `validate` does). Names are looked up
     in Azure DevOps (read only) unless --offline; secret values are never printed.
+
+    With --as yaml: a multi-stage YAML pipeline (azure-pipelines.yml) per release definition
+    instead, offline (a YAML pipeline names everything by name): the build pipeline as a pipeline
+    resource with its trigger, one stage per spec stage deploying to its environment
+    (<spec name>-<stage name>, lower case) with the same tasks and inputs. The approvals and the
+    exclusive lock are the environments' checks: `slotwise release apply --as yaml`.
     """
     from slotwise.release.load import load_specs
 
     if offline and org_url:
         raise UsageError("--org and --offline exclude each other: --offline contacts no organization.")
+    if output_dir is not None and kind != "yaml":
+        raise UsageError("--output-dir writes YAML pipelines: give --as yaml with it.")
     loaded = load_specs(specs)
+    if kind == "yaml":
+        from slotwise.cli.release_yaml import render_pipelines
+
+        render_pipelines(loaded, output_dir)
+        return
     if offline:
         from slotwise.release.render import render_all
         from slotwise.release.resolve import OfflineResolver
@@ -216,6 +255,13 @@ def _organization(ctx: click.Context, org_url: str | None) -> Organization:
     return found
 
 
+def _environment_organization(ctx: click.Context, org_url: str | None) -> EnvironmentOrganization:
+    """The same organization, for the YAML pipelines' environments and checks."""
+    _organization(ctx, org_url)
+    found: EnvironmentOrganization = ctx.find_root().ensure_object(dict)["organization"]
+    return found
+
+
 @release.command(epilog=SPEC_HELP)
 @_SPECS
 @ORG_OPTION
@@ -228,6 +274,7 @@ def _organization(ctx: click.Context, org_url: str | None) -> Organization:
 @ADOPT
 @UPDATE_SECRETS
 @TEXT_OR_JSON
+@AS_OPTION
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -237,6 +284,7 @@ def plan(
     adopt: bool,
     update_secrets: bool,
     output: str,
+    kind: str,
 ) -> None:
     """Show what `apply` would change in Azure DevOps, and change nothing.
 
@@ -245,12 +293,24 @@ def plan(
     folder. One line per definition: `+ create`, `~ update` followed by what changes
     (field: before → after), `= unchanged`, `- delete` (with --prune), and `! refused` for a definition
     of the same name that slotwise did not make. Then a summary. Secret values are never shown.
+
+    With --as yaml: the YAML pipeline's environments instead (one per stage) and their checks (an
+    Approval check for the approvals before a stage, an Exclusive Lock check for one run at a time):
+    each environment and check `+ create`, `~ update` with what differs (a check edited in the portal
+    shows as an update back to the spec), `= unchanged`, `! refused` for an environment slotwise did
+    not make, and `· left alone` for a check slotwise did not make.
     """
     from slotwise.cli.release_output import plan_lines
     from slotwise.release.load import load_specs
     from slotwise.release.plan import make_plan
 
     loaded = load_specs(specs)
+    if kind == "yaml":
+        from slotwise.cli.release_yaml import plan_environments
+
+        _only_classic(prune=prune, update_secrets=update_secrets)
+        plan_environments(loaded, _environment_organization(ctx, org_url), adopt=adopt, output=output)
+        return
     org = _organization(ctx, org_url)
     made = make_plan(loaded, org, prune=prune, adopt=adopt, update_secrets=update_secrets)
     _print(output, made.as_dict(), plan_lines(made))
@@ -275,6 +335,7 @@ def plan(
 @ADOPT
 @UPDATE_SECRETS
 @TEXT_OR_JSON
+@AS_OPTION
 @click.pass_context
 def apply(
     ctx: click.Context,
@@ -285,6 +346,7 @@ def apply(
     adopt: bool,
     update_secrets: bool,
     output: str,
+    kind: str,
 ) -> None:
     """Make Azure DevOps match the specs: create, update (and with --prune delete) release definitions.
 
@@ -292,6 +354,13 @@ def apply(
     written when a spec is invalid or a name is not found. Updates keep what the spec does not set
     (fields set in the portal survive) and carry the revision the plan read. Applying specs that are
     already applied writes nothing.
+
+    With --as yaml: create or update the YAML pipeline's environments (one per stage, named
+    <spec name>-<stage name> in lower case, as `render --as yaml` names them) and their checks: an
+    Approval check with the approvers, how many must approve, the order, the timeout and whether the
+    requester may approve; an Exclusive Lock check so one run at a time deploys to a stage's slot.
+    What slotwise makes says "managed by slotwise" (the environment's description, the approval's
+    instructions, the lock's name); checks it did not make are left alone.
     """
     from slotwise.cli.context import CliReporter
     from slotwise.cli.release_output import outcome_lines, plan_lines, registry_for
@@ -300,6 +369,12 @@ def apply(
     from slotwise.release.plan import make_plan
 
     loaded = load_specs(specs)
+    if kind == "yaml":
+        from slotwise.cli.release_yaml import apply_environments
+
+        _only_classic(prune=prune, update_secrets=update_secrets, force=force)
+        apply_environments(loaded, _environment_organization(ctx, org_url), adopt=adopt, output=output)
+        return
     org = _organization(ctx, org_url)
     made = make_plan(loaded, org, prune=prune, adopt=adopt, update_secrets=update_secrets)
     if output == "text":
@@ -357,6 +432,12 @@ def export(
     except OSError as error:
         raise UsageError(f"Cannot write {target}: {error.strerror or error}.") from None
     click.echo(f"Wrote the spec of {spec['name']!r} to {target}.", err=True)
+
+
+def _only_classic(**flags: bool) -> None:
+    given = [f"--{name.replace('_', '-')}" for name, value in flags.items() if value]
+    if given:
+        raise UsageError(f"{', '.join(given)}: only for classic release definitions, not with --as yaml.")
 
 
 def _print(output: str, data: dict[str, Any], lines: list[str]) -> None:

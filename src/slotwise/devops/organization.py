@@ -2,7 +2,8 @@
 ``open_organization``.
 
 ``open_organization`` connects (``devops.connect``: sign-in, the server's detection), then answers the
-server, the raw release definitions (``devops.definitions``), a resolver for a set of names read in
+server, the raw release definitions (``devops.definitions``), the YAML pipelines' environments and
+their checks (``devops.environments``), a resolver for a set of names read in
 bulk (``devops.resolver``) and the names of a project's objects for export (``devops.directory``).
 Listings read for one resolver are kept for the next (one organization, one command).
 
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from slotwise.devops.connect import Connection
 from slotwise.devops.definitions import RawReleaseDefinitions
 from slotwise.devops.directory import Directory, DirectoryNames
+from slotwise.devops.environments import RawChecks, RawEnvironments
 from slotwise.devops.resolver import NetworkResolver
 from slotwise.devops.settings import DevOpsSettings
 from slotwise.release.gateway import Server
@@ -31,6 +33,8 @@ class DevOpsOrganization:
         self.connection = connection
         self._directory = Directory(connection)
         self._definitions = RawReleaseDefinitions(connection)
+        self._environments = RawEnvironments(connection)
+        self._checks = RawChecks(connection)
 
     @property
     def server(self) -> Server:
@@ -39,6 +43,14 @@ class DevOpsOrganization:
     @property
     def definitions(self) -> RawReleaseDefinitions:
         return self._definitions
+
+    @property
+    def environments(self) -> RawEnvironments:
+        return self._environments
+
+    @property
+    def checks(self) -> RawChecks:
+        return self._checks
 
     def resolver(self, references: Sequence[Reference]) -> NetworkResolver:
         settings = self.connection.settings

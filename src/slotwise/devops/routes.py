@@ -32,6 +32,7 @@ SERVICE_ENDPOINT = Area("service_endpoint", "ServiceEndpointClient", "1814ab31-2
 RELEASE = Area("release", "ReleaseClient", "efc2f575-36ef-48e9-b672-0c6fb4a48ac5")
 IDENTITY = Area("identity", "IdentityClient", "8a3d49b8-91f0-46ef-b33d-dda338c25db3")
 GRAPH = Area("graph", "GraphClient", "bb1e7ec9-e901-4b68-999a-de7012b920f8")
+PIPELINES_CHECKS = Area("pipelines_checks", "PipelinesChecksClient", "4a933897-0488-45af-bd82-6fd3ad33f46a")
 
 
 @dataclass(frozen=True)
@@ -69,3 +70,11 @@ TASK_ATTACHMENTS = Route(RELEASE, "a4d06688-0dfa-4895-82a5-f43ec9452306", "7.1-p
 TASK_ATTACHMENT = Route(RELEASE, "60b86efb-7b8c-4853-8f9f-aa142b77b479", "7.1-preview.1", "7.0")
 TASK_LOG = Route(RELEASE, "17c91af7-09fd-4256-bff1-c24ee4f73bc0", "7.1-preview.2", "7.0")
 BUILDS = Route(BUILD, "0cd358e1-9217-4d94-8269-1c1ee6f93dcf", "7.1-preview.7", "7.0")
+
+# YAML pipelines' environments and their checks (the task agent client's add_environment,
+# get_environments, update_environment; the pipelines checks client's add_check_configuration,
+# get_check_configurations_on_resource, update_check_configuration)
+ENVIRONMENTS = Route(TASK_AGENT, "8572b1fc-2482-47fa-8f74-7e3ed53ee54b", "7.1-preview.1", "7.0")
+CHECK_CONFIGURATIONS = Route(
+    PIPELINES_CHECKS, "86c8381e-5aee-4cde-8ae4-25c0c7f5eaea", "7.1-preview.1", "7.0-preview.1"
+)
