@@ -16,9 +16,10 @@ What the spec becomes:
   Services; a Server does not know it);
 - its steps: one ``deployment`` job on the stage's ``environment`` (``environment_name``), strategy
   ``runOnce``: ``download`` of the artifact, then each task by its YAML name (``task.json`` name @
-  major, e.g. ``SlotwiseDeployToSlot@1``) with the same inputs as the classic definition: every
-  input, the service connection by name, paths inside the artifact under ``$(Pipeline.Workspace)``
-  instead of ``$(System.DefaultWorkingDirectory)``;
+  major, e.g. ``SlotwiseDeployToSlot@1``) with the same inputs as the classic definition, less
+  those equal to task.json's default (as a YAML author writes them), the service connection by
+  name, paths inside the artifact under ``$(Pipeline.Workspace)`` instead of
+  ``$(System.DefaultWorkingDirectory)``;
 - approvals before a stage, and one deployment at a time per stage (the queueing), are not in the
   file: they are the environment's checks (``release apply --as yaml``, ``release.environments``);
   the stage's ``lockBehavior`` says what waits for the exclusive lock (``runLatest`` when the spec
@@ -253,7 +254,13 @@ def _deployment(definition: Definition, stage: Stage) -> Document:
 
 
 def _task(step: Step, alias: str) -> Document:
-    inputs = {name: _in_workspace(value, alias) for name, value in step.inputs.items()}
+    """The step as a YAML task: its inputs as a YAML author writes them, those equal to task.json's
+    default left out (the classic definition stores every input, as the portal does)."""
+    inputs = {
+        name: _in_workspace(value, alias)
+        for name, value in step.inputs.items()
+        if not _is_default(step, name, value)
+    }
     inputs[step.connection_input] = step.connection
     task: Document = {"task": step.task.reference, "displayName": _in_workspace(step.name, alias)}
     if not step.enabled:
@@ -268,6 +275,11 @@ def _task(step: Step, alias: str) -> Document:
         task["retryCountOnTaskFailure"] = step.retries
     task["inputs"] = dict(sorted(inputs.items()))
     return task
+
+
+def _is_default(step: Step, name: str, value: str) -> bool:
+    spec = step.task.input(name)
+    return spec is not None and value == spec.default
 
 
 def _in_workspace(value: str, alias: str) -> str:

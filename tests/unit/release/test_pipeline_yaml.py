@@ -145,9 +145,10 @@ def test_every_task_input_in_the_committed_pipelines_is_one_task_json_allows(
             assert value in ("true", "false"), f"{where}: {name} is {value!r}"
         if spec_.fixed_options:
             assert value in spec_.fixed_options, f"{where}: {name}={value!r} not in {spec_.fixed_options}"
+    effective = {spec_.name: spec_.default for spec_ in task.inputs} | inputs  # the agent fills defaults
     for spec_ in task.inputs:
-        if spec_.required and visible(spec_, inputs) is not False:
-            assert inputs.get(spec_.name, "").strip(), f"{where}: required input {spec_.name} is empty"
+        if spec_.required and visible(spec_, effective) is not False:
+            assert effective[spec_.name].strip(), f"{where}: required input {spec_.name} is empty"
 
 
 def _text(value: Any) -> str:
@@ -167,12 +168,15 @@ def test_the_inputs_are_the_classic_definitions_with_the_connection_by_name_and_
         assert steps[0] == {"download": "drop"}
         assert len(steps[1:]) == len(tasks)
         for task, step in zip(tasks, steps[1:], strict=True):
-            expected = {
+            defaults = {i.name: i.default for i in TASKS[step["task"]].inputs}
+            expected = {  # as a YAML author writes them: what differs from task.json's defaults
                 name: value.replace("$(System.DefaultWorkingDirectory)/drop/", "$(Pipeline.Workspace)/drop/")
                 for name, value in task["inputs"].items()
+                if value != defaults.get(name)
             }
             expected["azureSubscription"] = "contoso-azure"  # the service connection by name
             assert step["inputs"] == expected
+            assert "pythonPath" not in step["inputs"]  # empty by default: left out
             assert list(step["inputs"]) == sorted(step["inputs"])
     swap = deploy_steps(stages(document)["Production"])[1]
     assert swap["task"] == "SlotwiseSlotSwap@1"
