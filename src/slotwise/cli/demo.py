@@ -10,27 +10,21 @@ until Ctrl-C and says how to explore it.
 
 from __future__ import annotations
 
-import shlex
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from slotwise.emulated import emulator_module, translated
 from slotwise.errors import UsageError
 
-if TYPE_CHECKING:
-    from slotwise_emulator import Emulator
-
 SPEC = Path("templates") / "release"
 
 
 @click.command()
 @click.option(
-    "--extension", "vsix", required=True,
+    "--extension", "vsix",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="The slotwise .vsix built by scripts/package (scripts/demo builds it and passes it).",
 )  # fmt: skip
@@ -59,7 +53,7 @@ SPEC = Path("templates") / "release"
 @click.pass_context
 def demo(
     ctx: click.Context,
-    vsix: Path,
+    vsix: Path | None,
     agent_tools: Path | None,
     wheelhouse: Path | None,
     spec: Path,
@@ -75,7 +69,14 @@ def demo(
     as told. From a checkout, run scripts/demo (it builds the extension once).
     """
     emulator_cli = emulator_module("cli")  # first: says how to install the extra if it is missing
+    if vsix is None:
+        raise UsageError(
+            "The demo needs the built slotwise extension (.vsix): the emulated agent runs its tasks.",
+            hint="From a checkout run scripts/demo (it builds it once), or give --extension with the "
+            ".vsix of scripts/package.",
+        )
     from slotwise.cli.context import environment
+    from slotwise.demo.explore import keep_running
     from slotwise.demo.organization import open_world, set_up_already
     from slotwise.demo.story import Story, tell
 
@@ -105,7 +106,7 @@ def demo(
                 click.secho("\ndemo finished: every step went as told", fg="green")
             finally:
                 if keep:
-                    _keep(world.emulator, workdir / "emulator.env")
+                    keep_running(click.echo, world, workdir / "emulator.env")
 
 
 def _spec(spec: Path) -> Path:
@@ -114,37 +115,6 @@ def _spec(spec: Path) -> Path:
             f"No release spec at {spec}.", hint="Run scripts/demo from a checkout, or give --spec."
         )
     return spec
-
-
-def _keep(emulator: Emulator, env_file: Path) -> None:
-    """Say how to explore the running emulator, then wait for Ctrl-C."""
-    emulator.write_env_file(env_file)
-    source = f"set -a; . {shlex.quote(str(env_file))}; set +a"
-    arm, authority = emulator.arm_url, emulator.authority
-    for line in (
-        "",
-        "The emulator keeps running. In another shell:",
-        f"  {source}",
-        "  slotwise approvals list",
-        "  slotwise release status --definition orders-api",
-        "  slotwise slot status -g rg-orders -n func-orders",
-        "With the az CLI:",
-        "  az cloud register -n SlotwiseEmulator --skip-endpoint-discovery "
-        f"--endpoint-resource-manager {arm}/ --endpoint-active-directory {authority} "
-        "--endpoint-active-directory-resource-id https://management.core.windows.net/",
-        "  az cloud set -n SlotwiseEmulator",
-        '  az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" '
-        '--tenant "$AZURE_TENANT_ID"',
-        "  az webapp deployment slot list -g rg-orders -n func-orders -o table",
-        "  (afterwards: az cloud set -n AzureCloud)",
-    ):
-        click.echo(line)
-    click.echo("Press Ctrl-C to stop.", err=True)
-    try:
-        while True:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        click.echo("emulator stopped", err=True)
 
 
 def run_in_process(args: Sequence[str], environment: Mapping[str, str]) -> int:
