@@ -85,6 +85,8 @@ class Story:
     def follow(self, release_id: int, expectation: Expectation) -> None:
         """Watch the release until it ends or waits for a person, then check ``expectation``."""
         code = self.run("release", "status", str(release_id), "--watch", "--poll", "1", expect=None)
+        if code and code == expectation.watch_exit:
+            self.note(f"(exit code {code}, as the story expects)")
         self.check(expectation, release_id, code)
 
     def build(self, number: str) -> int:
