@@ -112,3 +112,42 @@ def services(slot_env: dict[str, str], fast_clock: FastClock) -> Iterator[Servic
     built = build_services(settings_from_env(os.environ), clock=fast_clock)
     yield built
     built.close()
+
+
+# ---- the built extension and what its tasks install (the tasks' tests, the demo's) -------------------
+
+
+@pytest.fixture(scope="session")
+def lock_text() -> str:
+    """The tasks' lock, as committed."""
+    from tests.tasks.shimkit import runtime_lock
+
+    return runtime_lock()
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory, lock_text: str) -> Path:
+    """Wheels of the locked dependencies: what an agent without internet would be given."""
+    from tests.tasks.shimkit import build_wheelhouse
+
+    root = tmp_path_factory.mktemp("wheelhouse")
+    lock = root / "requirements.lock"
+    lock.write_text(lock_text)
+    house = root / "wheels"
+    try:
+        build_wheelhouse(lock, house)
+    except RuntimeError as err:
+        pytest.skip(f"cannot fetch the locked dependencies (offline, no package index?): {err}")
+    return house
+
+
+@pytest.fixture(scope="session")
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .vsix built by scripts/package from this checkout, once per session."""
+    from tests.tasks.agentkit import PackagingUnavailable, build_vsix
+
+    root = tmp_path_factory.mktemp("package")
+    try:
+        return build_vsix(root / "build", root / "dist")
+    except PackagingUnavailable as err:
+        pytest.skip(f"cannot build the .vsix on this machine: {err}")

@@ -104,11 +104,13 @@ def site(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 @pytest.mark.timeout(600)
-def test_the_installed_wheels_run_the_demo(site: Path, tmp_path: Path) -> None:
+def test_the_installed_wheels_run_the_demo(site: Path, tmp_path: Path, vsix: Path, wheelhouse: Path) -> None:
     env = without_azure(os.environ)
     env["PYTHONPATH"] = str(site)
+    spec = ROOT / "templates" / "release"
+    demo = ["demo", "--extension", str(vsix), "--wheelhouse", str(wheelhouse), "--spec", str(spec)]
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, "demo", "--speed", "instant"],
+        [sys.executable, "-c", PROBE, *demo],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=540, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -1,5 +1,6 @@
-"""Session-wide artifacts for running tasks through the shim: slotwise's wheel, its lock, a wheelhouse,
-the stand-in wheel, and an agent whose tools directory already holds the stand-in's environment."""
+"""Session-wide artifacts for running tasks through the shim: slotwise's wheel, the stand-in wheel,
+and an agent whose tools directory already holds the stand-in's environment (the lock, the
+wheelhouse and the built .vsix are in tests/conftest.py: the demo's tests use them too)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.tasks.agentkit import PackagingUnavailable, build_vsix
 from tests.tasks.shimkit import (
     NODE,
     NODE_MISSING,
     STANDIN_VERSION,
     Agent,
     build_wheel,
-    build_wheelhouse,
     run_shim,
-    runtime_lock,
     stage_task,
     standin_wheel,
 )
@@ -29,25 +27,6 @@ def slotwise_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return build_wheel(tmp_path_factory.mktemp("wheel"))
     except RuntimeError as err:
         pytest.skip(f"cannot build slotwise's wheel here: {err}")
-
-
-@pytest.fixture(scope="session")
-def lock_text() -> str:
-    return runtime_lock()
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory, lock_text: str) -> Path:
-    """Wheels of the locked dependencies: what an agent without internet would be given."""
-    root = tmp_path_factory.mktemp("wheelhouse")
-    lock = root / "requirements.lock"
-    lock.write_text(lock_text)
-    house = root / "wheels"
-    try:
-        build_wheelhouse(lock, house)
-    except RuntimeError as err:
-        pytest.skip(f"cannot fetch the locked dependencies (offline, no package index?): {err}")
-    return house
 
 
 @pytest.fixture(scope="session")
@@ -68,13 +47,3 @@ def standin_agent(tmp_path_factory: pytest.TempPathFactory, standin: Path) -> Ag
     assert result.returncode == 0, result.stdout + result.stderr
     assert (agent.venv_dir(STANDIN_VERSION) / ".slotwise-complete").is_file()
     return agent
-
-
-@pytest.fixture(scope="session")
-def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The .vsix built by scripts/package from this checkout, once per session."""
-    root = tmp_path_factory.mktemp("package")
-    try:
-        return build_vsix(root / "build", root / "dist")
-    except PackagingUnavailable as err:
-        pytest.skip(f"cannot build the .vsix on this machine: {err}")

@@ -71,11 +71,12 @@ def _gateway(ctx: click.Context, org_url: str | None) -> ApprovalsGateway:
     """The gateway handed in on the root context's object, else the organization's approvals."""
     obj = ctx.find_root().ensure_object(dict)
     if "approvals" not in obj:
+        from slotwise.cli.context import environment
         from slotwise.devops.approvals import RawApprovals
         from slotwise.devops.organization import open_organization
-        from slotwise.factory import devops_settings, environment
+        from slotwise.factory import devops_settings
 
-        organization = open_organization(devops_settings(environment(), org_url))
+        organization = open_organization(devops_settings(environment(ctx), org_url))
         obj["approvals"] = RawApprovals(organization.connection)
     gateway: ApprovalsGateway = obj["approvals"]
     return gateway

@@ -110,7 +110,8 @@ def cli() -> None:
     Deploy a build to a staging slot, prove it works there, swap it into production, and keep the
     previous production build as a rollback that nothing overwrites by accident.
 
-    Try it without Azure: `slotwise demo` runs the whole story on a local emulator.
+    Try it without Azure: `scripts/demo` (from a checkout) tells the whole story through releases on a
+    local emulator.
     """
 
 

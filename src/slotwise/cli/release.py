@@ -247,10 +247,11 @@ def _organization(ctx: click.Context, org_url: str | None) -> Organization:
     """The organization handed in on the root context's object, else the factory's."""
     obj = ctx.find_root().ensure_object(dict)
     if "organization" not in obj:
+        from slotwise.cli.context import environment
         from slotwise.devops.organization import open_organization
-        from slotwise.factory import devops_settings, environment
+        from slotwise.factory import devops_settings
 
-        obj["organization"] = open_organization(devops_settings(environment(), org_url))
+        obj["organization"] = open_organization(devops_settings(environment(ctx), org_url))
     found: Organization = obj["organization"]
     return found
 

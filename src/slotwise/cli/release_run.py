@@ -61,11 +61,12 @@ def _gateway(ctx: click.Context, org_url: str | None) -> tuple[ReleasesGateway, 
     obj = ctx.find_root().ensure_object(dict)
     clock: Clock = obj.get("clock") or SystemClock()
     if "releases" not in obj:
+        from slotwise.cli.context import environment
         from slotwise.devops.organization import open_organization
         from slotwise.devops.releases import RawReleases
-        from slotwise.factory import devops_settings, environment
+        from slotwise.factory import devops_settings
 
-        organization = open_organization(devops_settings(environment(), org_url), clock=clock)
+        organization = open_organization(devops_settings(environment(ctx), org_url), clock=clock)
         obj["releases"] = RawReleases(organization.connection)
     gateway: ReleasesGateway = obj["releases"]
     return gateway, clock

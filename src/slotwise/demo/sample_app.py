@@ -1,57 +1,65 @@
-"""The demo's function app: a tiny "orders" API whose builds tell apart by what they answer.
+"""The demo's function app: the "orders" API whose builds tell apart by what they answer.
 
-Each build is a zip with ``host.json`` and two HTTP functions: ``health`` (anonymous) and ``orders``
-(function key). The emulator serves what each function's ``emulator.json`` says, so build N answers
-``{"build": N}``, and a broken build answers 500.
+Each build is the emulator's sample app (``slotwise_emulator.apps``: ``host.json``, an anonymous
+``health`` function answering ``{"status": "healthy", "version": N}``, ``hello`` behind its function
+key) plus an anonymous ``orders`` function answering ``{"orders": [], "version": N}``. The emulated
+Functions host serves what each function's ``emulator.json`` says, so a build's kind decides its
+answers: a ``GOOD`` build passes the smoke checks; a ``BUGGY`` one passes them too but its
+``orders`` answers 500 (a bug the checks do not cover, found by production's traffic); a ``BROKEN``
+one fails its health check, so its smoke test fails in staging.
+
+Must not: deploy anything or know the emulator's servers (it only writes zip files).
 """
 
 from __future__ import annotations
 
-import json
-import zipfile
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-
-def _function(route: str, auth: str, methods: list[str]) -> dict[str, Any]:
-    return {
-        "scriptFile": "__init__.py",
-        "bindings": [
-            {
-                "authLevel": auth,
-                "type": "httpTrigger",
-                "direction": "in",
-                "name": "req",
-                "methods": methods,
-                "route": route,
-            },
-            {"type": "http", "direction": "out", "name": "$return"},
-        ],
-    }
+from slotwise_emulator.apps import app_files, http_function, write_zip
 
 
-def build_package(directory: Path, build: str, *, broken: bool = False) -> Path:
-    """Write build ``build`` of the demo app as a zip in ``directory`` and return its path."""
+class Kind(Enum):
+    """What a build of the demo app does."""
+
+    GOOD = "good"
+    BUGGY = "buggy"  # healthy, but orders answers 500
+    BROKEN = "broken"  # its health check answers 500
+
+
+# The smoke checks inside every build's artifact (templates/release: "**/smoke-checks.yaml").
+SMOKE_CHECKS = """\
+checks:
+  - name: health answers healthy
+    path: /api/health
+    expect:
+      status: 200
+      bodyContains: healthy
+  - name: hello answers with its function key
+    function: hello
+    expect:
+      status: 200
+"""
+
+
+def _files(build: str, kind: Kind) -> dict[str, Any]:
+    health = (
+        {"status": 500, "body": {"status": "unhealthy", "version": build}} if kind is Kind.BROKEN else None
+    )
+    files = app_files(build, health)
+    orders = (
+        {"status": 500, "body": {"error": "NullReferenceException in OrderMapper", "version": build}}
+        if kind is Kind.BUGGY
+        else {"status": 200, "body": {"orders": [], "version": build}}
+    )
+    files["orders/function.json"] = http_function("orders", auth="anonymous")
+    files["orders/emulator.json"] = orders
+    files["orders/__init__.py"] = "def main(req):\n    return '[]'\n"
+    return files
+
+
+def build_package(directory: Path, build: str, kind: Kind = Kind.GOOD) -> Path:
+    """Write build ``build`` of the demo app as a zip in ``directory``; answers its path."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"orders-api-{build}{'-broken' if broken else ''}.zip"
-    status = 500 if broken else 200
-    files: dict[str, Any] = {
-        "host.json": {"version": "2.0"},
-        "health/function.json": _function("health", "anonymous", ["get"]),
-        "health/emulator.json": {
-            "status": status,
-            "body": {"status": "ok" if not broken else "failing", "build": build},
-        },
-        "health/__init__.py": "def main(req):\n    return 'ok'\n",
-        "orders/function.json": _function("orders/{id:int?}", "function", ["get", "post"]),
-        "orders/emulator.json": {
-            "status": status,
-            "body": {"orders": [], "build": build},
-            "headers": {"X-Build": build},
-        },
-        "orders/__init__.py": "def main(req):\n    return '[]'\n",
-    }
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, value in files.items():
-            archive.writestr(name, value if isinstance(value, str) else json.dumps(value, indent=2))
-    return path
+    return write_zip(directory / f"orders-{build}-{kind.value}.zip", _files(build, kind))

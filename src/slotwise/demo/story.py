@@ -1,159 +1,180 @@
-"""The demo: the deployment-slot story of the seed article, told with slotwise's own commands.
+"""The demo: the article's deployment-slot story, told through releases with slotwise's own commands.
 
-Against the embedded emulator (no Azure account): production runs build 1; build 2 is deployed to
-staging, smoke-tested there through its own URL and keys, and swapped into production, so staging
-holds build 1 as the rollback. Build 3 arrives: deploying it to staging would destroy that rollback,
-so the guard refuses; the held build is parked, build 3 is deployed, fails its smoke checks and never
-reaches production. Build 4 fixes it, goes live, and when production misbehaves one command rolls
-back. Each command is shown as a person would type it and runs in this process, against the
-emulator, exactly as it would against Azure.
+On the emulator's seeded organization, with the built slotwise extension installed and the emulated
+Node agent running its tasks: ``slotwise release apply`` makes the release definition from
+``templates/release/``; production serves build 0. Build 1 completes → continuous deployment
+releases it → Staging guards, deploys and smoke-tests it → the approver reads the summary
+(``approvals show``) and approves → the swap. Build 2 → the guard finds staging holding build 0,
+production's previous build, and parks it → approved → build 2 live. Build 2 misbehaves in
+production → ``slotwise slot rollback``. Build 3 is broken → its smoke test fails in staging and no
+approver is ever asked. Each release is followed with ``slotwise release status --watch``; after
+each step an ``Expectation`` is checked (what each slot serves, the stages' statuses, how the watch
+ended) and the first that does not hold ends the demo with the reason (exit 1).
 
-The commands are run by the ``Slotwise`` function the caller hands in (the CLI hands in its own
-entry point), with the emulator's environment: the demo never imports the CLI and never changes
+Commands run through the ``Slotwise`` function the caller hands in (the CLI hands in its own entry
+point) with the emulator's environment: the demo never imports the CLI, never changes
 ``os.environ``.
 """
 
 from __future__ import annotations
 
-import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
-import requests
 
-from slotwise.demo.sample_app import build_package
-from slotwise_emulator import Emulator, Speed
+from slotwise.demo.expectations import Expectation, StageIs, failed
+from slotwise.demo.organization import APP, GROUP, SLOTS, World
+from slotwise.demo.sample_app import Kind
 
 Say = Callable[[str], None]
 Slotwise = Callable[[Sequence[str], Mapping[str, str]], int]
-"""Runs ``slotwise ARGS`` in this process with these environment variables set; answers the exit code."""
-GROUP, APP = "rg-orders", "func-orders"
+"""Runs ``slotwise ARGS`` in this process with these environment variables; answers the exit code."""
 
-CHECKS = """\
-checks:
-  - name: health says ok
-    path: /api/health
-    expect:
-      status: 200
-      bodyContains: '"ok"'
-  - name: orders answers with its function key
-    function: orders
-    expect:
-      status: 200
-      latencyMs: 2000
-"""
+WAITS_FOR_APPROVAL = 11  # release status --watch: waits for a person
+DEPLOYMENT_FAILED = 12  # release status --watch: a stage's deployment failed
+KINDS = {"2": Kind.BUGGY, "3": Kind.BROKEN}  # the story's builds: 2's orders has a bug, 3 is broken
 
 
 class Story:
-    """Runs ``slotwise`` commands in this process and narrates between them."""
+    """Runs slotwise commands as a person types them, narrates, and checks each step."""
 
-    def __init__(self, say: Say, emulator: Emulator, workdir: Path, slotwise: Slotwise) -> None:
+    def __init__(
+        self, say: Say, world: World, slotwise: Slotwise, broken: frozenset[str] = frozenset()
+    ) -> None:
         self.say = say
-        self.emulator = emulator
+        self.world = world
         self.slotwise = slotwise
-        # the shell after sourcing the emulator's env file, signing in as its service principal
-        self.environment = {**emulator.env(), "SLOTWISE_AUTH": "secret"}
-        self.workdir = workdir
-        self.checks = workdir / "smoke.yaml"
-        self.checks.write_text(CHECKS)
+        self.broken = broken  # builds made broken on purpose, to see the demo catch it
+        self.started = time.monotonic()
 
     def chapter(self, text: str) -> None:
+        elapsed = time.monotonic() - self.started
         self.say("")
-        self.say(click.style(f"## {text}", bold=True))
+        self.say(click.style(f"## {text}", bold=True) + click.style(f"  [{elapsed:.0f} s]", dim=True))
 
-    def run(self, *args: str, expect: int = 0) -> None:
-        """Run ``slotwise slot ARGS -g GROUP -n APP`` like a person would, and check its exit code."""
-        shown = " ".join(a if " " not in a else repr(a) for a in args)
-        self.say(click.style(f"$ slotwise slot {shown} -g {GROUP} -n {APP}", fg="cyan"))
-        code = self.slotwise(["slot", *args, "-g", GROUP, "-n", APP], self.environment)
-        if code != expect:
-            raise click.ClickException(f"`slotwise slot {shown}` exited {code}, the demo expected {expect}")
-        if expect:
-            self.say(click.style(f"(exit code {code}, as intended)", fg="yellow"))
+    def note(self, text: str) -> None:
+        self.say(click.style(f"   {text}", fg="yellow"))
 
-    def package(self, build: str, *, broken: bool = False) -> str:
-        return str(build_package(self.workdir, build, broken=broken))
+    def run(self, *args: str, expect: int | None = 0, approver: bool = False) -> int:
+        """``slotwise ARGS`` like a person would run it (as the approver: with their PAT); a code other
+        than ``expect`` ends the demo (``expect=None``: the caller checks)."""
+        shown = " ".join(a if a and " " not in a else repr(a) for a in args)
+        who = click.style("approver$ " if approver else "$ ", fg="magenta" if approver else "cyan")
+        self.say(who + click.style(f"slotwise {shown}", fg="cyan"))
+        code = self.slotwise(list(args), self.world.environment(approver=approver))
+        if expect is not None and code != expect:
+            raise failed(f"`slotwise {shown}`", [f"it exited {code}, the story expects {expect}"], "")
+        return code
 
-    def serving(self) -> dict[str, str]:
-        """Which build each slot's own host serves right now (asked over HTTPS, like a browser)."""
-        served = {}
-        for slot in ("production", "staging", "park"):
-            host = self._host(slot)
-            if host is None:
-                continue
-            answer = requests.get(f"https://{host}/api/health", verify=str(self.emulator.ca_path), timeout=30)
-            served[slot] = str(answer.json().get("build")) if answer.status_code in (200, 500) else "-"
-        return served
+    def slot(self, *args: str, expect: int = 0) -> int:
+        return self.run("slot", *args, "-g", GROUP, "-n", APP, expect=expect)
 
-    def show(self) -> None:
-        self.say("   serving now: " + ", ".join(f"{slot} = build {b}" for slot, b in self.serving().items()))
-
-    def expect(self, **builds: str) -> None:
-        served = self.serving()
-        wrong = {slot: served.get(slot) for slot, build in builds.items() if served.get(slot) != build}
+    def check(self, expectation: Expectation, release_id: int | None = None, code: int | None = None) -> None:
+        """End the demo unless ``expectation`` holds (``code``: how the watch of the release ended)."""
+        served = self.world.serving()
+        stages = self.world.stages(release_id) if release_id is not None else {}
+        wrong = expectation.differences(served, stages, code)
         if wrong:
-            raise click.ClickException(f"the slots do not serve what the story says: {served}")
-        self.show()
+            hint = f"Its logs: slotwise release logs {release_id}" if release_id is not None else ""
+            raise failed(expectation.after, wrong, hint)
+        shown = ", ".join(f"{slot} = build {build}" for slot, build in served.items())
+        self.say(click.style("   ✓ ", fg="green") + f"serving now: {shown}")
 
-    def _host(self, slot: str) -> str | None:
-        sub = self.emulator.subscription_id
+    def follow(self, release_id: int, expectation: Expectation) -> None:
+        """Watch the release until it ends or waits for a person, then check ``expectation``."""
+        code = self.run("release", "status", str(release_id), "--watch", "--poll", "1", expect=None)
+        if code and code == expectation.watch_exit:
+            self.note(f"(exit code {code}, as the story expects)")
+        self.check(expectation, release_id, code)
 
-        def find(b: object) -> str | None:
-            site = b.web.sites.get((sub, GROUP.lower(), APP.lower()))  # type: ignore[attr-defined]
-            found = site.slots.get(slot) if site else None
-            return found.host_name if found else None
+    def build(self, number: str) -> int:
+        """Build ``number`` completes; answers the release continuous deployment made of it."""
+        kind = Kind.BROKEN if number in self.broken else KINDS.get(number, Kind.GOOD)
+        self.say(click.style(f"   build {number} of orders-api-CI completed ({kind.value})", fg="blue"))
+        self.world.complete_build(number, kind)
+        release_id = self.world.wait_for_release(number)
+        self.say(click.style(f"   continuous deployment created release {release_id}", fg="blue"))
+        return release_id
 
-        return self.emulator.call(find)
+    def approve(self, release_id: int) -> None:
+        """The approver looks at what waits, reads the summary, approves."""
+        pending = self.world.stages(release_id)["Production"].pending_approvals
+        if not pending:
+            raise failed(f"release {release_id}", ["no approval waits on its Production stage"], "")
+        self.run("approvals", "list", "--mine", approver=True)
+        self.run("approvals", "show", str(pending[-1]), approver=True)
+        self.run("approvals", "approve", str(pending[-1]), "--comment", "smoke tests green", approver=True)
+
+    def calls_orders(self, slot: str, expect: int) -> None:
+        """A user calls the slot's /api/orders; ends the demo unless it answers ``expect``."""
+        answer = self.world.get(slot, "/api/orders")
+        status = answer.status_code if answer is not None else 0
+        self.say(f"   GET {slot}/api/orders → {status}")
+        if status != expect:
+            raise failed(f"a call to {slot}'s /api/orders", [f"it answered {status}, expected {expect}"], "")
+
+    def table(self) -> None:
+        """What each slot holds, as its own host answers."""
+        served = self.world.serving()
+        self.say("")
+        self.say(click.style(f"{'slot':<12} build served", bold=True))
+        for slot in SLOTS:
+            if slot in served:
+                self.say(f"{slot:<12} {served[slot]}")
 
 
-def run(say: Say, speed: Speed, slotwise: Slotwise) -> None:
-    """Tell the story, running each command through ``slotwise``; raises ``click.ClickException`` if
-    any step does not go as told."""
-    with Emulator(speed=speed) as emu, tempfile.TemporaryDirectory(prefix="slotwise-demo-") as tmp:
-        say(f"Started the Azure emulator: ARM at {emu.arm_url}, Entra ID at {emu.authority}")
-        emu.create_function_app(GROUP, APP, slots=("staging",))
-        say(f"Created function app {APP} in {GROUP}, with a staging slot")
-        _tell(Story(say, emu, Path(tmp), slotwise))
+def tell(story: Story, spec: Path) -> None:
+    """The whole story; raises the ``SlotwiseError`` of the first step that did not go as told."""
+    story.chapter("The release definition, as code; production serves build 0")
+    story.run("release", "apply", str(spec))
+    zero = str(story.world.package("0"))
+    story.slot("deploy", "-s", "production", "--package", zero, "--build-number", "0")
+    story.check(Expectation("build 0 deployed to production", {"production": "0", "staging": "none"}))
 
+    story.chapter("Build 1: Staging deploys and smoke-tests it, Production waits for an approver")
+    one = story.build("1")
+    story.follow(one, staged("build 1", production="0", staging="1"))
+    story.approve(one)
+    story.follow(one, live("build 1", production="1", staging="0"))
+    story.note("staging now holds build 0: production's previous build, the instant rollback")
 
-def _tell(story: Story) -> None:
-    story.chapter("Production runs build 1")
-    story.run("deploy", "-s", "production", "--package", story.package("1"), "--build-number", "1")
-    story.expect(production="1")
+    story.chapter("Build 2: the guard parks the rollback build, then deploys build 2 to staging")
+    two = story.build("2")
+    story.follow(two, staged("build 2", production="1", staging="2", park="0"))
+    story.approve(two)
+    story.follow(two, live("build 2", production="2", staging="1"))
 
-    story.chapter("Build 2: deploy to staging, test staging through its own URL and keys, swap it live")
-    story.run("deploy", "-s", "staging", "--package", story.package("2"), "--build-number", "2")
-    story.run("smoke", "-s", "staging", "--checks", str(story.checks))
-    story.run("swap", "-s", "staging", "--smoke-checks", str(story.checks), "--rollback-on-failure")
-    story.expect(production="2", staging="1")
-    story.say("   staging now holds build 1: production's previous build, the only instant rollback")
+    story.chapter("Build 2 misbehaves in production: one command rolls back")
+    story.calls_orders("production", 500)
+    story.slot("rollback")
+    story.check(Expectation("the rollback", {"production": "1", "staging": "2"}))
+    story.calls_orders("production", 200)
 
-    story.chapter("Build 3 arrives: deploying it to staging would destroy build 1, so slotwise refuses")
-    story.run(
-        "deploy",
-        "-s",
-        "staging",
-        "--package",
-        story.package("3", broken=True),
-        "--build-number",
-        "3",
-        expect=7,
+    story.chapter("Build 3 is broken: its smoke test fails in staging, it never reaches production")
+    three = story.build("3")
+    stopped = {"Staging": StageIs("rejected"), "Production": StageIs("notStarted")}
+    story.follow(
+        three,
+        Expectation(
+            "the release of build 3", {"production": "1", "staging": "3"}, stopped, DEPLOYMENT_FAILED
+        ),
     )
-    story.run("guard", "-s", "staging", "--mode", "park", "--create-park-slot")
-    story.expect(production="2", park="1")
-    story.run("deploy", "-s", "staging", "--package", story.package("3", broken=True), "--build-number", "3")
-    story.run("smoke", "-s", "staging", "--checks", str(story.checks), expect=8)
-    story.say("   build 3 fails its smoke checks in staging: it never reaches production")
-    story.expect(production="2", staging="3", park="1")
+    story.run("approvals", "list", approver=True)
+    story.note("no approver was asked: a build that fails in staging never reaches production")
 
-    story.chapter("Build 4 fixes it and goes live")
-    story.run("deploy", "-s", "staging", "--package", story.package("4"), "--build-number", "4")
-    story.run("smoke", "-s", "staging", "--checks", str(story.checks))
-    story.run("swap", "-s", "staging")
-    story.expect(production="4", staging="2", park="1")
+    story.chapter("Where everything stands")
+    story.slot("status")
+    story.table()
 
-    story.chapter("Production misbehaves: one command rolls back to build 2")
-    story.run("rollback")
-    story.expect(production="2", staging="4")
-    story.run("status")
+
+def staged(build: str, **serving: str) -> Expectation:
+    """The release of ``build``: Staging succeeded, Production waits for its approver."""
+    stages = {"Staging": StageIs("succeeded"), "Production": StageIs("inProgress", "preApproval")}
+    return Expectation(f"the release of {build}, Staging", serving, stages, WAITS_FOR_APPROVAL)
+
+
+def live(build: str, **serving: str) -> Expectation:
+    """The release of ``build``, approved: Production succeeded."""
+    return Expectation(f"the release of {build}, approved", serving, {"Production": StageIs("succeeded")})
