@@ -18,6 +18,7 @@ Must not: run tasks (the agent does), know HTTP, hold release state (the backend
 from __future__ import annotations
 
 import dataclasses
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +31,7 @@ from slotwise_emulator.errors import EmulatorError
 
 T = TypeVar("T")
 TOOLS_DIRECTORY = "agent-tools"
+AGENT_CA_BUNDLE = "agent-ca.pem"  # the system's CAs and the emulator's, for task processes
 
 
 class AgentDriver:
@@ -72,9 +74,18 @@ class AgentDriver:
         return pool
 
     def _trust_ca(self) -> dict[str, str]:
-        """The variables a machine that trusts the emulator's CA has (Node, Python requests, OpenSSL)."""
-        ca = str(self.ca_path)
-        return {"NODE_EXTRA_CA_CERTS": ca, "REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca}
+        """The variables of a machine that trusts the emulator's CA besides the public ones (Node adds
+        ``NODE_EXTRA_CA_CERTS`` to its own; Python requests and OpenSSL read one bundle: this system's
+        trusted CAs followed by the emulator's, ``agent-ca.pem`` beside the emulator's state), so a task
+        reaches both the emulator and a public package index."""
+        ca = self.ca_path
+        bundle = self._root() / AGENT_CA_BUNDLE
+        bundle.write_bytes(system_cas() + b"\n" + ca.read_bytes())
+        return {
+            "NODE_EXTRA_CA_CERTS": str(ca),
+            "REQUESTS_CA_BUNDLE": str(bundle),
+            "SSL_CERT_FILE": str(bundle),
+        }
 
     def use_manual_agent(self) -> None:
         """Hold deployment jobs for ``complete_job`` again (a Node pool plugged in is closed)."""
@@ -125,3 +136,12 @@ class AgentDriver:
             self.call(deliver)
         except EmulatorError:  # not started any more: nothing is left to tell
             return
+
+
+def system_cas() -> bytes:
+    """The PEM bundle of CAs this system trusts (OpenSSL's default file), or nothing if it has none."""
+    paths = ssl.get_default_verify_paths()
+    for candidate in (paths.cafile, paths.openssl_cafile):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate).read_bytes()
+    return b""

@@ -23,6 +23,7 @@ import pytest
 from slotwise_emulator import Emulator, Speed
 from slotwise_emulator.agent.job import AgentSettings
 from slotwise_emulator.agent.pool import NodeAgentPool
+from slotwise_emulator.agent_driver import system_cas
 from slotwise_emulator.backends.devops_manual_pool import ManualPool
 from slotwise_emulator.cli import agent_named, parser, plug_agent
 from slotwise_emulator.errors import EmulatorError
@@ -348,3 +349,14 @@ def test_the_banner_says_which_pool_runs_the_jobs() -> None:
         assert isinstance(emu.call(lambda b: b.releases.pool), NodeAgentPool)
         assert "manual agent pool" in plug_agent(emu, "manual")
         assert isinstance(emu.call(lambda b: b.releases.pool), ManualPool)
+
+
+def test_task_processes_trust_the_emulators_ca_and_the_systems(tmp_path: Path) -> None:
+    with Emulator(speed=Speed.instant()) as emu:
+        pool = emu.use_node_agent(settings=FAST, work_root=tmp_path)
+        env = pool.settings.environment
+        ca = Path(emu.ca_path).read_bytes()
+        assert env["NODE_EXTRA_CA_CERTS"] == str(emu.ca_path)  # Node adds it to its own
+        bundle = Path(env["REQUESTS_CA_BUNDLE"]).read_bytes()  # Python and OpenSSL read one bundle
+        assert env["SSL_CERT_FILE"] == env["REQUESTS_CA_BUNDLE"]
+        assert bundle == system_cas() + b"\n" + ca  # this system's CAs (a package index), then the emulator's

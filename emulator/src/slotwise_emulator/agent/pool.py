@@ -65,6 +65,11 @@ class NodeAgentPool:
         for agent in self._agents:
             agent.start()
 
+    @property
+    def settings(self) -> AgentSettings:
+        """How its agents behave (their environment, tools directory...)."""
+        return self._settings
+
     def start(self, job: DeploymentJob, done: Callable[[JobOutcome], None]) -> None:
         """Queue ``job``; ``done`` is posted once, with its outcome, when it ends."""
         folders: list[TaskFolder | LookupError] = []
