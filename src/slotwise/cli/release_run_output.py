@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from slotwise.releases.agent_log import readable
 from slotwise.releases.reading import StageLogs
 from slotwise.releases.run_view import ReleaseView, StageState, StageView, shown_time
 from slotwise.releases.starting import StagePlan, StartPlan
@@ -133,5 +134,5 @@ def log_lines(logs: StageLogs) -> list[str]:
         lines.append("(no task ran)" if stage.state is not StageState.WAITING else "(waiting for approval)")
     for task in logs.tasks:
         lines.append(f"--- {task.task.name}: {task.task.status} ---")
-        lines += list(task.lines)
+        lines += [readable(line) for line in task.lines]
     return lines

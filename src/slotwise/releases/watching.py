@@ -31,6 +31,7 @@ from slotwise.errors import (
     ReleaseWaiting,
     RemoteError,
 )
+from slotwise.releases.agent_log import noteworthy, readable
 from slotwise.releases.approvals import Pending
 from slotwise.releases.run_gateway import ReleasesGateway
 from slotwise.releases.run_view import (
@@ -46,6 +47,7 @@ from slotwise.text import remote
 from slotwise.timing import Clock
 
 LOG_LINES = 5  # the last lines of a finished task's log shown while watching
+LOG_FRAMING = 3  # more lines read, for the agent's framing lines ("Finishing: ...") left out
 SETTLE_POLLS = 3  # polls a stage whose conditions are met is given to start
 QUEUE_LOOKBACK = 10  # the definition's newest releases looked at for what a queued stage waits behind
 
@@ -229,11 +231,13 @@ def queued_behind(
 
 
 def _with_log(gateway: ReleasesGateway, view: ReleaseView, event: Event, count: int) -> Event:
-    """A finished task's event with its last ``count`` log lines (read once, here)."""
+    """A finished task's event with its last ``count`` noteworthy log lines, readable (read once,
+    here: the last ``count + LOG_FRAMING`` lines, as the agent's own framing lines are left out)."""
     task = event.task
     if event.kind is not Kind.TASK_FINISHED or task is None or count <= 0:
         return event
-    start = task.line_count - count + 1 if task.line_count > count else None
+    wanted = count + LOG_FRAMING
+    start = task.line_count - wanted + 1 if task.line_count > wanted else None
     end = task.line_count if start is not None else None
     try:
         lines = gateway.task_log(
@@ -241,7 +245,8 @@ def _with_log(gateway: ReleasesGateway, view: ReleaseView, event: Event, count: 
         )
     except RemoteError as error:
         return replace(event, log=(f"(its log could not be read: {error.message})",))
-    return replace(event, log=tuple(remote(line, 500) for line in lines[-count:]))
+    kept = [readable(line) for line in lines if noteworthy(line)]
+    return replace(event, log=tuple(remote(line, 500) for line in kept[-count:]))
 
 
 def conclude(view: ReleaseView, outcome: Outcome) -> None:
