@@ -133,7 +133,7 @@ def test_identity_and_editor_fields(folder: str) -> None:
 def test_help_links_to_the_tasks_readme_section(folder: str) -> None:
     task = load(folder)
     assert re.search(rf"\]\(https://[^)]+README\.md#{re.escape(folder)}\)", task["helpMarkDown"])
-    assert f"\n### {folder}\n" in section(README.read_text(encoding="utf-8"), "## Pipeline tasks")
+    assert f"\n### {folder}\n" in section(README.read_text(encoding="utf-8"), "## For pipeline authors")
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
@@ -303,7 +303,7 @@ def test_the_safety_inputs_say_what_they_cost() -> None:
 
 
 def readme_rows(folder: str) -> list[dict[str, str]]:
-    tasks = section(README.read_text(encoding="utf-8"), "## Pipeline tasks")
+    tasks = section(README.read_text(encoding="utf-8"), "## For pipeline authors")
     return first_table(section(tasks, f"### {folder}"))
 
 
@@ -337,7 +337,7 @@ def test_readme_table_lists_exactly_the_inputs(folder: str) -> None:
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_readme_has_a_yaml_snippet_and_the_outputs(folder: str) -> None:
     task = load(folder)
-    text = section(section(README.read_text(encoding="utf-8"), "## Pipeline tasks"), f"### {folder}")
+    text = section(section(README.read_text(encoding="utf-8"), "## For pipeline authors"), f"### {folder}")
     assert f"- task: {task['name']}@{task['version']['Major']}\n" in text
     outputs = re.search(r"^Output variables: (.*?)\.$", text, re.M | re.S)
     assert outputs is not None
