@@ -22,13 +22,13 @@ from slotwise.azure.models import SlotRef
 from slotwise.errors import Action, Cancelled, Remedy, SlotwiseError, SmokeFailed
 from slotwise.events import Reporter
 from slotwise.services import Services
+from slotwise.slots.holds import UNLABELLED  # the hold's build when production's cannot be named
 from slotwise.slots.smoke import SmokePlan, SmokeReport
 from slotwise.slots.swap import SwapRequest, swap
 
 if TYPE_CHECKING:  # swap_phases imports this module: its types only for annotations
     from slotwise.slots.swap_phases import SwapOrder, SwapOutcome
 
-UNLABELLED = "production's previous build"  # the hold's build when production's cannot be named
 
 
 def production_build(services: Services, request: SwapRequest) -> str | None:
