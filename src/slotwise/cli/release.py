@@ -1,14 +1,15 @@
-"""``slotwise release``: release definitions as code: validate, render, plan, apply, export (and, in
-``cli.release_run``, releases at run time: start, status, logs).
+"""``slotwise release``: release definitions as code: validate, render, plan, apply (and, loaded
+lazily: ``export`` in ``cli.release_export``; releases at run time, start, status, logs, in
+``cli.release_run``).
 
 Parse the arguments, load the specs (``release.load``), and call the operation: ``render``
-(``release.render``), ``plan`` (``release.plan``), ``apply`` (``release.apply``), ``export``
-(``release.export``); print what they answer (``cli.release_output``): no logic. Specs are loaded
-and validated before Azure DevOps is contacted. Problems in specs end the command with exit 2 and
-every problem, one a line, as ``file:line: field: message`` (``SpecInvalid``). ``--print-schema``
-prints the specs' JSON Schema. The organization comes from ``devops.organization.open_organization``
-(settings from the factory) unless whoever runs the command in-process hands one in
-(``obj={"organization": ...}``, as the tests do)."""
+(``release.render``), ``plan`` (``release.plan``), ``apply`` (``release.apply``); print what they
+answer (``cli.release_output``): no logic. Specs are loaded and validated before Azure DevOps is
+contacted. Problems in specs end the command with exit 2 and every problem, one a line, as
+``file:line: field: message`` (``SpecInvalid``). ``--print-schema`` prints the specs' JSON Schema.
+The organization comes from ``devops.organization.open_organization`` (settings from the factory)
+unless whoever runs the command in-process hands one in (``obj={"organization": ...}``, as the
+tests do)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ _SPECS = click.argument("specs", nargs=-1, required=True, type=click.Path(path_t
         "start": "slotwise.cli.release_run:start",
         "status": "slotwise.cli.release_run:status",
         "logs": "slotwise.cli.release_run:logs",
+        "export": "slotwise.cli.release_export:export",
     },
 )
 @click.option(
@@ -385,54 +387,6 @@ def apply(
         _print(output, {"plan": made.as_dict(), "outcome": outcome.as_dict()}, [])
     else:
         _print(output, {}, outcome_lines(outcome))
-
-
-@release.command()
-@click.argument("definition", metavar="NAME|ID")
-@click.option("--project", required=True, metavar="PROJECT", help="The definition's Azure DevOps project.")
-@ORG_OPTION
-@click.option(
-    "-o",
-    "--format",
-    "fmt",
-    type=click.Choice(["yaml", "json"]),
-    default="yaml",
-    show_default=True,
-    help="Write the spec as YAML or JSON.",
-)
-@click.option(
-    "--output",
-    "target",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write the spec to FILE instead of printing it.",
-)
-@click.pass_context
-def export(
-    ctx: click.Context, definition: str, project: str, org_url: str | None, fmt: str, target: Path | None
-) -> None:
-    """Write an existing release definition as a spec (by its name, or its id).
-
-    Everything a spec can say is written as spec fields (names, not ids); what it cannot say (a
-    script task, gates, e-mail settings...) is kept under `verbatim:` (a JSON merge patch on what
-    slotwise renders), so nothing is dropped: `slotwise release plan` on the exported spec shows no
-    change. Secret variables are declared with the environment variable their value will be taken
-    from (`fromEnv`); their values are never exported.
-    """
-    from slotwise.cli.release_output import export_text
-    from slotwise.release.export import export as export_definition
-
-    org = _organization(ctx, org_url)
-    spec = export_definition(org, project, definition)
-    text = export_text(spec, fmt)
-    if target is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"Cannot write {target}: {error.strerror or error}.") from None
-    click.echo(f"Wrote the spec of {spec['name']!r} to {target}.", err=True)
 
 
 def _only_classic(**flags: bool) -> None:
