@@ -255,6 +255,10 @@ def web_config_body(site: Site, slot: Slot) -> dict[str, Any]:
         "autoSwapSlotName": None,
         "preWarmedInstanceCount": 0,
         "healthCheckPath": None,
+        "javaVersion": None,  # unset stack versions the Site's siteConfig leaves out; set ones win below
+        "javaContainer": None,
+        "javaContainerVersion": None,
+        "windowsFxVersion": None,
     }
     return {
         "id": f"{resource_id(site, slot)}/config/web",
