@@ -9,14 +9,19 @@ a function without one echoes the request.
 - ``hello``   function key, GET/POST, route ``hello/{name?}``; no emulator.json: the echo answer
 - ``items``   function key, GET, route ``items/{id:int}``
 - ``reset``   admin (master key), POST, route ``ops/reset``
-- ``nightly`` a timer trigger: deployed, never served over HTTP
+
+``triggers`` (on ``app_files``, ``good_build``, ``broken_build``) adds non-HTTP functions, deployed and
+listed by the functions API but never served over HTTP (``BACKGROUND``: ``timer`` -> ``nightly``,
+``queue`` -> ``orders``, ``serviceBus`` -> ``payments``, ``eventHub`` -> ``telemetry``, ``blob`` ->
+``uploads``, ``cosmosDB`` -> ``changes``), so a test can build a package whose staging slot would run
+a timer or a queue consumer.
 """
 
 from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,76 @@ def http_function(
     }
 
 
+# kind -> (function name, trigger binding): the non-HTTP functions a sample build may carry.
+BACKGROUND: dict[str, tuple[str, dict[str, Any]]] = {
+    "timer": (
+        "nightly",
+        {"type": "timerTrigger", "direction": "in", "name": "timer", "schedule": "0 0 2 * * *"},
+    ),
+    "queue": (
+        "orders",
+        {
+            "type": "queueTrigger",
+            "direction": "in",
+            "name": "msg",
+            "queueName": "orders",
+            "connection": "AzureWebJobsStorage",
+        },
+    ),
+    "serviceBus": (
+        "payments",
+        {
+            "type": "serviceBusTrigger",
+            "direction": "in",
+            "name": "msg",
+            "queueName": "payments",
+            "connection": "ServiceBusConnection",
+        },
+    ),
+    "eventHub": (
+        "telemetry",
+        {
+            "type": "eventHubTrigger",
+            "direction": "in",
+            "name": "events",
+            "eventHubName": "telemetry",
+            "connection": "EventHubConnection",
+            "cardinality": "many",
+        },
+    ),
+    "blob": (
+        "uploads",
+        {
+            "type": "blobTrigger",
+            "direction": "in",
+            "name": "blob",
+            "path": "uploads/{name}",
+            "connection": "AzureWebJobsStorage",
+        },
+    ),
+    "cosmosDB": (
+        "changes",
+        {
+            "type": "cosmosDBTrigger",
+            "direction": "in",
+            "name": "documents",
+            "connection": "CosmosDBConnection",
+            "databaseName": "shop",
+            "containerName": "orders",
+            "createLeaseContainerIfNotExists": True,
+        },
+    ),
+}
+
+
+def background_function(kind: str) -> tuple[str, dict[str, Any]]:
+    """The name and function.json of the sample ``kind`` of non-HTTP function (a key of ``BACKGROUND``)."""
+    if kind not in BACKGROUND:
+        raise ValueError(f"no sample '{kind}' function; known: {', '.join(BACKGROUND)}")
+    name, trigger = BACKGROUND[kind]
+    return name, {"scriptFile": "__init__.py", "bindings": [dict(trigger)]}
+
+
 def write_zip(path: Path, files: Mapping[str, Any], *, compression: int = zipfile.ZIP_DEFLATED) -> Path:
     """A zip at ``path``: dict/list values are written as JSON, str as UTF-8, bytes as they are."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,9 +131,12 @@ def write_zip(path: Path, files: Mapping[str, Any], *, compression: int = zipfil
     return path
 
 
-def app_files(version: str = "1", health: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The files of a build; ``health`` replaces health/emulator.json."""
-    return {
+def app_files(
+    version: str = "1", health: Mapping[str, Any] | None = None, triggers: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The files of a build; ``health`` replaces health/emulator.json; ``triggers`` adds the sample
+    non-HTTP functions of those kinds (``BACKGROUND``)."""
+    files: dict[str, Any] = {
         "host.json": HOST_JSON,
         "requirements.txt": "azure-functions\n",
         "health/function.json": http_function("health", auth="anonymous"),
@@ -72,21 +150,26 @@ def app_files(version: str = "1", health: Mapping[str, Any] | None = None) -> di
         "items/__init__.py": "def main(req):\n    return 'item'\n",
         "reset/function.json": http_function("ops/reset", auth="admin", methods=("post",)),
         "reset/__init__.py": "def main(req):\n    return 'reset'\n",
-        "nightly/function.json": {
-            "bindings": [{"type": "timerTrigger", "direction": "in", "name": "t", "schedule": "0 0 2 * * *"}]
-        },
     }
+    for kind in triggers:
+        name, config = background_function(kind)
+        files[f"{name}/function.json"] = config
+        files[f"{name}/__init__.py"] = f"def main({config['bindings'][0]['name']}):\n    pass\n"
+    return files
 
 
-def good_build(path: Path, version: str = "1") -> Path:
-    """A build whose health check answers 200 ``{"status": "healthy", "version": version}``."""
-    return write_zip(path, app_files(version))
+def good_build(path: Path, version: str = "1", *, triggers: Iterable[str] = ()) -> Path:
+    """A build whose health check answers 200 ``{"status": "healthy", "version": version}``; ``triggers``
+    adds sample non-HTTP functions (``timer``, ``queue``, ... see ``BACKGROUND``)."""
+    return write_zip(path, app_files(version, triggers=triggers))
 
 
-def broken_build(path: Path, version: str = "2", *, status: int = 500, delay_ms: int = 0) -> Path:
+def broken_build(
+    path: Path, version: str = "2", *, status: int = 500, delay_ms: int = 0, triggers: Iterable[str] = ()
+) -> Path:
     """A build whose health check answers ``status`` (500) after ``delay_ms``."""
     health = {"status": status, "body": {"status": "unhealthy", "version": version}, "delayMs": delay_ms}
-    return write_zip(path, app_files(version, health))
+    return write_zip(path, app_files(version, health, triggers))
 
 
 def malformed_build(path: Path) -> Path:

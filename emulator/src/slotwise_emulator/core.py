@@ -56,6 +56,7 @@ from slotwise_emulator.routes import (
 )
 from slotwise_emulator.server import HttpsServer
 from slotwise_emulator.tls import TlsFiles, ensure_tls
+from slotwise_emulator.web_driver import WebDriver
 
 T = TypeVar("T")
 
@@ -103,7 +104,7 @@ class FunctionApp:
     name: str
 
 
-class Emulator(DevOpsDriver, ReleaseDriver, EnvironmentsDriver, AgentDriver):
+class Emulator(DevOpsDriver, ReleaseDriver, EnvironmentsDriver, AgentDriver, WebDriver):
     """A local HTTPS emulator of Entra ID, ARM Microsoft.Web, Kudu, the Functions host and Azure DevOps.
 
     ``seed=True`` seeds the Azure DevOps organization ``contoso`` (``devops_seed``) once started;

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from slotwise_emulator.apps import app_files, broken_build, good_build, http_function, invalid_zip, write_zip
+from slotwise_emulator.apps import (
+    BACKGROUND,
+    app_files,
+    broken_build,
+    good_build,
+    http_function,
+    invalid_zip,
+    write_zip,
+)
 from slotwise_emulator.backends.model import Content
 from slotwise_emulator.backends.packages import (
     MAX_MEMBER_BYTES,
@@ -19,10 +27,11 @@ from slotwise_emulator.backends.packages import (
 )
 
 
-def test_a_good_build_serves_its_http_functions_only(tmp_path: Path) -> None:
+def test_a_good_build_serves_its_http_functions(tmp_path: Path) -> None:
     package = read_package(good_build(tmp_path / "app.zip", version="7"))
 
-    assert sorted(package.functions) == ["health", "hello", "items", "reset"]  # the timer is not served
+    assert sorted(package.functions) == ["health", "hello", "items", "reset"]
+    assert all(f.http and f.trigger == "httpTrigger" for f in package.functions.values())
     assert package.route_prefix == "api"
     hello = package.functions["hello"]
     assert (hello.route, hello.methods, hello.auth_level) == ("hello/{name?}", ["GET", "POST"], "function")
@@ -68,12 +77,57 @@ def test_json_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     assert read_package(write_zip(tmp_path / "bom.zip", files)).functions["f"].route == "x"
 
 
-def test_disabled_functions_and_nested_function_json_are_not_served(tmp_path: Path) -> None:
+def test_a_disabled_function_is_deployed_but_not_found_and_nested_function_json_is_no_function(
+    tmp_path: Path,
+) -> None:
     files = {
         "off/function.json": {**http_function("off"), "disabled": True},
         "lib/deep/function.json": http_function("deep"),
     }
-    assert read_package(write_zip(tmp_path / "d.zip", files)).functions == {}
+    package = read_package(write_zip(tmp_path / "d.zip", files))
+    assert sorted(package.functions) == ["off"]
+    assert package.functions["off"].disabled is True
+    assert package.functions["off"].disabled_in({}) is True
+
+
+def test_every_trigger_type_is_a_function_and_only_http_ones_are_routed(tmp_path: Path) -> None:
+    kinds = sorted(BACKGROUND)
+    package = read_package(write_zip(tmp_path / "t.zip", app_files(triggers=kinds)))
+    names = {BACKGROUND[kind][0]: kind for kind in kinds}
+    assert sorted(package.functions) == sorted(["health", "hello", "items", "reset", *names])
+    for name, kind in names.items():
+        function = package.functions[name]
+        assert function.trigger == BACKGROUND[kind][1]["type"]
+        assert not function.http
+        assert (function.route, function.methods, function.auth_level) == ("", [], "")
+        assert function.config["bindings"] == [BACKGROUND[kind][1]]
+    content = Content(functions=package.functions)
+    assert find_function(content, "GET", "/api/nightly") is None
+    assert find_function(content, "GET", "/api/orders") is None
+
+
+def test_a_function_json_without_a_trigger_is_no_function(tmp_path: Path) -> None:
+    files = {"out/function.json": {"bindings": [{"type": "queue", "direction": "out", "name": "q"}]}}
+    assert read_package(write_zip(tmp_path / "n.zip", files)).functions == {}
+
+
+@pytest.mark.parametrize(
+    ("settings", "disabled"),
+    [
+        ({}, False),
+        ({"AzureWebJobs.nightly.Disabled": "true"}, True),
+        ({"AzureWebJobs.nightly.Disabled": "1"}, True),
+        ({"azurewebjobs.NIGHTLY.disabled": "True"}, True),
+        ({"AzureWebJobs.nightly.Disabled": "false"}, False),
+        ({"AzureWebJobs.nightly.Disabled": "0"}, False),
+        ({"AzureWebJobs.other.Disabled": "true"}, False),
+    ],
+)
+def test_the_disabled_app_setting_of_a_slot_disables_a_function(
+    tmp_path: Path, settings: dict[str, str], disabled: bool
+) -> None:
+    package = read_package(write_zip(tmp_path / "s.zip", app_files(triggers=["timer"])))
+    assert package.functions["nightly"].disabled_in(settings) is disabled
 
 
 def test_the_rest_of_the_package_is_never_read(tmp_path: Path) -> None:
@@ -101,6 +155,14 @@ def test_the_rest_of_the_package_is_never_read(tmp_path: Path) -> None:
         (
             {"hello/function.json": {"bindings": [{"type": "httpTrigger", "methods": "get"}]}},
             "hello/function.json: field 'methods'",
+        ),
+        (
+            {"hello/function.json": {"bindings": [{"type": "timerTrigger"}, {"type": "queueTrigger"}]}},
+            "hello/function.json: field 'bindings' holds more than one trigger (timerTrigger, queueTrigger)",
+        ),
+        (
+            {"hello/function.json": {"bindings": [{"type": "queueTrigger", "direction": "out"}]}},
+            "hello/function.json: field 'bindings[].direction' of the queueTrigger must be 'in'",
         ),
         ({"hello/emulator.json": {"staus": 500}}, "hello/emulator.json: unknown field 'staus'"),
         ({"hello/emulator.json": {"status": 101}}, "hello/emulator.json: field 'status'"),

@@ -202,6 +202,30 @@ def test_swap_moves_content_and_settings_but_not_sticky_ones_keys_hosts_or_tags(
     assert (prod.tags, staging.tags) == ({"slot": "prod"}, {"slot": "staging"})
 
 
+def test_swap_moves_the_general_site_config_and_leaves_the_rest(
+    web: WebBackend, site: Site, clock: ManualClock
+) -> None:
+    prod, staging = site.production, site.slots["staging"]
+    web.update_site_config(SUB, RG, APP, "production", {"linuxFxVersion": "Python|3.10", "alwaysOn": True})
+    web.update_site_config(
+        SUB,
+        RG,
+        APP,
+        "staging",
+        {"linuxFxVersion": "Python|3.11", "javaVersion": "17", "webSocketsEnabled": True},
+    )
+    web.start_swap(SUB, RG, APP, "staging", "production")
+    clock.advance(60)
+    web.tick()
+    assert prod.site_config == {
+        "linuxFxVersion": "Python|3.11",
+        "javaVersion": "17",
+        "webSocketsEnabled": True,
+        "alwaysOn": True,  # Always On is not swapped
+    }
+    assert staging.site_config == {"linuxFxVersion": "Python|3.10"}
+
+
 def test_both_slots_carry_the_swap_status(web: WebBackend, site: Site, clock: ManualClock) -> None:
     web.start_swap(SUB, RG, APP, "staging", "production")
     clock.advance(60)
@@ -345,6 +369,20 @@ def test_a_prepared_pair_refuses_a_swap_with_another_slot(web: WebBackend, site:
     with pytest.raises(ServiceError) as conflict:
         web.start_swap(SUB, RG, APP, "qa", "production")
     assert error_of(conflict) == (409, "Conflict", "appservice")
+
+
+def test_a_sticky_setting_only_one_slot_has_is_reported_missing(web: WebBackend, site: Site) -> None:
+    web.set_slot_config_names(
+        SUB, RG, APP, {"appSettingNames": ["DB", "PIN"], "connectionStringNames": ["Q"]}
+    )
+    site.production.app_settings["PIN"] = "production-only"
+    site.slots["staging"].connection_strings["Q"] = {"value": "queue", "type": "Custom"}
+    diffs = {d.setting_name: d for d in web.slot_differences(SUB, RG, APP, "staging", "production")}
+    pin, queue = diffs["PIN"], diffs["Q"]
+    assert (pin.setting_type, pin.diff_rule, pin.level) == ("AppSetting", "SlotSettingsMissing", "Warning")
+    assert (pin.value_in_current_slot, pin.value_in_target_slot) == (None, "production-only")
+    assert (queue.setting_type, queue.diff_rule) == ("ConnectionString", "SlotSettingsMissing")
+    assert "DB" not in diffs  # sticky and different in each slot: what slot settings are for
 
 
 def test_slot_differences_name_what_the_swap_would_change(web: WebBackend, site: Site) -> None:

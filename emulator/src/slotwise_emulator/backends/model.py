@@ -5,15 +5,21 @@ Plain dataclasses, no behaviour beyond small helpers: the rules live in ``web.py
 
 - ``Slot.content`` (the deployed package, its functions and the Kudu deployment history) moves with a
   swap, as the site's files do in Azure;
-- ``Slot.app_settings`` move, except the names listed in the site's sticky ``slot_config_names``;
+- ``Slot.app_settings`` and ``Slot.connection_strings`` move, except the names listed in the site's
+  sticky ``slot_config_names``;
+- the general settings of ``Slot.site_config`` (stack versions, 32/64-bit, web sockets: see
+  ``web_swap_rules.SWAPPED_SITE_CONFIG``) move; the rest of it stays;
 - host names, keys, publishing credentials (and whether Kudu takes them), tags and the slot's
   identity stay with the slot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+DISABLED_VALUES = ("true", "1")  # what AzureWebJobs.<name>.Disabled must say to disable a function
 
 
 @dataclass
@@ -29,7 +35,11 @@ class EmulatedResponse:
 
 @dataclass
 class FunctionDef:
-    """One HTTP-triggered function found in a deployed package."""
+    """One function found in a deployed package: a folder whose function.json holds a trigger.
+
+    ``route``, ``methods`` and ``auth_level`` concern HTTP-triggered functions only (the others have
+    ``""``, ``[]``, ``""``); ``trigger`` is the trigger binding's ``type`` as function.json spells it.
+    """
 
     name: str
     route: str  # without the "api/" prefix
@@ -37,6 +47,23 @@ class FunctionDef:
     auth_level: str  # anonymous | function | admin
     response: EmulatedResponse = field(default_factory=EmulatedResponse)
     config: dict[str, Any] = field(default_factory=dict)  # function.json as deployed
+    trigger: str = "httpTrigger"  # timerTrigger, queueTrigger, serviceBusTrigger, ...
+    disabled: bool = False  # function.json says "disabled": true
+
+    @property
+    def http(self) -> bool:
+        """Whether an HTTP request triggers it (only those are served by the host)."""
+        return self.trigger.lower() == "httptrigger"
+
+    def disabled_in(self, app_settings: Mapping[str, str]) -> bool:
+        """Whether a slot with ``app_settings`` runs it disabled: function.json says so, or the app setting
+        ``AzureWebJobs.<name>.Disabled`` (names ignore case, as environment variables on Windows) is
+        ``true`` or ``1``."""
+        if self.disabled:
+            return True
+        wanted = f"azurewebjobs.{self.name}.disabled".lower()
+        values = [v for k, v in app_settings.items() if k.lower() == wanted]
+        return any(v.strip().lower() in DISABLED_VALUES for v in values)
 
 
 @dataclass

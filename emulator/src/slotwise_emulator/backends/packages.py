@@ -8,9 +8,13 @@ the field, as a Kudu deployment log line.
 
 What the emulated function host serves
 --------------------------------------
-A function is a top-level folder with a ``function.json`` whose ``bindings`` hold an ``httpTrigger``
-(direction ``in``); other functions (timers, queues) are deployed but not served, and
-``"disabled": true`` turns a function off. From that binding:
+A function is a top-level folder with a ``function.json`` whose ``bindings`` hold one trigger (a
+binding whose ``type`` ends in ``Trigger``: ``httpTrigger``, ``timerTrigger``, ``queueTrigger``,
+``serviceBusTrigger``, ``eventHubTrigger``, ``blobTrigger``, ``cosmosDBTrigger``...; direction
+``in``); a folder without one is no function, two triggers fail the deployment. Every function is
+listed by the functions API; only HTTP-triggered ones are served, and ``"disabled": true`` (or the
+slot's ``AzureWebJobs.<name>.Disabled`` app setting, see ``FunctionDef.disabled_in``) turns a
+function off. From the ``httpTrigger`` binding:
 
 - ``route``: an ASP.NET route template, default the function's name. Segments may be literals or
   parameters: ``{id}``, ``{id?}`` (optional), ``{id=5}`` (default), ``{*rest}`` (catch-all, last
@@ -67,7 +71,7 @@ class PackageError(Exception):
 
 @dataclass
 class Package:
-    """The served part of a package: its HTTP functions (by lower-case name) and route prefix."""
+    """The served part of a package: its functions (by lower-case name) and route prefix."""
 
     functions: dict[str, FunctionDef]
     route_prefix: str
@@ -137,22 +141,23 @@ def route_prefix(host_json: Any) -> str:
 
 
 def function_def(name: str, config: Any, response: EmulatedResponse | None) -> FunctionDef | None:
-    """The HTTP function ``name`` declared by ``config`` (function.json); None if not HTTP or disabled."""
+    """The function ``name`` declared by ``config`` (function.json); None if no binding is a trigger."""
     file = f"{name}/function.json"
     if not isinstance(config, dict) or not isinstance(config.get("bindings"), list):
         raise PackageError(f"{file}: field 'bindings' must be a list.")
-    triggers = [
-        b
-        for b in config["bindings"]
-        if isinstance(b, dict) and str(b.get("type", "")).lower() == "httptrigger"
-    ]
-    if not triggers or config.get("disabled") is True:
+    triggers = [b for b in config["bindings"] if isinstance(b, dict) and _is_trigger(b)]
+    if not triggers:
         return None
     if len(triggers) > 1:
-        raise PackageError(f"{file}: field 'bindings' holds more than one httpTrigger.")
+        kinds = ", ".join(str(b["type"]) for b in triggers)
+        raise PackageError(f"{file}: field 'bindings' holds more than one trigger ({kinds}).")
     trigger = triggers[0]
+    kind = str(trigger["type"])
     if str(trigger.get("direction", "in")).lower() != "in":
-        raise PackageError(f"{file}: field 'bindings[].direction' of the httpTrigger must be 'in'.")
+        raise PackageError(f"{file}: field 'bindings[].direction' of the {kind} must be 'in'.")
+    disabled = config.get("disabled") is True
+    if kind.lower() != "httptrigger":
+        return FunctionDef(name, "", [], "", config=config, trigger=kind, disabled=disabled)
     auth = trigger.get("authLevel", "function")
     if not isinstance(auth, str) or auth.lower() not in AUTH_LEVELS:
         raise PackageError(f"{file}: field 'authLevel' must be one of {', '.join(AUTH_LEVELS)}.")
@@ -173,7 +178,14 @@ def function_def(name: str, config: Any, response: EmulatedResponse | None) -> F
         auth_level=auth.lower(),
         response=response or EmulatedResponse(),
         config=config,
+        disabled=disabled,
     )
+
+
+def _is_trigger(binding: dict[str, Any]) -> bool:
+    """A binding whose ``type`` names a trigger (httpTrigger, timerTrigger, queueTrigger, ...)."""
+    kind = binding.get("type")
+    return isinstance(kind, str) and kind.lower().endswith("trigger") and len(kind) > len("trigger")
 
 
 def emulated_response(data: Any, file: str) -> EmulatedResponse:
@@ -383,7 +395,9 @@ def _parse_constraint(item: str, text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def find_function(content: Content, method: str, path: str) -> tuple[FunctionDef, dict[str, str]] | None:
-    """The function serving ``method path`` (the full request path) and its route parameters, if any."""
+    """The HTTP function serving ``method path`` (the full request path) and its route parameters, if
+    any; whether it is disabled is the caller's to decide (a disabled function still runs for the
+    master key)."""
     rest = path.strip("/")
     prefix = content.route_prefix.strip("/")
     if prefix:
@@ -391,7 +405,7 @@ def find_function(content: Content, method: str, path: str) -> tuple[FunctionDef
             return None
         rest = rest[len(prefix) :]
     templates = sorted(
-        ((RouteTemplate.parse(f.route), f) for f in content.functions.values()),
+        ((RouteTemplate.parse(f.route), f) for f in content.functions.values() if f.http),
         key=lambda pair: (pair[0].precedence, pair[1].name.lower()),
     )
     for template, function in templates:

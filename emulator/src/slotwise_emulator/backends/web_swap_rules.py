@@ -6,8 +6,9 @@ or reset), the slot differences a swap would cause, and the 409s that guard slot
 or is prepared. Plain functions on the state model; ``web_swap.py`` decides when they run. No HTTP
 here, and no clock: times are passed in.
 
-What moves is decided by where the data lives (see ``model.py``): ``Slot.content`` and app settings /
-connection strings not named in the site's ``slot_config_names`` move; everything else stays.
+What moves is decided by where the data lives (see ``model.py``): ``Slot.content``, app settings /
+connection strings not named in the site's ``slot_config_names``, and siteConfig's general settings
+(``SWAPPED_SITE_CONFIG``) move; everything else stays.
 """
 
 from __future__ import annotations
@@ -20,6 +21,24 @@ from slotwise_emulator.backends.model import Site, Slot, SwapStatus
 from slotwise_emulator.errors import ServiceError
 
 OPERATION_NAME = "SwapSiteSlots"
+# siteConfig's general settings, which swap with the content ("framework version, 32/64-bit, web sockets"
+# in the docs' list of settings that are swapped); the rest of siteConfig (Always On, CORS, ...) stays.
+SWAPPED_SITE_CONFIG = frozenset(
+    {
+        "netFrameworkVersion",
+        "phpVersion",
+        "pythonVersion",
+        "nodeVersion",
+        "powerShellVersion",
+        "javaVersion",
+        "javaContainer",
+        "javaContainerVersion",
+        "linuxFxVersion",
+        "windowsFxVersion",
+        "use32BitWorkerProcess",
+        "webSocketsEnabled",
+    }
+)
 SwapState = Literal["running", "succeeded", "failed"]
 
 
@@ -203,10 +222,22 @@ def exchange(site: Site, source: Slot, target: Slot, now: float) -> None:
         {**_part_cs(tgt_cs, sticky_cs, sticky=True), **_part_cs(src_cs, sticky_cs, sticky=False)},
     )
     source.content, target.content = target.content, source.content
+    _exchange_general(source, target)
     for slot in (source, target):
         _clear_preview(slot)
         slot.swap_status = SwapStatus(now, display_name(source), display_name(target))
         slot.last_modified = now
+
+
+def _exchange_general(source: Slot, target: Slot) -> None:
+    """The general settings of the two slots' siteConfig trade places (an unset one is the default)."""
+    given = [
+        {k: v for k, v in slot.site_config.items() if k in SWAPPED_SITE_CONFIG} for slot in (source, target)
+    ]
+    for slot, theirs in zip((source, target), reversed(given), strict=True):
+        for key in SWAPPED_SITE_CONFIG:
+            slot.site_config.pop(key, None)
+        slot.site_config.update(theirs)
 
 
 def differences(site: Site, current: Slot, target: Slot) -> list[SlotDifference]:
@@ -225,18 +256,8 @@ def _diff(kind: str, cur: dict[str, str], tgt: dict[str, str], sticky: set[str])
     for name in sorted(set(cur) | set(tgt)):
         here, there = cur.get(name), tgt.get(name)
         if name in sticky:
-            if here is not None and here == there:
-                out.append(
-                    SlotDifference(
-                        kind,
-                        "SlotSettingsSameValue",
-                        name,
-                        here,
-                        there,
-                        f"Slot setting '{name}' has the same value in both slots.",
-                        "Warning",
-                    )
-                )
+            found = _sticky_difference(kind, name, here, there)
+            out.extend([found] if found else [])
             continue
         if here == there:
             continue
@@ -248,3 +269,17 @@ def _diff(kind: str, cur: dict[str, str], tgt: dict[str, str], sticky: set[str])
             rule, text = "SettingsWillBeModifiedInDestination", f"'{name}' will change in the target slot."
         out.append(SlotDifference(kind, rule, name, here, there, text))
     return out
+
+
+def _sticky_difference(kind: str, name: str, here: str | None, there: str | None) -> SlotDifference | None:
+    """What ``slotsdiffs`` says of a slot setting: it stays with its slot, so only a value that is the
+    same in both slots (nothing slot-specific about it) or one that only one slot has is worth a
+    warning; a sticky value that differs is what slot settings are for."""
+    if here is not None and here == there:
+        text = f"Slot setting '{name}' has the same value in both slots."
+        return SlotDifference(kind, "SlotSettingsSameValue", name, here, there, text, "Warning")
+    if (here is None) != (there is None):
+        side = "source" if here is None else "target"
+        text = f"Slot setting '{name}' is missing in the {side} slot."
+        return SlotDifference(kind, "SlotSettingsMissing", name, here, there, text, "Warning")
+    return None

@@ -1,12 +1,14 @@
 """Wire of the emulated Azure Functions host (a slot's ``defaultHostName``).
 
 Serves the HTTP functions of the package deployed to the slot (``Slot.content``, see
-``backends/packages.py`` for routes and what a function answers), checks function keys as the host
-does (``code`` query parameter or ``x-functions-key`` header: a function's own keys, a host key or the
-master key for ``function``; the master key only for ``admin``), and the host's own endpoints:
-``/`` (the default page), ``/admin/host/status`` (master key) and ``/admin/host/ping``. Like the real
-host, a wrong or missing key is a 401 and an unknown route a 404, both with no body; a stopped slot
-answers 403 with the front end's "stopped" page. No state here.
+``backends/packages.py`` for routes and what a function answers); functions with other triggers are
+not invocable by URL, and a disabled one (function.json, or the slot's ``AzureWebJobs.<name>.Disabled``
+app setting) is a 404 unless the master key is given (the docs' "run a disabled function"). Checks
+function keys as the host does (``code`` query parameter or ``x-functions-key`` header: a function's
+own keys, a host key or the master key for ``function``; the master key only for ``admin``), and
+serves the host's own endpoints: ``/`` (the default page), ``/admin/host/status`` (master key) and
+``/admin/host/ping``. Like the real host, a wrong or missing key is a 401 and an unknown route a 404,
+both with no body; a stopped slot answers 403 with the front end's "stopped" page. No state here.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ async def invoke(request: Request) -> Response:
             return HTMLResponse(_DEFAULT_PAGE)
         raise ServiceError(404, "NotFound", "", shape="empty")
     function, params = found
+    # a disabled function runs for the master key only
+    if function.disabled_in(slot.app_settings) and not _matches(_key(request), [slot.master_key]):
+        raise ServiceError(404, "NotFound", "", shape="empty")
     if not _authorized(web, slot, function, _key(request)):
         raise ServiceError(401, "Unauthorized", "", shape="empty")
     if function.response.delay_ms:

@@ -255,6 +255,10 @@ def web_config_body(site: Site, slot: Slot) -> dict[str, Any]:
         "autoSwapSlotName": None,
         "preWarmedInstanceCount": 0,
         "healthCheckPath": None,
+        "javaVersion": None,  # unset stack versions the Site's siteConfig leaves out; set ones win below
+        "javaContainer": None,
+        "javaContainerVersion": None,
+        "windowsFxVersion": None,
     }
     return {
         "id": f"{resource_id(site, slot)}/config/web",
@@ -280,8 +284,19 @@ def slot_config_names_body(site: Site) -> dict[str, Any]:
     }
 
 
+def _invoke_url(slot: Slot, fn: FunctionDef) -> str | None:
+    """Where an HTTP function is called (host.json's route prefix included); None for other triggers."""
+    if not fn.http:
+        return None
+    path = "/".join(part for part in (slot.content.route_prefix.strip("/"), fn.route) if part)
+    return f"https://{slot.host_name}/{path}"
+
+
 def function_body(site: Site, slot: Slot, fn: FunctionDef) -> dict[str, Any]:
-    """A FunctionEnvelope (its properties use snake_case names, as the service sends them)."""
+    """A FunctionEnvelope (its properties use snake_case names, as the service sends them): ``config``
+    is the function.json as deployed (its ``bindings`` whatever the trigger), ``invoke_url_template``
+    only for HTTP triggers, ``isDisabled`` as the slot's host sees it (function.json's ``disabled`` or
+    the slot's ``AzureWebJobs.<name>.Disabled`` app setting)."""
     scm = f"https://{slot.scm_host_name}"
     root = f"{scm}/api/vfs/site/wwwroot/{fn.name}/"
     script = fn.config.get("scriptFile")
@@ -302,9 +317,9 @@ def function_body(site: Site, slot: Slot, fn: FunctionDef) -> dict[str, Any]:
             "config": fn.config,
             "files": None,
             "test_data": "",
-            "invoke_url_template": f"https://{slot.host_name}/api/{fn.route}",
+            "invoke_url_template": _invoke_url(slot, fn),
             "language": fn.config.get("language") or slot.app_settings.get("FUNCTIONS_WORKER_RUNTIME"),
-            "isDisabled": bool(fn.config.get("disabled", False)),
+            "isDisabled": fn.disabled_in(slot.app_settings),
         },
     }
 
