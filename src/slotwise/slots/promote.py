@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # swap_phases imports this module: its types only for annotat
     from slotwise.slots.swap_phases import SwapOrder, SwapOutcome
 
 
-
 def production_build(services: Services, request: SwapRequest) -> str | None:
     """Read before a swap into (or out of) production: the label of the build production runs now,
     which the other slot holds after the swap; None when production has no deployment to name it by,
