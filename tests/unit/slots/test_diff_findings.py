@@ -9,7 +9,7 @@ from slotwise.slots.diff import Change, Kind, SlotDiff, Values, slot_diff
 from slotwise.slots.findings import Finding, Severity, findings, host_id
 from tests.fake_webapps import PRODUCTION_SLOT, STAGING, FakeServices, fake_services
 
-STORAGE = "DefaultEndpointsProtocol=https;AccountName=stdemo;AccountKey=c2VjcmV0LWtleS0x;EndpointSuffix=core.windows.net"
+STORAGE = "DefaultEndpointsProtocol=https;AccountName=stdemo;AccountKey=c2VjcmV0LWtleS0x;EndpointSuffix=core"
 OTHER_STORAGE = "DefaultEndpointsProtocol=https;AccountName=stother;AccountKey=c2VjcmV0LWtleS0y"
 SQL_PROD = "Server=tcp:prod.database.windows.net;Database=orders;Password=prod-pass-1"
 SQL_STAGING = "Server=tcp:staging.database.windows.net;Database=orders;Password=staging-pass-2"
@@ -226,7 +226,7 @@ def test_no_collision_with_a_short_name_another_account_or_sticky_host_ids() -> 
     assert rules.HOST_ID_COLLISION not in codes(findings(diff_of(services, LONG)))
 
 
-# ---- runtime ------------------------------------------------------------------------------------------------
+# ---- runtime -------------------------------------------------------------------------------------------
 def test_a_runtime_version_the_swap_brings_to_production_is_a_warning() -> None:
     services = arrange({"FUNCTIONS_EXTENSION_VERSION": "~4"}, {"FUNCTIONS_EXTENSION_VERSION": "~5"})
     found = codes(findings(diff_of(services)))[rules.RUNTIME_CHANGE]
@@ -241,7 +241,8 @@ def test_a_sticky_runtime_setting_that_differs_is_told_too() -> None:
         sticky={"FUNCTIONS_WORKER_RUNTIME"},
     )
     found = codes(findings(diff_of(services)))[rules.RUNTIME_CHANGE]
-    assert "keeps python" in found.message and "ran on node" in found.message
+    assert "keeps python" in found.message
+    assert "ran on node" in found.message
 
 
 def test_the_same_runtime_on_both_sides_gives_no_finding() -> None:
