@@ -104,8 +104,8 @@ def connection_moves(diff: SlotDiff) -> list[Finding]:
             CONNECTION_MOVES, Severity.ERROR, _label(changed),
             f"{len(changed)} connection(s) differ between {source} and {target} and are not slot "
             f"settings: the swap moves {source}'s into {target}.",
-            f"Mark them as deployment slot settings (sticky) if each slot keeps its own, or make "
-            f"{source}'s equal to {target}'s; accept '{CONNECTION_MOVES}' if {target} is meant to take them.",
+            f"Mark them as deployment slot settings (sticky) if each slot keeps its own, or give "
+            f"{source} the same values as {target}.",
         ))  # fmt: skip
     appearing = _moving(diff, Change.APPEARS)
     if appearing:
