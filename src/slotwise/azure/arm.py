@@ -139,11 +139,14 @@ class WebApps:
         return True
 
     def app_settings(self, ref: SlotRef) -> dict[str, str]:
+        """The slot's app settings (a POST that only reads: retried like a GET). Values: register them."""
         with boundary(f"reading the app settings of {ref}"):
             result: StringDictionary = (
-                self._ops.list_application_settings(ref.resource_group, ref.app)
+                self._ops.list_application_settings(ref.resource_group, ref.app, **READING_POST)
                 if ref.is_production
-                else self._ops.list_application_settings_slot(ref.resource_group, ref.app, ref.slot)
+                else self._ops.list_application_settings_slot(
+                    ref.resource_group, ref.app, ref.slot, **READING_POST
+                )
             )
         return {str(k): str(v) for k, v in (result.properties or {}).items()}
 
@@ -161,9 +164,11 @@ class WebApps:
     def connection_strings(self, ref: SlotRef) -> dict[str, ConnectionString]:
         with boundary(f"reading the connection strings of {ref}"):
             result = (
-                self._ops.list_connection_strings(ref.resource_group, ref.app)
+                self._ops.list_connection_strings(ref.resource_group, ref.app, **READING_POST)
                 if ref.is_production
-                else self._ops.list_connection_strings_slot(ref.resource_group, ref.app, ref.slot)
+                else self._ops.list_connection_strings_slot(
+                    ref.resource_group, ref.app, ref.slot, **READING_POST
+                )
             )
         return {
             str(name): ConnectionString(str(entry.value or ""), str(entry.type or "Custom"))
