@@ -27,13 +27,24 @@ from typing import Any, TypeVar
 from azure.core.exceptions import HttpResponseError
 
 from slotwise.azure.cloud import resolve_cloud
-from slotwise.azure.models import PRODUCTION, FunctionInfo, HostKeys, SlotInfo, SlotRef, SwapStatus, slot_name
+from slotwise.azure.models import (
+    PRODUCTION,
+    ConnectionString,
+    FunctionInfo,
+    HostKeys,
+    SlotInfo,
+    SlotRef,
+    StickyNames,
+    SwapStatus,
+    slot_name,
+)
 from slotwise.builds import BuildInfo
 from slotwise.errors import ConflictError, NotFoundError, RemoteError, UsageError
 from slotwise.secrets import SecretRegistry
 from slotwise.services import Services, Settings
 
 T = TypeVar("T")
+V = TypeVar("V")
 START = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 PRODUCTION_SLOT = SlotRef("rg-demo", "func-demo", PRODUCTION)
@@ -79,6 +90,8 @@ class Content:
     name: str
     deployments: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200  # what the Functions host answers on any path
+    functions: list[FunctionInfo] = field(default_factory=list)  # what the functions API lists
+    stack: dict[str, str] = field(default_factory=dict)  # the site config's stack versions
 
     @property
     def live(self) -> str | None:
@@ -93,6 +106,7 @@ class FakeSlot:
     kind: str = "functionapp"
     tags: dict[str, str] = field(default_factory=dict)
     app_settings: dict[str, str] = field(default_factory=dict)
+    connection_strings: dict[str, ConnectionString] = field(default_factory=dict)
     swap_status: SwapStatus | None = None
     target_swap_slot: str | None = None  # prepared (swap with preview) or running swap partner
     prepared_from: dict[str, str] | None = None  # own settings while prepared
@@ -183,6 +197,7 @@ class FakeWebApps:
         self.swap_seconds = swap_seconds
         self.slots: dict[tuple[str, str, str], FakeSlot] = {}
         self.sticky: dict[tuple[str, str], set[str]] = {}
+        self.sticky_connections: dict[tuple[str, str], set[str]] = {}
         self.operations: list[SwapOperation] = []
         self.faults: list[Fault] = []
         self.calls: list[tuple[str, str]] = []
@@ -206,6 +221,7 @@ class FakeWebApps:
             ref = SlotRef(resource_group, app, slot_name(name))
             self.slots[self._key(ref)] = FakeSlot(ref, Content(f"{app}/{ref.slot} (empty)"), kind=kind)
         self.sticky[(resource_group, app)] = set()
+        self.sticky_connections[(resource_group, app)] = set()
         return SlotRef(resource_group, app, PRODUCTION)
 
     def slot(self, ref: SlotRef) -> FakeSlot:
@@ -295,6 +311,18 @@ class FakeWebApps:
     def sticky_setting_names(self, resource_group: str, app: str) -> set[str]:
         return set(self.sticky.get((resource_group, app), set()))
 
+    def sticky_names(self, resource_group: str, app: str) -> StickyNames:
+        key = (resource_group, app)
+        return StickyNames(
+            frozenset(self.sticky.get(key, set())), frozenset(self.sticky_connections.get(key, set()))
+        )
+
+    def connection_strings(self, ref: SlotRef) -> dict[str, ConnectionString]:
+        return self._call("connection_strings", ref, lambda: dict(self._existing(ref).connection_strings))
+
+    def stack(self, ref: SlotRef) -> dict[str, str]:
+        return self._call("stack", ref, lambda: dict(self._existing(ref).content.stack))
+
     def host_keys(self, ref: SlotRef) -> HostKeys:
         return self._call("host_keys", ref, lambda: HostKeys(master=f"master-{ref.slot}-key"))
 
@@ -302,7 +330,7 @@ class FakeWebApps:
         return self._call("function_keys", ref, lambda: {"default": f"{function}-{ref.slot}-key"})
 
     def functions(self, ref: SlotRef) -> list[FunctionInfo]:
-        return self._call("functions", ref, lambda: [])
+        return self._call("functions", ref, lambda: list(self._existing(ref).content.functions))
 
     # ---- WebApps: changing ---------------------------------------------------------------------------
     def create_slot(self, ref: SlotRef) -> SlotInfo:
@@ -407,6 +435,11 @@ class FakeWebApps:
             {**_part(own_first, sticky, True), **_part(own_second, sticky, False)},
             {**_part(own_second, sticky, True), **_part(own_first, sticky, False)},
         )
+        held = self.sticky_connections.get((first.ref.resource_group, first.ref.app), set())
+        first.connection_strings, second.connection_strings = (
+            {**_part(first.connection_strings, held, True), **_part(second.connection_strings, held, False)},
+            {**_part(second.connection_strings, held, True), **_part(first.connection_strings, held, False)},
+        )
         first.content, second.content = second.content, first.content
         status = SwapStatus(self.clock.now(), first.ref.slot, second.ref.slot)
         for each in (first, second):
@@ -474,7 +507,7 @@ class FakeWebApps:
         first.target_swap_slot, second.target_swap_slot = second.ref.slot, first.ref.slot
 
 
-def _part(values: dict[str, str], names: set[str], sticky: bool) -> dict[str, str]:
+def _part(values: dict[str, V], names: set[str], sticky: bool) -> dict[str, V]:
     return {k: v for k, v in values.items() if (k in names) is sticky}
 
 

@@ -231,6 +231,7 @@ class Call:
     after_change: bool = False
     armed_by: tuple[str, str, str] | None = None  # (kind, method, path) of the call that starts it
     exits: Mapping[int, int] = field(default_factory=dict)  # a refusal's exit code, if not the usual
+    task: bool = True  # the pipeline tasks make it too (the task face's cells include it)
 
     @property
     def shape(self) -> str:
@@ -244,10 +245,17 @@ CALLS: tuple[Call, ...] = (
     Call("ARM: list slots", "arm", "GET", _SITE + r"/slots$", "read", r"listing the slots", (STATUS,)),
     Call("ARM: list functions", "arm", "GET", _SLOT_OR_SITE + r"/functions$", "read",
          r"listing the functions", (SMOKE,)),
+    # the swap preflight's reads (the CLI's; the slot-swap task does not run the preflight yet)
+    Call("ARM: list functions (preflight)", "arm", "GET", _SLOT_OR_SITE + r"/functions$", "read",
+         r"listing the functions", (SWAP, PREVIEW), task=False),
     Call("ARM: app settings", "arm", "POST", _SLOT_OR_SITE + r"/config/appsettings/list$", "read",
-         r"app settings", ()),
+         r"app settings", (SWAP, PREVIEW), task=False),
     Call("ARM: sticky setting names", "arm", "GET", _SITE + r"/config/slotConfigNames$", "read",
-         r"slot settings", ()),
+         r"slot settings", (SWAP, PREVIEW), task=False),
+    Call("ARM: connection strings", "arm", "POST", _SLOT_OR_SITE + r"/config/connectionstrings/list$",
+         "read", r"connection strings", (SWAP, PREVIEW), task=False),
+    Call("ARM: site config", "arm", "GET", _SLOT_OR_SITE + r"/config/web$", "read",
+         r"site configuration", (SWAP, PREVIEW), task=False),
     Call("ARM: swap start (slotsswap)", "arm", "POST", _SLOT_OR_SITE + r"/slotsswap$", "change", r"swap",
          (SWAP, ROLLBACK, PARK)),
     Call("ARM: swap poll (operationresults)", "arm", "GET", r"/operationresults/", "follow", r"swap",
@@ -359,7 +367,7 @@ def cells(*, task_face: bool = False) -> list[Cell]:
     found = []
     for call in CALLS:
         for scenario in call.scenarios:
-            if task_face and scenario not in TASK_SCENARIOS:
+            if task_face and (scenario not in TASK_SCENARIOS or not call.task):
                 continue
             for fault in FAULTS:
                 if task_face and fault.column not in TASK_FAULTS:

@@ -21,6 +21,7 @@ the CLI prints ``message`` and ``hint`` and never a traceback for these.
     ├── ReleaseWaiting              exit 11  a watched release waits for a person (approval, manual stage)
     ├── ReleaseFailed               exit 12  a watched release's deployment failed
     ├── ReleaseRejected             exit 13  a watched release was rejected (approver, timeout) or canceled
+    ├── PreflightRefused            exit 14  a swap's preflight found what would break production: not started
     ├── SmokeFailed                 exit 8   smoke checks against a slot failed
     ├── EmulatorError               exit 9   the local emulator could not start or be reached
     └── Cancelled                   exit 130 the user or the pipeline cancelled the run
@@ -279,6 +280,22 @@ class ReleaseRejected(SlotwiseError):
 
     exit_code = 13
     default_hint = "Read the approver's comment; start a new release once the reason is dealt with."
+
+
+class PreflightRefused(SlotwiseError):
+    """The swap preflight (``slots.preflight``) found errors that are not accepted: the swap was not
+    started, nothing changed. ``codes`` are the findings' codes that refused it; the message names
+    the app, the slots, each finding and the names involved (never a value)."""
+
+    exit_code = 14
+    default_hint = (
+        "Fix what each finding says, or accept the finding by its code if the change is meant; see "
+        "the whole picture with the slot diff."
+    )
+
+    def __init__(self, message: str, *, codes: tuple[str, ...] = (), hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.codes = codes
 
 
 class SmokeFailed(SlotwiseError):

@@ -22,7 +22,18 @@ from azure.mgmt.web.models import CsmSlotEntity, Site, StringDictionary
 
 from slotwise.azure.errors import translate
 from slotwise.azure.http import IDEMPOTENT_PATCH, READING_POST
-from slotwise.azure.models import PRODUCTION, FunctionInfo, HostKeys, SlotInfo, SlotRef, SwapStatus, slot_name
+from slotwise.azure.models import (
+    PRODUCTION,
+    STACK_FIELDS,
+    ConnectionString,
+    FunctionInfo,
+    HostKeys,
+    SlotInfo,
+    SlotRef,
+    StickyNames,
+    SwapStatus,
+    slot_name,
+)
 from slotwise.errors import NotFoundError, RemoteError, SlotwiseError
 
 TAGS_API_VERSION = "2021-04-01"
@@ -128,18 +139,58 @@ class WebApps:
         return True
 
     def app_settings(self, ref: SlotRef) -> dict[str, str]:
+        """The slot's app settings (a POST that only reads: retried like a GET). Values: register them."""
         with boundary(f"reading the app settings of {ref}"):
             result: StringDictionary = (
-                self._ops.list_application_settings(ref.resource_group, ref.app)
+                self._ops.list_application_settings(ref.resource_group, ref.app, **READING_POST)
                 if ref.is_production
-                else self._ops.list_application_settings_slot(ref.resource_group, ref.app, ref.slot)
+                else self._ops.list_application_settings_slot(
+                    ref.resource_group, ref.app, ref.slot, **READING_POST
+                )
             )
         return {str(k): str(v) for k, v in (result.properties or {}).items()}
 
     def sticky_setting_names(self, resource_group: str, app: str) -> set[str]:
+        return set(self.sticky_names(resource_group, app).app_settings)
+
+    def sticky_names(self, resource_group: str, app: str) -> StickyNames:
+        """The app settings and connection strings that stay with their slot (``slotConfigNames``)."""
         with boundary(f"reading the slot settings (sticky names) of app '{app}'"):
             names = self._ops.list_slot_configuration_names(resource_group, app)
-        return set(names.app_setting_names or [])
+        return StickyNames(
+            frozenset(names.app_setting_names or []), frozenset(names.connection_string_names or [])
+        )
+
+    def connection_strings(self, ref: SlotRef) -> dict[str, ConnectionString]:
+        with boundary(f"reading the connection strings of {ref}"):
+            result = (
+                self._ops.list_connection_strings(ref.resource_group, ref.app, **READING_POST)
+                if ref.is_production
+                else self._ops.list_connection_strings_slot(
+                    ref.resource_group, ref.app, ref.slot, **READING_POST
+                )
+            )
+        return {
+            str(name): ConnectionString(str(entry.value or ""), str(entry.type or "Custom"))
+            for name, entry in (result.properties or {}).items()
+        }
+
+    def stack(self, ref: SlotRef) -> dict[str, str]:
+        """The stack versions of the slot's site config (``STACK_FIELDS``), as text; empty ones left out."""
+        with boundary(f"reading the site configuration of {ref}"):
+            config = (
+                self._ops.get_configuration(ref.resource_group, ref.app)
+                if ref.is_production
+                else self._ops.get_configuration_slot(ref.resource_group, ref.app, ref.slot)
+            )
+        raw: dict[str, Any] = config.as_dict()
+        props = raw.get("properties")
+        fields: dict[str, Any] = props if isinstance(props, dict) else raw
+        return {
+            name: str(value).lower() if isinstance(value, bool) else str(value)
+            for name in STACK_FIELDS
+            if (value := fields.get(name)) not in (None, "")
+        }
 
     def host_keys(self, ref: SlotRef) -> HostKeys:
         """The host's keys (a POST that only reads: retried on a dropped connection like a GET)."""
@@ -178,8 +229,9 @@ class WebApps:
         for envelope in envelopes:
             props = envelope.properties
             config = (props.config if props else None) or {}
+            bindings = [b for b in config.get("bindings") or [] if isinstance(b, dict)]
             trigger: dict[str, Any] = next(
-                (b for b in config.get("bindings", []) if str(b.get("type", "")).lower() == "httptrigger"), {}
+                (b for b in bindings if str(b.get("type", "")).lower() == "httptrigger"), {}
             )
             found.append(
                 FunctionInfo(
@@ -187,6 +239,10 @@ class WebApps:
                     invoke_url=props.invoke_url_template if props else None,
                     auth_level=trigger.get("authLevel"),
                     methods=tuple(str(m).upper() for m in trigger.get("methods") or ()),
+                    triggers=tuple(
+                        str(b["type"]) for b in bindings if str(b.get("type", "")).lower().endswith("trigger")
+                    ),
+                    disabled=bool((props.is_disabled if props else False) or config.get("disabled") is True),
                 )
             )
         return found

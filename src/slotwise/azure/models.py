@@ -65,12 +65,47 @@ class SlotInfo:
 
 @dataclass(frozen=True)
 class FunctionInfo:
-    """An HTTP function of a slot as ARM lists it."""
+    """A function of a slot as ARM lists it; the HTTP fields are empty for other triggers."""
 
     name: str
     invoke_url: str | None
     auth_level: str | None
     methods: tuple[str, ...]
+    triggers: tuple[str, ...] = ()  # the trigger binding types of its function.json (``timerTrigger``...)
+    disabled: bool = False  # as the service reports it (``isDisabled``, ``disabled`` in function.json)
+
+    @property
+    def non_http_triggers(self) -> tuple[str, ...]:
+        return tuple(t for t in self.triggers if t.lower() != "httptrigger")
+
+
+@dataclass(frozen=True)
+class StickyNames:
+    """The names that stay with their slot in a swap (``slotConfigNames``; one list for every slot)."""
+
+    app_settings: frozenset[str] = frozenset()
+    connection_strings: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ConnectionString:
+    """One connection string of a slot. ``value`` is never printed: the caller registers it."""
+
+    value: str = field(repr=False)
+    type: str = "Custom"  # SQLAzure, SQLServer, MySql, PostgreSQL, Custom, ...
+
+
+STACK_FIELDS = (
+    "linuxFxVersion",
+    "windowsFxVersion",
+    "netFrameworkVersion",
+    "javaVersion",
+    "nodeVersion",
+    "powerShellVersion",
+    "pythonVersion",
+    "phpVersion",
+    "use32BitWorkerProcess",
+)  # the site config's stack versions (general settings: they swap with the slot's content)
 
 
 @dataclass(frozen=True)

@@ -59,15 +59,33 @@ def _remember_auth(ctx: click.Context, param: click.Parameter, value: str | None
         ctx.find_root().ensure_object(dict)["auth"] = value
 
 
+_OUTPUT_HELP = {
+    ("table", "json"): "Print the result as a human-readable table or as JSON.",
+    ("table", "json", "markdown"): (
+        "Print the result as a human-readable table, as JSON, or as Markdown (for a pull request or "
+        "a release's approval)."
+    ),
+}
+
+
 def slot_options(fn: F) -> F:
     """The options every slot command takes (slot itself is per command)."""
+    return slot_options_with(("table", "json"))(fn)
+
+
+def slot_options_with(outputs: tuple[str, ...]) -> Callable[[F], F]:
+    """``slot_options`` for a command that prints in ``outputs`` (the first is the default)."""
+    return lambda fn: _slot_options(fn, outputs)
+
+
+def _slot_options(fn: F, outputs: tuple[str, ...]) -> F:
     fn = click.option(
         "-o",
         "--output",
-        type=click.Choice(["table", "json"]),
-        default="table",
+        type=click.Choice(list(outputs)),
+        default=outputs[0],
         show_default=True,
-        help="Print the result as a human-readable table or as JSON.",
+        help=_OUTPUT_HELP.get(outputs, f"Print the result as {', '.join(outputs[:-1])} or {outputs[-1]}."),
     )(fn)
     fn = click.option(
         "--auth",

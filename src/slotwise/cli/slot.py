@@ -1,4 +1,4 @@
-"""``slotwise slot``: the slot operations (deploy, swap, rollback, smoke, guard, status) as commands.
+"""``slotwise slot``: the slot operations (deploy, swap, rollback, smoke, guard, status, diff) as commands.
 
 Each command lives in its own module, imported only when it runs (``LazyGroup``).
 """
@@ -17,6 +17,7 @@ COMMANDS = {
     "guard": "slotwise.cli.slot_guard:guard_command",
     "release-hold": "slotwise.cli.slot_guard:release_hold_command",
     "status": "slotwise.cli.slot_status:status",
+    "diff": "slotwise.cli.slot_diff:diff_command",
 }
 
 

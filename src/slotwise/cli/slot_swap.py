@@ -19,7 +19,9 @@ from slotwise.cli.context import (
     table,
 )
 from slotwise.errors import UsageError
+from slotwise.slots.findings import CODES
 from slotwise.slots.metadata import from_environment
+from slotwise.slots.preflight import Preflight, check_codes, preflight
 from slotwise.slots.rollback import rollback
 from slotwise.slots.smoke import load_checks
 from slotwise.slots.swap import SwapRequest
@@ -68,6 +70,22 @@ def _phase(*, preview: bool, complete: bool, undo: bool) -> Phase:
     help="After the swap, run these smoke checks (YAML or JSON) against the target.",
 )
 @click.option("--rollback-on-failure", is_flag=True, help="If the smoke checks fail, swap back at once.")
+@click.option(
+    "--preflight/--no-preflight",
+    "run_preflight",
+    default=True,
+    show_default=True,
+    help="Before swapping (or preparing a swap), read both slots and refuse on what would break the "
+    "target: see `slotwise slot diff`.",
+)
+@click.option(
+    "--accept",
+    "accepted",
+    multiple=True,
+    type=click.Choice(CODES),
+    metavar="FINDING",
+    help=f"Swap despite this error-level preflight finding (repeatable): {', '.join(CODES)}.",
+)
 @hold_days_option("After a swap into production, protect the previous build in SLOT for this many days.")
 @swap_timeout_option
 @click.pass_context
@@ -87,6 +105,8 @@ def swap(
     rollback_on_failure: bool,
     hold_days: float,
     timeout: float,
+    run_preflight: bool,
+    accepted: tuple[str, ...],
 ) -> None:
     """Swap SLOT with the target slot (production by default) and wait until Azure has finished.
 
@@ -94,6 +114,12 @@ def swap(
     (`slotwise slot rollback`), and slotwise guards it against being deployed over. With
     --smoke-checks the target is checked right after the swap; with --rollback-on-failure a failed
     check swaps back at once. With --preview / --complete / --cancel the swap runs in two phases.
+
+    First, the preflight (on by default; --no-preflight skips it) reads both slots and refuses to
+    start (exit 14, nothing changed) on an error: a connection that differs and is not a slot setting
+    moves into the target, a function-disabling setting would move, the slots share a content file
+    share or a storage account with the same host ID. --accept FINDING lets one through. It runs
+    before a swap and before --preview; not for --complete or --cancel.
     """
     phase = _phase(preview=preview, complete=complete, undo=undo)
     if rollback_on_failure and smoke_checks is None:
@@ -110,9 +136,20 @@ def swap(
         hold_days=hold_days,
         requested_by=_requested_by(ctx),
     )  # refused here when the options do not go together, before anything is read in Azure
+    allowed = check_codes(accepted)
     svc = services(ctx, subscription)
-    outcome = run_swap(svc, order, reporter=CliReporter(svc.secrets))
-    emit(svc, output, outcome.as_dict(), lambda: _TEXT[outcome.phase](outcome))
+    reporter = CliReporter(svc.secrets)
+    checked: Preflight | None = None
+    if run_preflight and phase in (Phase.SWAP, Phase.PREPARE):
+        checked = preflight(svc, order.request, allowed, reporter=reporter)
+    outcome = run_swap(svc, order, reporter=reporter)
+    data = outcome.as_dict()
+    if checked is not None:
+        data["preflight"] = {
+            "findings": [f.as_dict() for f in checked.findings],
+            "accepted": sorted(checked.accepted),
+        }
+    emit(svc, output, data, lambda: _TEXT[outcome.phase](outcome))
 
 
 def _prepared_text(outcome: SwapOutcome) -> list[str]:
