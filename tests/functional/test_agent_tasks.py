@@ -145,6 +145,14 @@ def env_key(name: str) -> str:
     return name.replace(".", "_").replace(" ", "_").upper()
 
 
+def _python_path() -> dict[str, str]:
+    """``PYTHONPATH`` of this process, absolute (the child runs in the work folder), if it has one."""
+    given = os.environ.get("PYTHONPATH")
+    if not given:
+        return {}
+    return {"PYTHONPATH": os.pathsep.join(os.path.abspath(p) for p in given.split(os.pathsep) if p)}
+
+
 @dataclass
 class Agent:
     """Runs a task in a child process with an environment built the way the agent builds it."""
@@ -209,6 +217,8 @@ class Agent:
             "HOME": str(self.tmp_path / "home"),
             "LANG": "C.UTF-8",
             "REQUESTS_CA_BUNDLE": str(self.emulator.ca_path),
+            # the code under test: the child imports what this process imports (a worktree's src/)
+            **_python_path(),
             **variables,
             **self.endpoints(),
         }

@@ -47,6 +47,8 @@ INPUTS: dict[tuple[str, str], str] = {
     (SWAP, "sourceSlot"): "Source slot",
     (SWAP, "swapWithProduction"): "Swap with production",
     (SWAP, "targetSlot"): "Target slot",
+    (SWAP, "preflight"): "Check what the swap will change in production before swapping",
+    (SWAP, "acceptFindings"): "Accept preflight findings",
     (SWAP, "rollbackOnFailure"): "Swap back if a check fails",
     (SWAP, "timeoutMinutes"): "Timeout (minutes)",
     (SMOKE, "timeoutSeconds"): "Request timeout (seconds)",
@@ -201,6 +203,14 @@ _WORDS: dict[Action, Callable[[TaskWording, Remedy], str]] = {
     ),
     Action.SEE_USAGE: lambda w, r: "Check this task's inputs: the editor shows what each expects.",
 }
+
+
+def accept_finding(command: str, code: str) -> str:
+    """How a pipeline author lets a swap go on despite the error-level preflight finding ``code``."""
+    where = TaskWording(command).field(SWAP, "acceptFindings")
+    if command == SWAP:
+        return f"If the change is meant, accept it: add `{code}` to {where} (`acceptFindings: {code}`)."
+    return f"The swap stops on it unless {where} names it (`acceptFindings: {code}`)."
 
 
 def advice(error: SlotwiseError, command: str) -> str:

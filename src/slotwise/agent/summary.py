@@ -3,7 +3,10 @@
 An approver deciding whether staging may go live wants, on one page: what this task did and how it
 ended; **what build runs where** (production and every slot, with build labels, when they were
 deployed, their URLs); which slot holds production's previous build and until when; **how to roll
-back**; and, when checks ran, the smoke results table (rendered by ``slots.smoke_report.markdown``).
+back**; when checks ran, the smoke results table (rendered by ``slots.smoke_report.markdown``); and
+the swap preflight's findings (``FindingsSection``: severity, code, the names involved and what to do,
+never a value): what a swap will change (slot-swap) or would change (deploy-to-slot, for the approver
+who approves the swap next).
 
 ``Summary`` is filled by the task (title, facts, smoke report) and finished by the runtime (result,
 the slots' state read after the task, the problem if it failed); ``render`` turns it into markdown
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +28,7 @@ from pathlib import Path
 from slotwise.agent.vso import Result
 from slotwise.azure.models import PRODUCTION
 from slotwise.secrets import SecretRegistry
+from slotwise.slots.findings import Finding, Severity
 from slotwise.slots.guard import describe
 from slotwise.slots.smoke_report import SmokeReport, markdown
 from slotwise.slots.status import AppStatus, SlotStatus
@@ -63,6 +68,40 @@ class SlotRow:
     hold: str = ""
 
 
+@dataclass(frozen=True)
+class FindingRow:
+    """One finding as an approver reads it: no value, only names."""
+
+    severity: str  # "error", "error (accepted)", "warning", "info"
+    code: str
+    names: tuple[str, ...]
+    meaning: str
+    todo: str
+
+
+@dataclass(frozen=True)
+class FindingsSection:
+    """The preflight's findings under a heading; ``problem``: the slots could not be read."""
+
+    heading: str
+    intro: str
+    rows: tuple[FindingRow, ...] = ()
+    problem: str | None = None
+
+
+def finding_rows(
+    found: tuple[Finding, ...], accepted: frozenset[str], todo: Callable[[Finding], str]
+) -> tuple[FindingRow, ...]:
+    """``found`` as rows; an accepted error says so; ``todo`` words what to do for this task."""
+    rows = []
+    for finding in found:
+        severity = finding.severity.value
+        if finding.severity is Severity.ERROR and finding.code in accepted:
+            severity += " (accepted)"
+        rows.append(FindingRow(severity, finding.code, finding.names, finding.message, todo(finding)))
+    return tuple(rows)
+
+
 @dataclass
 class Summary:
     """What one task run tells approvers."""
@@ -77,6 +116,7 @@ class Summary:
     problem: str | None = None
     hint: str | None = None
     notes: list[str] = field(default_factory=list)
+    findings: list[FindingsSection] = field(default_factory=list)
 
     def fact(self, name: str, value: str | None) -> None:
         """Add (or replace) one fact; empty values are left out."""
@@ -133,6 +173,8 @@ def render(summary: Summary) -> str:
         lines += ["| | |", "|---|---|"]
         lines += [f"| {md(name)} | {link(value)} |" for name, value in summary.facts]
         lines.append("")
+    for section in summary.findings:
+        lines += findings_markdown(section)
     lines += _where(summary)
     if summary.smoke is not None:
         smoke = markdown(summary.smoke).splitlines()
@@ -143,6 +185,21 @@ def render(summary: Summary) -> str:
     for note in summary.notes:
         lines += [f"- {md(note)}"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def findings_markdown(section: FindingsSection) -> list[str]:
+    """A findings section as markdown lines (escaped): a table, or why there is none."""
+    lines = [f"### {md(section.heading)}", "", md(section.intro), ""]
+    if section.problem:
+        return [*lines, f"Could not read the slots to tell: {md(section.problem)}", ""]
+    if not section.rows:
+        return [*lines, "Nothing found.", ""]
+    lines += ["| Severity | Finding | Names | What it means | What to do |", "|---|---|---|---|---|"]
+    for row in section.rows:
+        severity = f"**{md(row.severity)}**" if row.severity == Severity.ERROR.value else md(row.severity)
+        names = ", ".join(md(name) for name in row.names)
+        lines.append(f"| {severity} | {md(row.code)} | {names} | {md(row.meaning)} | {md(row.todo)} |")
+    return [*lines, ""]
 
 
 def _where(summary: Summary) -> list[str]:

@@ -3,12 +3,17 @@
 Inputs (docs/tasks-contract.md): ``swapAction`` (``swap``, ``preview``, ``complete``, ``cancel``),
 ``sourceSlot``, ``swapWithProduction`` / ``targetSlot``, ``preserveVnet``, ``smokeChecks`` (``none``,
 ``file``, ``inline``) with ``smokeChecksFile`` / ``smokeChecksInline`` and ``rollbackOnFailure``,
-``holdDays``, ``timeoutMinutes``. Maps them to a ``slots.swap_phases.SwapOrder`` (``swapAction`` is
-the ``Phase``), calls ``run_swap`` and renders its outcome: output variables, the summary, the smoke
-report as JUnit. Smoke checks are loaded before anything is swapped, so a broken checks file fails the
-task while production is untouched; with ``preview`` and ``cancel`` they are not run (a line says
-so), and ``rollbackOnFailure`` counts only with checks. Outputs ``SwapSource``, ``SwapTarget``,
-``SwapPhase``, ``HeldSlot``, ``HeldBuild``, ``SmokeResult``, ``SmokeReportPath``.
+``holdDays``, ``timeoutMinutes``, ``preflight`` and ``acceptFindings``. Maps them to a
+``slots.swap_phases.SwapOrder`` (``swapAction`` is the ``Phase``), calls ``run_swap`` and renders its
+outcome: output variables, the summary, the smoke report as JUnit. Smoke checks are loaded before
+anything is swapped, so a broken checks file fails the task while production is untouched; with
+``preview`` and ``cancel`` they are not run (a line says so), and ``rollbackOnFailure`` counts only with
+checks. Before a ``swap`` or ``preview`` the swap preflight reads both slots and judges the swap
+(``slots.diff``, ``slots.findings``, the rules of ``slots.preflight``): each finding is a warning issue
+(an error not accepted, an error issue) and a row of the summary's "Preflight" section; an error-level
+finding not named in ``acceptFindings`` fails the task with ``PreflightRefused`` before anything is
+swapped. Outputs ``SwapSource``, ``SwapTarget``, ``SwapPhase``, ``HeldSlot``, ``HeldBuild``,
+``SmokeResult``, ``SmokeReportPath``, ``PreflightFindings``.
 """
 
 from __future__ import annotations
@@ -18,10 +23,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from slotwise.agent.files import smoke_plan, write_report
+from slotwise.agent.remedies import SWAP, accept_finding
 from slotwise.agent.runtime import TaskContext
+from slotwise.agent.summary import FindingsSection, finding_rows
 from slotwise.azure.models import PRODUCTION, slot_name
-from slotwise.errors import OutcomeUnknown, SmokeFailed
+from slotwise.errors import OutcomeUnknown, PreflightRefused, SmokeFailed, UsageError
+from slotwise.slots.diff import slot_diff
+from slotwise.slots.findings import CODES, Finding, Severity, findings
 from slotwise.slots.metadata import from_environment
+from slotwise.slots.preflight import Preflight
 from slotwise.slots.smoke import SmokePlan
 from slotwise.slots.smoke_report import SmokeReport, junit_xml, summary_line
 from slotwise.slots.swap import SwapRequest
@@ -51,7 +61,73 @@ def run(ctx: TaskContext) -> str:
     ctx.output("SwapSource", source.slot)
     ctx.output("SwapTarget", request.target_ref.slot)
     order = _order(ctx, Phase(action), request)
+    if order.phase in (Phase.SWAP, Phase.PREPARE) and inputs.boolean("preflight", True):
+        _preflight(ctx, request)
     return _PHASES[order.phase](ctx, order)
+
+
+def _accepted(ctx: TaskContext) -> frozenset[str]:
+    """The codes of ``acceptFindings`` (lines or commas, any case), each one the preflight knows."""
+    given = [code.strip().lower() for line in ctx.inputs.lines("acceptFindings") for code in line.split(",")]
+    codes = frozenset(code for code in given if code)
+    unknown = sorted(codes - set(CODES))
+    if unknown:
+        raise UsageError(
+            f"The input {ctx.inputs.describe('acceptFindings')} names '{unknown[0]}', which is no "
+            f"preflight finding: the codes are {', '.join(CODES)}.",
+            hint="Name a finding by the code the task's log and summary show for it.",
+        )
+    return codes
+
+
+def _preflight(ctx: TaskContext, request: SwapRequest) -> Preflight:
+    """Read both slots and judge the swap: each finding an issue and a summary row; refuse (nothing
+    started) on an error-level finding not accepted."""
+    accepted = _accepted(ctx)
+    request.validate()
+    source, target = request.source, request.target_ref.slot
+    ctx.reporter.step(f"Preflight: what swapping {source.slot} with {target} changes in {target}")
+    diff = slot_diff(ctx.connect(), source, target, builds=False)
+    result = Preflight(diff, tuple(findings(diff)), accepted)
+    ctx.output("PreflightFindings", ",".join(dict.fromkeys(f.code for f in result.findings)))
+    ctx.summary.findings.append(
+        FindingsSection(
+            "Preflight",
+            f"What swapping {source.slot} with {target} changes in {target} (names only, never values).",
+            finding_rows(result.findings, accepted, lambda f: _todo(f, accepted)),
+        )
+    )
+    refusing = result.refusing
+    for finding in result.findings:
+        told = f"[{finding.code}] {finding.message} ({', '.join(finding.names)}) {_todo(finding, accepted)}"
+        if finding in refusing:
+            ctx.out.logissue("error", told)
+        elif finding.severity is Severity.INFO:
+            ctx.reporter.detail(told)
+        else:
+            ctx.reporter.warning(f"accepted: {told}" if finding.code in accepted else told)
+    if not result.findings:
+        ctx.reporter.detail("Nothing found.")
+    if refusing:
+        codes = tuple(dict.fromkeys(f.code for f in refusing))
+        raise PreflightRefused(
+            f"The swap of {source.slot} with {target} of app '{source.app}' was not started: the preflight "
+            f"found {len(refusing)} error(s) not accepted: {', '.join(codes)} (each is told above).",
+            codes=codes,
+            hint=" ".join(
+                [*dict.fromkeys(f.advice for f in refusing), *(accept_finding(SWAP, code) for code in codes)]
+            ),
+        )
+    return result
+
+
+def _todo(finding: Finding, accepted: frozenset[str]) -> str:
+    """What to do about ``finding``, in the words of this task's inputs."""
+    if finding.severity is not Severity.ERROR:
+        return finding.advice
+    if finding.code in accepted:
+        return f"{finding.advice} (accepted with acceptFindings: the swap goes on)"
+    return f"{finding.advice} {accept_finding(SWAP, finding.code)}"
 
 
 def _order(ctx: TaskContext, phase: Phase, request: SwapRequest) -> SwapOrder:

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from slotwise.agent.summary import Summary, link, md, render, rows, write
+from slotwise.agent.remedies import DEPLOY, SWAP, accept_finding
+from slotwise.agent.summary import FindingsSection, Summary, finding_rows, link, md, render, rows, write
 from slotwise.azure.models import SlotInfo, SlotRef
 from slotwise.builds import BuildInfo
 from slotwise.secrets import SecretRegistry
 from slotwise.slots.content import Content
+from slotwise.slots.findings import Finding, Severity
 from slotwise.slots.holds import Assessment
 from slotwise.slots.model import Hold
 from slotwise.slots.smoke_report import CheckResult, SmokeReport, WarmupResult
@@ -126,3 +128,47 @@ def test_written_masked(tmp_path: Path) -> None:
     assert path.name.startswith("slotwise-smoke-test-")
     assert "key-that-leaked" not in path.read_text(encoding="utf-8")
     assert "| Oops | *** |" in path.read_text(encoding="utf-8")
+
+
+MOVES = Finding(
+    "connection-moves",
+    Severity.ERROR,
+    ("Orders_Db (connection string)",),
+    "staging's moves.",
+    "Mark them sticky.",
+)
+TRIGGER = Finding(
+    "trigger-runs-in-staging", Severity.WARNING, ("<b>Nightly</b>",), "They compete.", "Disable."
+)
+
+
+def test_findings_are_a_table_of_names_with_what_to_do_accepted_errors_marked() -> None:
+    rows = finding_rows((MOVES, TRIGGER), frozenset({"connection-moves"}), lambda f: f"do: {f.advice}")
+    text = render(
+        Summary(title="swap", findings=[FindingsSection("Preflight", "What the swap changes.", rows)])
+    )
+    assert "### Preflight\n\nWhat the swap changes.\n" in text
+    assert (
+        "| error (accepted) | connection-moves | Orders\\_Db (connection string) | staging's moves. |" in text
+    )
+    assert "\\<b\\>Nightly\\</b\\>" in text  # a name from Azure cannot become HTML
+    assert "| do: Disable. |" in text
+
+
+def test_an_error_not_accepted_is_bold_and_nothing_found_or_unreadable_is_said() -> None:
+    (row,) = finding_rows((MOVES,), frozenset(), lambda f: f.advice)
+    assert (
+        render(Summary(title="x", findings=[FindingsSection("P", "i", (row,))])).count("| **error** |") == 1
+    )
+    assert "Nothing found." in render(Summary(title="x", findings=[FindingsSection("P", "i")]))
+    unread = render(Summary(title="x", findings=[FindingsSection("P", "i", problem="no permission")]))
+    assert "Could not read the slots to tell: no permission" in unread
+    assert "| Severity |" not in unread
+
+
+def test_accepting_a_finding_is_worded_as_the_swap_task_s_input() -> None:
+    assert accept_finding(SWAP, "host-id-collision") == (
+        "If the change is meant, accept it: add `host-id-collision` to *Accept preflight findings* "
+        "(`acceptFindings`) of this task (`acceptFindings: host-id-collision`)."
+    )
+    assert "of the *slotwise: Swap slots* task (`SlotwiseSlotSwap@1`)" in accept_finding(DEPLOY, "x")
