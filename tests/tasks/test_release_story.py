@@ -10,8 +10,9 @@ emulated ARM with the job's workload identity; Production waits for an approver,
 Functions host which build it serves.
 
   build 1 → staging serves v1, production still v0, Production waits → approved → v1 live;
-  build 2 → staging holds v0 (production's previous build): the guard parks it, v2 is deployed and
-            smoke-tested → approved → v2 live;
+  build 2 → staging holds v0 (production's previous build): the guard parks it, v2 (with a timer
+            function) is deployed and smoke-tested; the approver's screen shows what a swap would
+            change (the timer runs in staging too) → approved → v2 live;
   build 3 (broken) → its smoke test fails, Staging fails, Production never waits for anyone.
 
 Nothing any task printed (the release's logs, read through the Release API) shows a secret the
@@ -80,9 +81,11 @@ class Organization:
         assert "Traceback" not in result.output
         return result
 
-    def build(self, number: str, *, broken: bool = False) -> int:
-        """A completed build of orders-api-CI whose artifact ``drop`` holds the app and its checks."""
-        package = (broken_build if broken else good_build)(self.tmp_path / f"orders-{number}.zip", number)
+    def build(self, number: str, *, broken: bool = False, triggers: tuple[str, ...] = ()) -> int:
+        """A completed build of orders-api-CI whose artifact ``drop`` holds the app (with non-HTTP
+        functions of ``triggers``) and its checks."""
+        path = self.tmp_path / f"orders-{number}.zip"
+        package = broken_build(path, number) if broken else good_build(path, number, triggers=triggers)
         made = self.emulator.complete_build(
             ORG,
             PROJECT,
@@ -187,15 +190,19 @@ def test_the_article_through_releases_only(
     assert stages["Production"]["status"] == "succeeded", org.logs(1)
     assert org.serving() == {"production": "1", "staging": "0"}
 
-    # build 2: staging holds v0, production's previous build: the guard parks it, v2 goes on
-    org.build("2")
+    # build 2 (with a timer function): staging holds v0, production's previous build: the guard parks
+    # it, v2 goes on; the approver sees what the swap would change before approving
+    org.build("2", triggers=("timer",))
     stages = org.settle(2, lambda s: waiting_for_approval(s) or staging_done(s))
     assert waiting_for_approval(stages), org.logs(2)
     assert org.serving() == {"production": "1", "staging": "2"}
     assert serving(emulator, "park", group=GROUP, app=APP) == "0"  # kept for a rollback
+    shown = org.slotwise("approvals", "show", str(stages["Production"]["pendingApprovals"][-1]), user=OPS)
+    assert "What a swap into production would change" in shown.output
+    assert "trigger-runs-in-staging" in shown.output  # the timer runs in staging too, until disabled there
     org.approve(2)
     stages = org.settle(2, production_done)
-    assert stages["Production"]["status"] == "succeeded", org.logs(2)
+    assert stages["Production"]["status"] in ("succeeded", "partiallySucceeded"), org.logs(2)
     assert org.serving() == {"production": "2", "staging": "1"}
 
     # build 3 is broken: its smoke test fails in staging, and no approver is ever asked
