@@ -233,3 +233,22 @@ def test_a_stack_version_that_differs_is_a_runtime_change(
     data = diff_json(services)
     assert [(r["name"], r["targetAfter"]) for r in data["runtime"]] == [("pythonVersion", "3.12")]
     assert finding_codes(data)["runtime-change"]["names"] == ["pythonVersion"]
+
+
+def test_a_connection_only_staging_has_appears_and_one_only_production_has_disappears(
+    function_app: FunctionApp, web_client: WebSiteManagementClient, services: Services
+) -> None:
+    set_connections(web_client, "staging", {"Bus": BUS["staging"]})
+    found = finding_codes(diff_json(services))
+    assert found["connection-appears"]["severity"] == "warning"
+    assert found["connection-appears"]["names"] == ["Bus (connection string)"]
+    assert "connection-disappears" not in found
+    set_connections(web_client, "staging", {})
+    set_connections(web_client, "production", {"Bus": BUS["production"]})
+    found = finding_codes(diff_json(services))
+    assert found["connection-disappears"]["names"] == ["Bus (connection string)"]
+    assert "connection-appears" not in found
+    web_client.web_apps.update_slot_configuration_names(
+        GROUP, APP, SlotConfigNamesResource(connection_string_names=["Bus"])
+    )
+    assert not {"connection-appears", "connection-disappears"} & set(finding_codes(diff_json(services)))
