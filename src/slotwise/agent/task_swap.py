@@ -28,10 +28,9 @@ from slotwise.agent.runtime import TaskContext
 from slotwise.agent.summary import FindingsSection, finding_rows
 from slotwise.azure.models import PRODUCTION, slot_name
 from slotwise.errors import OutcomeUnknown, PreflightRefused, SmokeFailed, UsageError
-from slotwise.slots.diff import slot_diff
-from slotwise.slots.findings import CODES, Finding, Severity, findings
+from slotwise.slots.findings import CODES, Finding, Severity
 from slotwise.slots.metadata import from_environment
-from slotwise.slots.preflight import Preflight
+from slotwise.slots.preflight import Preflight, judge
 from slotwise.slots.smoke import SmokePlan
 from slotwise.slots.smoke_report import SmokeReport, junit_xml, summary_line
 from slotwise.slots.swap import SwapRequest
@@ -87,8 +86,7 @@ def _preflight(ctx: TaskContext, request: SwapRequest) -> Preflight:
     request.validate()
     source, target = request.source, request.target_ref.slot
     ctx.reporter.step(f"Preflight: what swapping {source.slot} with {target} changes in {target}")
-    diff = slot_diff(ctx.connect(), source, target, builds=False)
-    result = Preflight(diff, tuple(findings(diff)), accepted)
+    result = judge(ctx.connect(), request, accepted)
     ctx.output("PreflightFindings", ",".join(dict.fromkeys(f.code for f in result.findings)))
     ctx.summary.findings.append(
         FindingsSection(

@@ -1,10 +1,11 @@
 """The swap preflight: before a swap starts, read both slots and refuse on what would break the target.
 
-Owns ``preflight``: reads the ``SlotDiff`` of the swap (no Kudu: builds are not needed), runs the
-rules (``slots.findings``), tells the reporter every finding, and raises ``PreflightRefused`` when an
-error-level finding's code is not in ``accepted``. Nothing is changed before or by it. Which phases
-of a swap run it is the faces' choice (a swap, and phase one of a swap with preview; completing a
-prepared swap does not: the source already holds the target's slot settings then).
+Owns ``judge`` (reads the ``SlotDiff`` of the swap, no Kudu: builds are not needed, and runs the
+rules of ``slots.findings``; the slot-swap task uses it too) and ``preflight`` (judges, tells the
+reporter every finding, and raises ``PreflightRefused`` when an error-level finding's code is not in
+``accepted``). Nothing is changed before or by it. Which phases of a swap run it is the faces'
+choice (a swap, and phase one of a swap with preview; completing a prepared swap does not: the
+source already holds the target's slot settings then).
 Must not: print, or read values into any message.
 """
 
@@ -45,6 +46,14 @@ def check_codes(accepted: Collection[str]) -> frozenset[str]:
     return frozenset(accepted)
 
 
+def judge(services: Services, request: SwapRequest, accepted: frozenset[str]) -> Preflight:
+    """Read both slots of ``request`` (no Kudu: builds are not needed) and run the rules; tells and
+    refuses nothing (each face words and refuses its own way: ``preflight`` here, the slot-swap task)."""
+    request.validate()
+    diff = slot_diff(services, request.source, request.target_ref.slot, builds=False)
+    return Preflight(diff, tuple(findings(diff)), accepted)
+
+
 def preflight(
     services: Services, request: SwapRequest, accepted: Collection[str], *, reporter: Reporter
 ) -> Preflight:
@@ -54,8 +63,7 @@ def preflight(
     allowed = check_codes(accepted)
     source, target = request.source, request.target_ref
     reporter.step(f"Preflight: what swapping {source.slot} with {target.slot} changes in {target.slot}")
-    diff = slot_diff(services, source, target.slot, builds=False)
-    result = Preflight(diff, tuple(findings(diff)), allowed)
+    result = judge(services, request, allowed)
     for finding in result.findings:
         told = f"[{finding.code}] {finding.message} ({', '.join(finding.names)})"
         if finding.severity is Severity.ERROR and finding.code in allowed:
